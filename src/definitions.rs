@@ -1,0 +1,446 @@
+//! Connector definitions: found in files, directories (a mounted ConfigMap's layout) or
+//! standard input, parsed and checked, all before the first request.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read;
+use std::path::Path;
+
+use std::marker::PhantomData;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::error::Error;
+use crate::options::Input;
+
+/// The state a connector should be left in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Running,
+    Paused,
+    Stopped,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Running => "RUNNING",
+            State::Paused => "PAUSED",
+            State::Stopped => "STOPPED",
+        }
+    }
+}
+
+/// One connector as the user wants it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Definition {
+    pub name: String,
+    /// Every value a string, `name` included, as Connect stores it.
+    pub config: BTreeMap<String, String>,
+    pub state: State,
+    /// Where it came from, for messages.
+    pub source: String,
+}
+
+/// Load every input; any problem in any of them fails the whole load.
+pub fn load(inputs: &[Input]) -> Result<Vec<Definition>, Error> {
+    let mut definitions: Vec<Definition> = Vec::new();
+    let mut problems = Vec::new();
+    let mut missing = false;
+    for input in inputs {
+        match read_input(input) {
+            Ok(files) => {
+                for (source, stem, text) in files {
+                    match parse(&source, stem.as_deref(), &text) {
+                        Ok(found) => definitions.extend(found),
+                        Err(e) => problems.push(e.to_string()),
+                    }
+                }
+            }
+            Err(e) => {
+                missing = true;
+                problems.push(e);
+            }
+        }
+    }
+    for (i, d) in definitions.iter().enumerate() {
+        if let Some(first) = definitions[..i].iter().find(|e| e.name == d.name) {
+            problems.push(format!(
+                "{}: connector '{}' is defined twice (also in {})",
+                d.source, d.name, first.source
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        let text = problems.join("\n");
+        return Err(if missing { Error::NoInput(text) } else { Error::Definition(text) });
+    }
+    if definitions.is_empty() {
+        let names: Vec<String> = inputs.iter().map(input_name).collect();
+        return Err(Error::NoInput(format!(
+            "no connector definition found in {}",
+            names.join(", ")
+        )));
+    }
+    Ok(definitions)
+}
+
+fn input_name(input: &Input) -> String {
+    match input {
+        Input::Stdin => "standard input".into(),
+        Input::Path(p) => p.display().to_string(),
+    }
+}
+
+/// (source for messages, file stem, text) of each file an input contributes.
+type Source = (String, Option<String>, String);
+
+fn read_input(input: &Input) -> Result<Vec<Source>, String> {
+    match input {
+        Input::Stdin => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| format!("standard input: cannot read: {}", io_reason(&e)))?;
+            Ok(vec![("standard input".into(), None, text)])
+        }
+        Input::Path(path) => {
+            let shown = path.display().to_string();
+            let meta = fs::metadata(path).map_err(|e| format!("{shown}: {}", io_reason(&e)))?;
+            if meta.is_dir() {
+                read_directory(path)
+            } else {
+                Ok(vec![(shown, stem(path), read_file(path)?)])
+            }
+        }
+    }
+}
+
+/// Regular `*.json` files (links followed), in name order, skipping names starting
+/// with `.` (a ConfigMap mount's `..data` and `..2024_...` entries). Not recursive.
+fn read_directory(dir: &Path) -> Result<Vec<Source>, String> {
+    let shown = dir.display().to_string();
+    let entries = fs::read_dir(dir).map_err(|e| format!("{shown}: {}", io_reason(&e)))?;
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("{shown}: {}", io_reason(&e)))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with('.') || !name.ends_with(".json") {
+            continue;
+        }
+        names.push(name.to_string());
+    }
+    names.sort();
+    let mut files = Vec::new();
+    for name in names {
+        let path = dir.join(&name);
+        let meta = fs::metadata(&path)
+            .map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
+        if meta.is_file() {
+            files.push((path.display().to_string(), stem(&path), read_file(&path)?));
+        }
+    }
+    Ok(files)
+}
+
+fn read_file(path: &Path) -> Result<String, String> {
+    let bytes = fs::read(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
+    String::from_utf8(bytes).map_err(|_| format!("{}: is not UTF-8 text", path.display()))
+}
+
+fn stem(path: &Path) -> Option<String> {
+    path.file_stem().and_then(|s| s.to_str()).map(str::to_string)
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Parse one file's text: one definition or an array of them.
+pub fn parse(source: &str, stem: Option<&str>, text: &str) -> Result<Vec<Definition>, Error> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // serde_json's syntax errors name a line and column, never the text around it.
+    let syntax = |e: serde_json::Error| Error::Definition(format!("{source}: invalid JSON: {e}"));
+    let raw: &RawValue = serde_json::from_str(text).map_err(syntax)?;
+    match raw.get().as_bytes()[0] {
+        b'{' => Ok(vec![definition(source, stem, entries(raw, source)?, None)?]),
+        b'[' => {
+            let items: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(syntax)?;
+            let mut out = Vec::new();
+            for (i, item) in items.into_iter().enumerate() {
+                if !item.get().starts_with('{') {
+                    return Err(Error::Definition(format!(
+                        "{source}: item {i} of the array is not a JSON object"
+                    )));
+                }
+                let at = format!("{source}[{i}]");
+                out.push(definition(&at, stem, entries(item, &at)?, Some(i))?);
+            }
+            Ok(out)
+        }
+        _ => Err(Error::Definition(format!(
+            "{source}: expected a JSON object or an array of objects"
+        ))),
+    }
+}
+
+/// An object's members in order, each value as written, duplicate keys refused
+/// (Connect would silently keep the last one).
+fn entries<'a>(raw: &'a RawValue, source: &str) -> Result<Vec<(String, &'a RawValue)>, Error> {
+    let Entries(list) = serde_json::from_str(raw.get())
+        .map_err(|e| Error::Definition(format!("{source}: invalid JSON: {e}")))?;
+    for (i, (key, _)) in list.iter().enumerate() {
+        if list[..i].iter().any(|(k, _)| k == key) {
+            return Err(Error::Definition(format!("{source}: key '{key}' appears twice")));
+        }
+    }
+    Ok(list)
+}
+
+struct Entries<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for Members<'a> {
+            type Value = Entries<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut list = Vec::new();
+                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
+                    list.push(entry);
+                }
+                Ok(Entries(list))
+            }
+        }
+        d.deserialize_map(Members(PhantomData))
+    }
+}
+
+/// What a JSON value becomes in a config: Connect's map of strings holds numbers and
+/// booleans as their source text (`1e3` stays `"1e3"`), as Jackson coerces them.
+pub enum Scalar {
+    Text(String),
+    Null,
+    Nested,
+}
+
+pub fn scalar(raw: &RawValue) -> Scalar {
+    let text = raw.get();
+    match text.as_bytes()[0] {
+        b'"' => Scalar::Text(serde_json::from_str(text).expect("a JSON string parses")),
+        b'n' => Scalar::Null,
+        b'{' | b'[' => Scalar::Nested,
+        _ => Scalar::Text(text.to_string()),
+    }
+}
+
+/// Keys of the `{name, config}` shape. `tasks` and `type` come with the output of
+/// `GET /connectors/{name}` and are ignored.
+const WRAPPER_KEYS: [&str; 6] = ["name", "config", "state", "initial_state", "tasks", "type"];
+
+fn definition(
+    source: &str,
+    stem: Option<&str>,
+    members: Vec<(String, &RawValue)>,
+    index: Option<usize>,
+) -> Result<Definition, Error> {
+    let err = |m: String| Error::Definition(format!("{source}: {m}"));
+    let member = |key: &str| members.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
+
+    let wrapped = member("config").is_some_and(|c| c.get().starts_with('{'));
+    let (outer_name, raw_config, state) = if wrapped {
+        if let Some((k, _)) = members.iter().find(|(k, _)| !WRAPPER_KEYS.contains(&k.as_str())) {
+            return Err(err(format!(
+                "unknown key '{k}' beside 'config' (expected name, config, state)"
+            )));
+        }
+        let outer_name = match member("name").map(scalar) {
+            None => None,
+            Some(Scalar::Text(s)) if member("name").is_some_and(|r| r.get().starts_with('"')) => Some(s),
+            Some(_) => return Err(err("'name' must be a string".into())),
+        };
+        let state = parse_state(member("state"), member("initial_state")).map_err(err)?;
+        let config = entries(member("config").expect("checked above"), source)?;
+        (outer_name, config, state)
+    } else {
+        (None, members, State::Running)
+    };
+
+    let mut config = BTreeMap::new();
+    for (key, value) in raw_config {
+        let text = match scalar(value) {
+            Scalar::Text(s) => s,
+            Scalar::Null => return Err(err(format!("config key '{key}' is null; write a string"))),
+            Scalar::Nested => {
+                return Err(err(format!(
+                    "config key '{key}' holds an object or array; Connect takes only strings"
+                )));
+            }
+        };
+        config.insert(key, text);
+    }
+
+    let name = match (outer_name, config.get("name")) {
+        (Some(outer), Some(inner)) if &outer != inner => {
+            return Err(err(format!(
+                "'name' ({outer}) and config 'name' differ; they must be equal"
+            )));
+        }
+        (Some(outer), _) => outer,
+        (None, Some(inner)) => inner.clone(),
+        (None, None) => match (index, stem) {
+            (None, Some(stem)) => stem.to_string(),
+            (Some(_), _) => return Err(err("a definition in an array needs a 'name'".into())),
+            (None, None) => return Err(err("a definition needs a 'name'".into())),
+        },
+    };
+    check_name(&name).map_err(err)?;
+    config.insert("name".into(), name.clone());
+    match config.get("connector.class") {
+        Some(class) if !class.trim().is_empty() => {}
+        Some(_) => return Err(err(format!("connector '{name}': 'connector.class' is empty"))),
+        None => return Err(err(format!("connector '{name}': 'connector.class' is required"))),
+    }
+    Ok(Definition {
+        name,
+        config,
+        state,
+        source: source.to_string(),
+    })
+}
+
+fn parse_state(state: Option<&RawValue>, initial: Option<&RawValue>) -> Result<State, String> {
+    let value = match (state, initial) {
+        (Some(_), Some(_)) => return Err("give 'state' or 'initial_state', not both".into()),
+        (Some(v), None) | (None, Some(v)) => v,
+        (None, None) => return Ok(State::Running),
+    };
+    match value.get() {
+        "\"RUNNING\"" => Ok(State::Running),
+        "\"PAUSED\"" => Ok(State::Paused),
+        "\"STOPPED\"" => Ok(State::Stopped),
+        _ => Err("'state' must be RUNNING, PAUSED or STOPPED".into()),
+    }
+}
+
+/// Names travel as one URL path segment: no `/`, no control characters, not empty,
+/// no surrounding blanks (POST would trim them, PUT would not).
+fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("the connector name is empty".into());
+    }
+    if name.contains('/') {
+        return Err(format!("connector name '{name}' contains '/'"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("the connector name contains a control character".into());
+    }
+    if name.trim() != name {
+        return Err(format!("connector name '{name}' starts or ends with blanks"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Definition {
+        let mut v = parse("f.json", Some("f"), text).unwrap();
+        assert_eq!(v.len(), 1);
+        v.remove(0)
+    }
+
+    fn error(text: &str) -> String {
+        match parse("f.json", Some("f"), text) {
+            Err(Error::Definition(m)) => m,
+            other => panic!("expected a definition error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn seed_shape_with_numbers_as_written() {
+        let d = one(
+            r#"{"name":"clicks","config":{"connector.class":"X","max.interval":1000,
+               "iterations":-1,"big":1e3,"f":1.50,"flag":true,"tasks.max":"1"}}"#,
+        );
+        assert_eq!(d.name, "clicks");
+        assert_eq!(d.config["max.interval"], "1000");
+        assert_eq!(d.config["iterations"], "-1");
+        assert_eq!(d.config["big"], "1e3");
+        assert_eq!(d.config["f"], "1.50");
+        assert_eq!(d.config["flag"], "true");
+        assert_eq!(d.config["name"], "clicks");
+        assert_eq!(d.state, State::Running);
+    }
+
+    #[test]
+    fn flat_map_takes_stem_or_its_name() {
+        assert_eq!(one(r#"{"connector.class":"X"}"#).name, "f");
+        assert_eq!(one(r#"{"connector.class":"X","name":"n"}"#).name, "n");
+    }
+
+    #[test]
+    fn wrapper_ignores_tasks_and_type_and_reads_state() {
+        let d = one(r#"{"name":"a","config":{"connector.class":"X"},"tasks":[],"type":"source","state":"PAUSED"}"#);
+        assert_eq!(d.state, State::Paused);
+        assert_eq!(one(r#"{"name":"a","config":{"connector.class":"X"},"initial_state":"STOPPED"}"#).state, State::Stopped);
+        assert!(error(r#"{"name":"a","config":{"connector.class":"X"},"state":"paused"}"#).contains("'state'"));
+    }
+
+    #[test]
+    fn arrays() {
+        let v = parse("f.json", Some("f"), r#"[{"name":"a","connector.class":"X"},{"name":"b","config":{"connector.class":"Y"}}]"#).unwrap();
+        assert_eq!(v.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(v[1].source, "f.json[1]");
+        assert!(error(r#"[{"connector.class":"X"}]"#).contains("needs a 'name'"));
+        assert!(error(r#"[1]"#).contains("item 0"));
+    }
+
+    #[test]
+    fn bad_values_name_file_and_key_but_not_the_value() {
+        let m = error(r#"{"connector.class":"X","secret":null}"#);
+        assert!(m.starts_with("f.json:") && m.contains("'secret'"), "{m}");
+        let m = error(r#"{"connector.class":"X","nested":{"a":"hunter2"}}"#);
+        assert!(m.contains("'nested'") && !m.contains("hunter2"), "{m}");
+        assert!(error(r#"{"connector.class":"X","list":["a"]}"#).contains("'list'"));
+    }
+
+    #[test]
+    fn names() {
+        assert!(error(r#"{"name":"a","config":{"connector.class":"X","name":"b"}}"#).contains("differ"));
+        assert_eq!(one(r#"{"name":"a","config":{"connector.class":"X","name":"a"}}"#).name, "a");
+        assert!(error(r#"{"name":"a/b","connector.class":"X"}"#).contains("'/'"));
+        assert!(error(r#"{"name":"","connector.class":"X"}"#).contains("empty"));
+        assert!(error(r#"{"name":"a\u0001","connector.class":"X"}"#).contains("control"));
+        assert!(error(r#"{"name":" a","connector.class":"X"}"#).contains("blanks"));
+        assert!(error(r#"{"name":1,"config":{"connector.class":"X"}}"#).contains("string"));
+        assert!(parse("-", None, r#"{"connector.class":"X"}"#).is_err());
+    }
+
+    #[test]
+    fn connector_class_required() {
+        assert!(error(r#"{"name":"a","config":{"topic":"t"}}"#).contains("connector.class"));
+        assert!(error(r#"{"name":"a","config":{"connector.class":" "}}"#).contains("empty"));
+    }
+
+    #[test]
+    fn syntax_and_shape_errors() {
+        let m = error("{\"connector.class\": \"X\",\n \"password\": \"hunter2\",}");
+        assert!(m.contains("line 2") && !m.contains("hunter2"), "{m}");
+        assert!(error("42").contains("expected a JSON object"));
+        assert!(error(r#"{"name":"a","config":{"connector.class":"X"},"confg":{}}"#).contains("'confg'"));
+        assert!(error(r#"{"connector.class":"X","k":"1","k":"2"}"#).contains("'k' appears twice"));
+        assert!(error(r#"{"name":"a","config":{"connector.class":"X","k":"1","k":"2"}}"#).contains("twice"));
+        assert_eq!(one("\u{feff}{\"connector.class\":\"X\"}").name, "f");
+    }
+}

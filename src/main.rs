@@ -1,0 +1,56 @@
+//! The command: install signal handling, parse options, run, exit with its code.
+//! Only here does the process print a final error and exit.
+
+use std::process::ExitCode;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
+use connect_deploy::options::{self, Command};
+use connect_deploy::output::Log;
+use connect_deploy::signals::{self, Stop};
+use connect_deploy::exit;
+
+fn main() -> ExitCode {
+    let log = Log;
+    let stop = match signals::install() {
+        Ok(s) => s,
+        Err(e) => {
+            log.info(&format!("cannot install signal handlers: {e}"));
+            return ExitCode::from(exit::UNEXPECTED);
+        }
+    };
+    let options = match options::parse(std::env::args_os().skip(1), &|k| std::env::var(k).ok()) {
+        Ok(Command::Run(o)) => o,
+        Ok(Command::Help) => {
+            print!("{}", options::HELP);
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Version) => {
+            println!("connect-deploy {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            log.info(&format!("{e}\nTry 'connect-deploy --help'."));
+            return ExitCode::from(e.exit_code());
+        }
+    };
+
+    // The work runs on its own thread so that a signal ends the process even while a
+    // request or a read of standard input blocks.
+    let (done, finished) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(connect_deploy::run(options, &Log));
+    });
+    loop {
+        match finished.recv_timeout(Duration::from_millis(50)) {
+            Ok(code) => return ExitCode::from(code),
+            Err(RecvTimeoutError::Disconnected) => return ExitCode::from(exit::UNEXPECTED),
+            Err(RecvTimeoutError::Timeout) => {
+                if let Some(code) = stop.requested() {
+                    log.info(&format!("stopped by {}", Stop::name(code)));
+                    return ExitCode::from(code);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,347 @@
+//! Command line and `KAFKA_CONNECT_*` variables, turned into validated options.
+//!
+//! The environment is read through a lookup function given by `main`, so that tests
+//! never change their own process environment. A flag wins over its variable; a bad
+//! value is a usage error, never replaced by a default.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::Error;
+
+pub const DEFAULT_URL: &str = "http://localhost:8083";
+pub const DEFAULT_PATH: &str = "/etc/config/connector";
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Where definitions come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Stdin,
+    Path(PathBuf),
+}
+
+/// A Connect REST endpoint, checked: `http://host[:port][/prefix]` without a trailing `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// What requests are built on, userinfo removed.
+    pub base: String,
+}
+
+/// Everything a run needs, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub endpoints: Vec<Endpoint>,
+    pub timeout: Duration,
+    pub inputs: Vec<Input>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Run(Options),
+    Help,
+    Version,
+}
+
+pub const HELP: &str = "\
+connect-deploy: apply Kafka Connect connector definitions, idempotently, and exit with an honest code
+
+Usage: connect-deploy [OPTIONS] [PATH]...
+
+PATH: a definition file, a directory of *.json files, or - for standard input
+      (default: /etc/config/connector)
+
+Options:
+  --url URL[,URL...]   Connect REST endpoint(s)      [env KAFKA_CONNECT_URL, default http://localhost:8083]
+  --timeout DURATION   overall deadline for the run  [env KAFKA_CONNECT_TIMEOUT, default 5m]
+  -h, --help           print this help
+  -V, --version        print the version
+
+DURATION: 500ms, 30s, 5m, 1h or plain seconds.
+
+Exit status: 0 ok, 1 unexpected, 64 usage, 65 invalid definition, 66 no input,
+77 access refused, 78 config rejected, 124 Connect not ready before the deadline,
+130/143 stopped by SIGINT/SIGTERM.
+";
+
+/// Parse arguments (without the program name) and variables from `env`.
+pub fn parse(
+    args: impl IntoIterator<Item = OsString>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Command, Error> {
+    use lexopt::prelude::*;
+
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut urls: Vec<String> = Vec::new();
+    let mut timeout: Option<String> = None;
+    let mut inputs = Vec::new();
+
+    while let Some(arg) = parser.next().map_err(usage)? {
+        match arg {
+            Short('h') | Long("help") => return Ok(Command::Help),
+            Short('V') | Long("version") => return Ok(Command::Version),
+            Long("url") => urls.push(string_value(&mut parser, "--url")?),
+            Long("timeout") => timeout = Some(string_value(&mut parser, "--timeout")?),
+            Value(v) if v == "-" => {
+                if inputs.contains(&Input::Stdin) {
+                    return Err(Error::Usage("'-' (standard input) may be given only once".into()));
+                }
+                inputs.push(Input::Stdin);
+            }
+            Value(v) => inputs.push(Input::Path(PathBuf::from(v))),
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+
+    let (urls, url_origin) = if urls.is_empty() {
+        match non_empty(env, "KAFKA_CONNECT_URL") {
+            Some(v) => (vec![v], "KAFKA_CONNECT_URL"),
+            None => (vec![DEFAULT_URL.to_string()], "default"),
+        }
+    } else {
+        (urls, "--url")
+    };
+    let mut endpoints = Vec::new();
+    for list in &urls {
+        for url in list.split(',') {
+            endpoints.push(parse_endpoint(url.trim(), url_origin)?);
+        }
+    }
+
+    let timeout = match timeout {
+        Some(v) => parse_duration(&v).map_err(|e| Error::Usage(format!("--timeout: {e}")))?,
+        None => match non_empty(env, "KAFKA_CONNECT_TIMEOUT") {
+            Some(v) => parse_duration(&v)
+                .map_err(|e| Error::Usage(format!("KAFKA_CONNECT_TIMEOUT: {e}")))?,
+            None => DEFAULT_TIMEOUT,
+        },
+    };
+    if timeout.is_zero() {
+        return Err(Error::Usage("the timeout must be longer than zero".into()));
+    }
+
+    if inputs.is_empty() {
+        inputs.push(Input::Path(PathBuf::from(DEFAULT_PATH)));
+    }
+    Ok(Command::Run(Options {
+        endpoints,
+        timeout,
+        inputs,
+    }))
+}
+
+fn usage(e: lexopt::Error) -> Error {
+    Error::Usage(e.to_string())
+}
+
+fn string_value(parser: &mut lexopt::Parser, flag: &str) -> Result<String, Error> {
+    let v = parser.value().map_err(usage)?;
+    v.into_string()
+        .map_err(|_| Error::Usage(format!("{flag}: the value is not valid UTF-8")))
+}
+
+/// A variable that is set to something other than blanks.
+fn non_empty(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    env(name).filter(|v| !v.trim().is_empty())
+}
+
+/// `true`/`false`, also `1`/`0`, for boolean variables.
+pub fn parse_bool(name: &str, value: &str) -> Result<bool, Error> {
+    match value.trim() {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(Error::Usage(format!("{name}: expected true or false (or 1 or 0)"))),
+    }
+}
+
+/// `500ms`, `30s`, `5m`, `1h`, or plain seconds; fractions allowed (`1.5s`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let scale = match unit {
+        "ms" => 0.001,
+        "" | "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(format!("'{t}' is not a duration: use 500ms, 30s, 5m, 1h or seconds")),
+    };
+    let value: f64 = number
+        .parse()
+        .ok()
+        .filter(|_| !number.starts_with('.') && !number.ends_with('.'))
+        .ok_or_else(|| format!("'{t}' is not a duration: use 500ms, 30s, 5m, 1h or seconds"))?;
+    Duration::try_from_secs_f64(value * scale)
+        .ok()
+        .filter(|d| *d <= Duration::from_secs(366 * 24 * 3600))
+        .ok_or_else(|| format!("'{t}' is too long"))
+}
+
+/// Check one URL. Only `http` for now; userinfo is refused rather than sent in the clear.
+pub fn parse_endpoint(url: &str, origin: &str) -> Result<Endpoint, Error> {
+    let bad = |why: &str| Error::Usage(format!("{origin}: '{}' {why}", display_url(url)));
+    if url.is_empty() {
+        return Err(Error::Usage(format!("{origin}: an empty URL in the list")));
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(bad("is not a URL: expected http://host:port"));
+    };
+    match scheme.to_ascii_lowercase().as_str() {
+        "http" => {}
+        "https" => return Err(bad("needs TLS, which this build does not include")),
+        _ => return Err(bad("has an unsupported scheme: expected http")),
+    }
+    let (authority, path) = match rest.find(['/', '?', '#']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if authority.contains('@') {
+        return Err(bad("holds credentials, which this build does not support"));
+    }
+    if path.contains(['?', '#']) {
+        return Err(bad("must not have a query or fragment"));
+    }
+    let uri: ureq::http::Uri = format!("http://{authority}/")
+        .parse()
+        .map_err(|_| bad("has an invalid host or port"))?;
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(bad("has no host"));
+    }
+    let host_end = authority.rfind(']').unwrap_or(0);
+    if let Some(colon) = authority[host_end..].rfind(':') {
+        let port = &authority[host_end + colon + 1..];
+        if port.parse::<u16>().map_or(true, |p| p == 0) {
+            return Err(bad("has an invalid port"));
+        }
+    }
+    let path = path.trim_end_matches('/');
+    Ok(Endpoint {
+        base: format!("http://{authority}{path}"),
+    })
+}
+
+/// A URL as it may be printed: any userinfo replaced, since it can hold a password.
+pub fn display_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        if let Some(at) = rest[..end].rfind('@') {
+            return format!("{scheme}://***@{}", &rest[at + 1..]);
+        }
+    }
+    url.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str], vars: &[(&str, &str)]) -> Result<Command, Error> {
+        let vars: Vec<(String, String)> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env = move |k: &str| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        parse(args.iter().map(OsString::from), &env)
+    }
+
+    fn opts(args: &[&str], vars: &[(&str, &str)]) -> Options {
+        match run(args, vars) {
+            Ok(Command::Run(o)) => o,
+            other => panic!("expected options, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let o = opts(&[], &[]);
+        assert_eq!(o.endpoints, vec![Endpoint { base: DEFAULT_URL.into() }]);
+        assert_eq!(o.timeout, Duration::from_secs(300));
+        assert_eq!(o.inputs, vec![Input::Path(DEFAULT_PATH.into())]);
+    }
+
+    #[test]
+    fn flag_wins_over_variable() {
+        let o = opts(
+            &["--url", "http://a:1", "--timeout", "10s"],
+            &[("KAFKA_CONNECT_URL", "http://b:2"), ("KAFKA_CONNECT_TIMEOUT", "1m")],
+        );
+        assert_eq!(o.endpoints[0].base, "http://a:1");
+        assert_eq!(o.timeout, Duration::from_secs(10));
+        let o = opts(&[], &[("KAFKA_CONNECT_URL", "http://b:2/"), ("KAFKA_CONNECT_TIMEOUT", "1m")]);
+        assert_eq!(o.endpoints[0].base, "http://b:2");
+        assert_eq!(o.timeout, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn several_urls_in_order() {
+        let o = opts(&["--url", "http://a:1, http://b:2/prefix/", "--url=http://c"], &[]);
+        let bases: Vec<_> = o.endpoints.iter().map(|e| e.base.as_str()).collect();
+        assert_eq!(bases, ["http://a:1", "http://b:2/prefix", "http://c"]);
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        for (args, vars) in [
+            (vec!["--timeout", "soon"], vec![]),
+            (vec!["--timeout", "0"], vec![]),
+            (vec!["--timeout", "-5s"], vec![]),
+            (vec![], vec![("KAFKA_CONNECT_TIMEOUT", "5 minutes")]),
+            (vec!["--url", "connectors:8083"], vec![]),
+            (vec!["--url", "ftp://x"], vec![]),
+            (vec!["--url", "http://"], vec![]),
+            (vec!["--url", "http://a:b"], vec![]),
+            (vec!["--url", "http://a,"], vec![]),
+            (vec!["--url"], vec![]),
+            (vec!["--bogus"], vec![]),
+            (vec!["-", "-"], vec![]),
+        ] {
+            let r = run(&args, &vars);
+            assert!(matches!(r, Err(Error::Usage(_))), "{args:?} {vars:?} gave {r:?}");
+        }
+    }
+
+    #[test]
+    fn messages_name_the_option_or_variable() {
+        let Err(e) = run(&[], &[("KAFKA_CONNECT_TIMEOUT", "soon")]) else { panic!() };
+        assert!(e.message().starts_with("KAFKA_CONNECT_TIMEOUT:"), "{e}");
+        let Err(e) = run(&["--url", "x"], &[]) else { panic!() };
+        assert!(e.message().starts_with("--url:"), "{e}");
+    }
+
+    #[test]
+    fn credentials_in_urls_are_never_echoed() {
+        let Err(e) = run(&["--url", "http://user:s3cret@host:8083"], &[]) else { panic!() };
+        assert!(!e.message().contains("s3cret"), "{e}");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        for bad in ["", "s", "1x", "1.s", ".5", "1.2.3", "5 m", "1e3", "99999999h"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn booleans() {
+        assert_eq!(parse_bool("X", "true"), Ok(true));
+        assert_eq!(parse_bool("X", "1"), Ok(true));
+        assert_eq!(parse_bool("X", "false"), Ok(false));
+        assert_eq!(parse_bool("X", "0"), Ok(false));
+        assert!(parse_bool("X", "yes").is_err());
+    }
+
+    #[test]
+    fn paths_and_stdin() {
+        let o = opts(&["a.json", "-", "dir"], &[]);
+        assert_eq!(
+            o.inputs,
+            vec![Input::Path("a.json".into()), Input::Stdin, Input::Path("dir".into())]
+        );
+        assert_eq!(run(&["--help"], &[]), Ok(Command::Help));
+        assert_eq!(run(&["-V"], &[]), Ok(Command::Version));
+    }
+}

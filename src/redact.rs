@@ -1,0 +1,114 @@
+//! Keeping config values out of every output, Connect's own messages included.
+//!
+//! Two layers: Connect's known echoes (`Connector config {k=v, ...} contains no
+//! connector type`, `Invalid value V for configuration K`) are rewritten to show key
+//! names only, whatever the value's length; then every value of the connector's
+//! config that is long enough to be told apart from ordinary words is replaced.
+
+use std::collections::BTreeMap;
+
+pub const MASK: &str = "***";
+
+/// Shorter values are masked only where a known echo pattern shows them: masking
+/// every "1" or "tr" would make messages unreadable.
+const MIN_MASKED_LEN: usize = 4;
+
+/// `message` with the values of `config` hidden. `name` is not a secret and stays.
+pub fn mask(message: &str, config: &BTreeMap<String, String>) -> String {
+    let mut out = mask_config_echo(message, config);
+    out = mask_between(&out, "Invalid value ", " for configuration ");
+    let mut values: Vec<&str> = config
+        .iter()
+        .filter(|(k, _)| k.as_str() != "name")
+        .map(|(_, v)| v.as_str())
+        .filter(|v| v.chars().count() >= MIN_MASKED_LEN)
+        .collect();
+    // Longest first, so a value that contains another is hidden whole.
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    values.dedup();
+    for value in values {
+        out = out.replace(value, MASK);
+    }
+    out
+}
+
+/// `Connector config {name=a, password=x} contains no connector type`: Java's
+/// `Map.toString()` of the whole config. Rebuilt from the key names we sent.
+fn mask_config_echo(message: &str, config: &BTreeMap<String, String>) -> String {
+    const START: &str = "Connector config {";
+    const END: &str = "} contains no connector type";
+    let (Some(start), Some(end)) = (message.find(START), message.rfind(END)) else {
+        return message.to_string();
+    };
+    if end < start + START.len() {
+        return message.to_string();
+    }
+    let keys: Vec<String> = config.keys().map(|k| format!("{k}={MASK}")).collect();
+    format!(
+        "{}{}{}{}",
+        &message[..start + START.len()],
+        keys.join(", "),
+        END,
+        &message[end + END.len()..]
+    )
+}
+
+/// Replace whatever stands between each `before` and the next `after`.
+fn mask_between(message: &str, before: &str, after: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find(before) {
+        let value_start = i + before.len();
+        let Some(len) = rest[value_start..].find(after) else { break };
+        out.push_str(&rest[..value_start]);
+        out.push_str(MASK);
+        rest = &rest[value_start + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn whole_config_echo_shows_keys_only() {
+        let c = config(&[("name", "tr-x"), ("topic", "t"), ("some.password", "VALUE")]);
+        let m = mask("Connector config {name=tr-x, topic=t, some.password=VALUE} contains no connector type", &c);
+        assert_eq!(
+            m,
+            "Connector config {name=***, some.password=***, topic=***} contains no connector type"
+        );
+    }
+
+    #[test]
+    fn invalid_value_echo_hides_even_short_values() {
+        let c = config(&[("tasks.max", "ab")]);
+        let m = mask(
+            "contains the following 2 error(s):\nInvalid value ab for configuration tasks.max: Not a number of type INT\nInvalid value null for configuration tasks.max: Value must be non-null",
+            &c,
+        );
+        assert!(!m.contains("value ab"), "{m}");
+        assert!(m.contains("Invalid value *** for configuration tasks.max: Not a number"), "{m}");
+        assert!(m.contains("2 error(s)"), "{m}");
+    }
+
+    #[test]
+    fn any_long_enough_value_is_hidden_anywhere() {
+        let c = config(&[("name", "clicks"), ("db.password", "hunter2hunter2"), ("pw2", "hunter2")]);
+        let m = mask("java.sql.SQLException: login failed for hunter2hunter2 and hunter2 (clicks)", &c);
+        assert_eq!(m, "java.sql.SQLException: login failed for *** and *** (clicks)");
+    }
+
+    #[test]
+    fn messages_without_values_are_untouched() {
+        let c = config(&[("topic", "t")]);
+        let m = "Connector name configuration (other) doesn't match connector name in the URL (tr-x)";
+        assert_eq!(mask(m, &c), m);
+    }
+}

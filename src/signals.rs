@@ -1,0 +1,43 @@
+//! SIGTERM and SIGINT. A handler only records the signal; `main` notices it within
+//! ~50 ms and ends the process even while the worker thread hangs in a request.
+//! Installing handlers also matters as PID 1 of a container, where the kernel drops
+//! signals that have none. A second signal ends the process at once.
+
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::flag;
+
+use crate::exit;
+
+pub struct Stop {
+    received: Arc<AtomicUsize>,
+}
+
+pub fn install() -> io::Result<Stop> {
+    let received = Arc::new(AtomicUsize::new(0));
+    for (signal, code) in [(SIGTERM, exit::SIGTERM), (SIGINT, exit::SIGINT)] {
+        let again = Arc::new(AtomicBool::new(false));
+        // Handlers run in the order registered: the first signal arms this one.
+        flag::register_conditional_shutdown(signal, i32::from(code), Arc::clone(&again))?;
+        flag::register(signal, again)?;
+        flag::register_usize(signal, Arc::clone(&received), code as usize)?;
+    }
+    Ok(Stop { received })
+}
+
+impl Stop {
+    /// The exit code of the signal received, if any.
+    pub fn requested(&self) -> Option<u8> {
+        match self.received.load(Ordering::SeqCst) {
+            0 => None,
+            code => u8::try_from(code).ok(),
+        }
+    }
+
+    pub fn name(code: u8) -> &'static str {
+        if code == exit::SIGINT { "SIGINT" } else { "SIGTERM" }
+    }
+}
