@@ -27,11 +27,15 @@ impl Diff {
 
     /// `changed: a, b; added: c; removed: d`, key names only.
     pub fn describe(&self) -> String {
-        let parts: Vec<String> = [("changed", &self.changed), ("added", &self.added), ("removed", &self.removed)]
-            .iter()
-            .filter(|(_, keys)| !keys.is_empty())
-            .map(|(what, keys)| format!("{what}: {}", keys.join(", ")))
-            .collect();
+        let parts: Vec<String> = [
+            ("changed", &self.changed),
+            ("added", &self.added),
+            ("removed", &self.removed),
+        ]
+        .iter()
+        .filter(|(_, keys)| !keys.is_empty())
+        .map(|(what, keys)| format!("{what}: {}", keys.join(", ")))
+        .collect();
         parts.join("; ")
     }
 }
@@ -102,9 +106,13 @@ pub fn apply(client: &mut Client, def: &Definition) -> (Outcome, u32) {
             Ok(current) => {
                 let d = match &current {
                     Some(map) => diff(&def.config, map),
-                    None => Diff { added: def.config.keys().cloned().collect(), ..Diff::default() },
+                    None => Diff {
+                        added: def.config.keys().cloned().collect(),
+                        ..Diff::default()
+                    },
                 };
-                let (existed, first_diff) = first.get_or_insert((current.is_some(), d.clone())).clone();
+                let (existed, first_diff) =
+                    first.get_or_insert((current.is_some(), d.clone())).clone();
                 if current.is_some() && d.is_empty() {
                     // Equal: either nothing to do, or an earlier write that timed out landed.
                     let outcome = match (wrote, existed) {
@@ -156,7 +164,12 @@ pub fn apply(client: &mut Client, def: &Definition) -> (Outcome, u32) {
 }
 
 /// `None` after a backoff when there is time for another attempt.
-fn retry_or_deadline(backoff: &mut Backoff, client: &Client, why: &str, def: &Definition) -> Option<Error> {
+fn retry_or_deadline(
+    backoff: &mut Backoff,
+    client: &Client,
+    why: &str,
+    def: &Definition,
+) -> Option<Error> {
     if backoff.wait(&client.deadline) {
         return None;
     }
@@ -171,9 +184,15 @@ fn read_config(client: &mut Client, path: &str) -> Result<Option<Map<String, Val
     let reply = client.get(path, Kind::Read)?;
     match (reply.status, reply.json) {
         (200, Some(Value::Object(map))) => Ok(Some(map)),
-        (200, _) => Err(Failure::Unexpected("GET .../config answered 200 without a JSON object".into())),
+        (200, _) => Err(Failure::Unexpected(
+            "GET .../config answered 200 without a JSON object".into(),
+        )),
         (404, Some(_)) => Ok(None),
-        (status, json) => Err(classify(&crate::connect::Reply { status, body: reply.body, json })),
+        (status, json) => Err(classify(&crate::connect::Reply {
+            status,
+            body: reply.body,
+            json,
+        })),
     }
 }
 
@@ -182,13 +201,18 @@ mod tests {
     use super::*;
 
     fn map(pairs: &[(&str, Value)]) -> Map<String, Value> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     #[test]
     fn diff_names_keys_only() {
-        let desired: BTreeMap<String, String> =
-            [("a", "1"), ("b", "2"), ("c", "3")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let desired: BTreeMap<String, String> = [("a", "1"), ("b", "2"), ("c", "3")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let current = map(&[("a", "1".into()), ("b", "x".into()), ("z", "9".into())]);
         let d = diff(&desired, &current);
         assert_eq!(d.changed, ["b"]);

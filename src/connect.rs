@@ -28,7 +28,12 @@ impl Reply {
 
     /// Connect's `message` (or `/health`'s), else a short form of the raw text.
     pub fn message(&self) -> String {
-        if let Some(m) = self.json.as_ref().and_then(|j| j.get("message")).and_then(Value::as_str) {
+        if let Some(m) = self
+            .json
+            .as_ref()
+            .and_then(|j| j.get("message"))
+            .and_then(Value::as_str)
+        {
             return m.to_string();
         }
         let text = self.body.trim();
@@ -167,7 +172,10 @@ impl Client {
             .limit(4 * 1024 * 1024)
             .read_to_vec();
         match bytes {
-            Ok(bytes) => Ok(Reply::new(status, String::from_utf8_lossy(&bytes).into_owned())),
+            Ok(bytes) => Ok(Reply::new(
+                status,
+                String::from_utf8_lossy(&bytes).into_owned(),
+            )),
             Err(e) => {
                 let failure = transport_failure(&e, &self.endpoint());
                 self.failover();
@@ -186,6 +194,10 @@ fn transport_failure(e: &ureq::Error, endpoint: &str) -> Failure {
         }
         ureq::Error::Io(io) if io.kind() == ErrorKind::ConnectionRefused => {
             Failure::Transient(format!("{endpoint}: connection refused"))
+        }
+        // std's resolver reports getaddrinfo failures as plain I/O errors.
+        ureq::Error::Io(io) if io.to_string().contains("lookup address") => {
+            Failure::Transient(format!("{endpoint}: the host name does not resolve (yet)"))
         }
         ureq::Error::Io(io) if io.kind() == ErrorKind::TimedOut => {
             Failure::TimedOut(format!("{endpoint}: no answer in time"))
@@ -305,7 +317,10 @@ mod tests {
         let html = "<html><head><title>Error 404 Not Found</title></head></html>";
         assert!(matches!(classify(&reply(404, html)), Failure::Transient(_)));
         for status in [502, 503, 504] {
-            assert!(matches!(classify(&reply(status, "<html>bad gateway</html>")), Failure::Transient(_)));
+            assert!(matches!(
+                classify(&reply(status, "<html>bad gateway</html>")),
+                Failure::Transient(_)
+            ));
         }
     }
 
@@ -316,16 +331,28 @@ mod tests {
             "Cannot complete request because of a conflicting operation (e.g. worker rebalance)",
             "Cannot complete request because of stale configuration",
         ] {
-            assert!(matches!(classify(&json(409, m)), Failure::Transient(_)), "{m}");
+            assert!(
+                matches!(classify(&json(409, m)), Failure::Transient(_)),
+                "{m}"
+            );
         }
-        assert!(matches!(classify(&json(409, "Connector a already exists")), Failure::Rejected(_)));
+        assert!(matches!(
+            classify(&json(409, "Connector a already exists")),
+            Failure::Rejected(_)
+        ));
     }
 
     #[test]
     fn server_errors_by_message() {
-        assert!(matches!(classify(&json(500, "Request timed out")), Failure::TimedOut(_)));
         assert!(matches!(
-            classify(&json(500, "Request timed out. The worker is currently initializing and reading to the end of internal topics.")),
+            classify(&json(500, "Request timed out")),
+            Failure::TimedOut(_)
+        ));
+        assert!(matches!(
+            classify(&json(
+                500,
+                "Request timed out. The worker is currently initializing and reading to the end of internal topics."
+            )),
             Failure::TimedOut(_)
         ));
         for m in [
@@ -333,41 +360,80 @@ mod tests {
             "IO Error trying to forward REST request: java.net.ConnectException: Connection refused",
             "Failed to write to config topic",
         ] {
-            assert!(matches!(classify(&json(500, m)), Failure::Transient(_)), "{m}");
+            assert!(
+                matches!(classify(&json(500, m)), Failure::Transient(_)),
+                "{m}"
+            );
         }
         assert!(matches!(
-            classify(&json(500, "Failed to find any class that implements Connector and which name matches X, available connectors are: ...")),
+            classify(&json(
+                500,
+                "Failed to find any class that implements Connector and which name matches X, available connectors are: ..."
+            )),
             Failure::Rejected(_)
         ));
         assert!(matches!(
-            classify(&json(500, "Cannot deserialize value of type `java.lang.String` from Object value")),
+            classify(&json(
+                500,
+                "Cannot deserialize value of type `java.lang.String` from Object value"
+            )),
             Failure::Unexpected(_)
         ));
-        assert!(matches!(classify(&json(500, "something new")), Failure::Unknown(_)));
+        assert!(matches!(
+            classify(&json(500, "something new")),
+            Failure::Unknown(_)
+        ));
     }
 
     #[test]
     fn client_errors() {
-        assert!(matches!(classify(&reply(401, "User cannot access the resource.")), Failure::Denied(_)));
-        assert!(matches!(classify(&json(403, "Forbidden")), Failure::Denied(_)));
         assert!(matches!(
-            classify(&json(400, "Connector configuration is invalid and contains the following 1 error(s):")),
+            classify(&reply(401, "User cannot access the resource.")),
+            Failure::Denied(_)
+        ));
+        assert!(matches!(
+            classify(&json(403, "Forbidden")),
+            Failure::Denied(_)
+        ));
+        assert!(matches!(
+            classify(&json(
+                400,
+                "Connector configuration is invalid and contains the following 1 error(s):"
+            )),
             Failure::Rejected(_)
         ));
         assert!(matches!(
-            classify(&json(400, "Failed to find any class that implements Connector and which name matches X")),
+            classify(&json(
+                400,
+                "Failed to find any class that implements Connector and which name matches X"
+            )),
             Failure::Rejected(_)
         ));
-        assert!(matches!(classify(&json(415, "HTTP 415 Unsupported Media Type")), Failure::Unexpected(_)));
-        assert!(matches!(classify(&json(405, "HTTP 405 Method Not Allowed")), Failure::Unexpected(_)));
+        assert!(matches!(
+            classify(&json(415, "HTTP 415 Unsupported Media Type")),
+            Failure::Unexpected(_)
+        ));
+        assert!(matches!(
+            classify(&json(405, "HTTP 405 Method Not Allowed")),
+            Failure::Unexpected(_)
+        ));
         assert!(matches!(classify(&reply(307, "")), Failure::Unexpected(_)));
     }
 
     #[test]
     fn messages() {
-        assert_eq!(json(404, "Connector a not found").message(), "Connector a not found");
-        assert_eq!(reply(401, "User cannot access the resource.").message(), "User cannot access the resource.");
-        assert_eq!(reply(404, "<html>x</html>").message(), "an HTML page (HTTP 404)");
+        assert_eq!(
+            json(404, "Connector a not found").message(),
+            "Connector a not found"
+        );
+        assert_eq!(
+            reply(401, "User cannot access the resource.").message(),
+            "User cannot access the resource."
+        );
+        assert_eq!(
+            reply(404, "<html>x</html>").message(),
+            "an HTML page (HTTP 404)"
+        );
         assert_eq!(reply(503, "").message(), "HTTP 503 with an empty body");
         assert!(reply(500, &"x".repeat(1000)).message().len() < 320);
     }

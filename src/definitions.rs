@@ -74,7 +74,11 @@ pub fn load(inputs: &[Input]) -> Result<Vec<Definition>, Error> {
     }
     if !problems.is_empty() {
         let text = problems.join("\n");
-        return Err(if missing { Error::NoInput(text) } else { Error::Definition(text) });
+        return Err(if missing {
+            Error::NoInput(text)
+        } else {
+            Error::Definition(text)
+        });
     }
     if definitions.is_empty() {
         let names: Vec<String> = inputs.iter().map(input_name).collect();
@@ -136,8 +140,8 @@ fn read_directory(dir: &Path) -> Result<Vec<Source>, String> {
     let mut files = Vec::new();
     for name in names {
         let path = dir.join(&name);
-        let meta = fs::metadata(&path)
-            .map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
+        let meta =
+            fs::metadata(&path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
         if meta.is_file() {
             files.push((path.display().to_string(), stem(&path), read_file(&path)?));
         }
@@ -151,7 +155,9 @@ fn read_file(path: &Path) -> Result<String, String> {
 }
 
 fn stem(path: &Path) -> Option<String> {
-    path.file_stem().and_then(|s| s.to_str()).map(str::to_string)
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .map(str::to_string)
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -197,7 +203,9 @@ fn entries<'a>(raw: &'a RawValue, source: &str) -> Result<Vec<(String, &'a RawVa
         .map_err(|e| Error::Definition(format!("{source}: invalid JSON: {e}")))?;
     for (i, (key, _)) in list.iter().enumerate() {
         if list[..i].iter().any(|(k, _)| k == key) {
-            return Err(Error::Definition(format!("{source}: key '{key}' appears twice")));
+            return Err(Error::Definition(format!(
+                "{source}: key '{key}' appears twice"
+            )));
         }
     }
     Ok(list)
@@ -258,14 +266,19 @@ fn definition(
 
     let wrapped = member("config").is_some_and(|c| c.get().starts_with('{'));
     let (outer_name, raw_config, state) = if wrapped {
-        if let Some((k, _)) = members.iter().find(|(k, _)| !WRAPPER_KEYS.contains(&k.as_str())) {
+        if let Some((k, _)) = members
+            .iter()
+            .find(|(k, _)| !WRAPPER_KEYS.contains(&k.as_str()))
+        {
             return Err(err(format!(
                 "unknown key '{k}' beside 'config' (expected name, config, state)"
             )));
         }
         let outer_name = match member("name").map(scalar) {
             None => None,
-            Some(Scalar::Text(s)) if member("name").is_some_and(|r| r.get().starts_with('"')) => Some(s),
+            Some(Scalar::Text(s)) if member("name").is_some_and(|r| r.get().starts_with('"')) => {
+                Some(s)
+            }
             Some(_) => return Err(err("'name' must be a string".into())),
         };
         let state = parse_state(member("state"), member("initial_state")).map_err(err)?;
@@ -307,8 +320,16 @@ fn definition(
     config.insert("name".into(), name.clone());
     match config.get("connector.class") {
         Some(class) if !class.trim().is_empty() => {}
-        Some(_) => return Err(err(format!("connector '{name}': 'connector.class' is empty"))),
-        None => return Err(err(format!("connector '{name}': 'connector.class' is required"))),
+        Some(_) => {
+            return Err(err(format!(
+                "connector '{name}': 'connector.class' is empty"
+            )));
+        }
+        None => {
+            return Err(err(format!(
+                "connector '{name}': 'connector.class' is required"
+            )));
+        }
     }
     Ok(Definition {
         name,
@@ -345,7 +366,9 @@ fn check_name(name: &str) -> Result<(), String> {
         return Err("the connector name contains a control character".into());
     }
     if name.trim() != name {
-        return Err(format!("connector name '{name}' starts or ends with blanks"));
+        return Err(format!(
+            "connector name '{name}' starts or ends with blanks"
+        ));
     }
     Ok(())
 }
@@ -391,16 +414,32 @@ mod tests {
 
     #[test]
     fn wrapper_ignores_tasks_and_type_and_reads_state() {
-        let d = one(r#"{"name":"a","config":{"connector.class":"X"},"tasks":[],"type":"source","state":"PAUSED"}"#);
+        let d = one(
+            r#"{"name":"a","config":{"connector.class":"X"},"tasks":[],"type":"source","state":"PAUSED"}"#,
+        );
         assert_eq!(d.state, State::Paused);
-        assert_eq!(one(r#"{"name":"a","config":{"connector.class":"X"},"initial_state":"STOPPED"}"#).state, State::Stopped);
-        assert!(error(r#"{"name":"a","config":{"connector.class":"X"},"state":"paused"}"#).contains("'state'"));
+        assert_eq!(
+            one(r#"{"name":"a","config":{"connector.class":"X"},"initial_state":"STOPPED"}"#).state,
+            State::Stopped
+        );
+        assert!(
+            error(r#"{"name":"a","config":{"connector.class":"X"},"state":"paused"}"#)
+                .contains("'state'")
+        );
     }
 
     #[test]
     fn arrays() {
-        let v = parse("f.json", Some("f"), r#"[{"name":"a","connector.class":"X"},{"name":"b","config":{"connector.class":"Y"}}]"#).unwrap();
-        assert_eq!(v.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        let v = parse(
+            "f.json",
+            Some("f"),
+            r#"[{"name":"a","connector.class":"X"},{"name":"b","config":{"connector.class":"Y"}}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            v.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
         assert_eq!(v[1].source, "f.json[1]");
         assert!(error(r#"[{"connector.class":"X"}]"#).contains("needs a 'name'"));
         assert!(error(r#"[1]"#).contains("item 0"));
@@ -417,8 +456,13 @@ mod tests {
 
     #[test]
     fn names() {
-        assert!(error(r#"{"name":"a","config":{"connector.class":"X","name":"b"}}"#).contains("differ"));
-        assert_eq!(one(r#"{"name":"a","config":{"connector.class":"X","name":"a"}}"#).name, "a");
+        assert!(
+            error(r#"{"name":"a","config":{"connector.class":"X","name":"b"}}"#).contains("differ")
+        );
+        assert_eq!(
+            one(r#"{"name":"a","config":{"connector.class":"X","name":"a"}}"#).name,
+            "a"
+        );
         assert!(error(r#"{"name":"a/b","connector.class":"X"}"#).contains("'/'"));
         assert!(error(r#"{"name":"","connector.class":"X"}"#).contains("empty"));
         assert!(error(r#"{"name":"a\u0001","connector.class":"X"}"#).contains("control"));
@@ -438,9 +482,15 @@ mod tests {
         let m = error("{\"connector.class\": \"X\",\n \"password\": \"hunter2\",}");
         assert!(m.contains("line 2") && !m.contains("hunter2"), "{m}");
         assert!(error("42").contains("expected a JSON object"));
-        assert!(error(r#"{"name":"a","config":{"connector.class":"X"},"confg":{}}"#).contains("'confg'"));
+        assert!(
+            error(r#"{"name":"a","config":{"connector.class":"X"},"confg":{}}"#)
+                .contains("'confg'")
+        );
         assert!(error(r#"{"connector.class":"X","k":"1","k":"2"}"#).contains("'k' appears twice"));
-        assert!(error(r#"{"name":"a","config":{"connector.class":"X","k":"1","k":"2"}}"#).contains("twice"));
+        assert!(
+            error(r#"{"name":"a","config":{"connector.class":"X","k":"1","k":"2"}}"#)
+                .contains("twice")
+        );
         assert_eq!(one("\u{feff}{\"connector.class\":\"X\"}").name, "f");
     }
 }

@@ -75,12 +75,21 @@ pub fn run(options: Options, log: &Log) -> u8 {
                 counts[3] += 1;
                 if stop.is_none() {
                     stop = match e {
-                        Error::Denied(_) => Some(Error::Denied("not attempted: access was refused".into())),
-                        Error::Deadline(_) => Some(Error::Deadline("not attempted: the deadline passed".into())),
+                        Error::Denied(_) => {
+                            Some(Error::Denied("not attempted: access was refused".into()))
+                        }
+                        Error::Deadline(_) => {
+                            Some(Error::Deadline("not attempted: the deadline passed".into()))
+                        }
                         _ => None,
                     };
                 }
-                format!("{}: failed: {} (exit {})", def.name, e.message(), e.exit_code())
+                format!(
+                    "{}: failed: {} (exit {})",
+                    def.name,
+                    e.message(),
+                    e.exit_code()
+                )
             }
         };
         log.result(&text);

@@ -5,10 +5,10 @@ use std::process::ExitCode;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
+use connect_deploy::exit;
 use connect_deploy::options::{self, Command};
 use connect_deploy::output::Log;
 use connect_deploy::signals::{self, Stop};
-use connect_deploy::exit;
 
 fn main() -> ExitCode {
     let log = Log;

@@ -84,7 +84,9 @@ pub fn parse(
             Long("timeout") => timeout = Some(string_value(&mut parser, "--timeout")?),
             Value(v) if v == "-" => {
                 if inputs.contains(&Input::Stdin) {
-                    return Err(Error::Usage("'-' (standard input) may be given only once".into()));
+                    return Err(Error::Usage(
+                        "'-' (standard input) may be given only once".into(),
+                    ));
                 }
                 inputs.push(Input::Stdin);
             }
@@ -150,21 +152,29 @@ pub fn parse_bool(name: &str, value: &str) -> Result<bool, Error> {
     match value.trim() {
         "true" | "1" => Ok(true),
         "false" | "0" => Ok(false),
-        _ => Err(Error::Usage(format!("{name}: expected true or false (or 1 or 0)"))),
+        _ => Err(Error::Usage(format!(
+            "{name}: expected true or false (or 1 or 0)"
+        ))),
     }
 }
 
 /// `500ms`, `30s`, `5m`, `1h`, or plain seconds; fractions allowed (`1.5s`).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
     let scale = match unit {
         "ms" => 0.001,
         "" | "s" => 1.0,
         "m" => 60.0,
         "h" => 3600.0,
-        _ => return Err(format!("'{t}' is not a duration: use 500ms, 30s, 5m, 1h or seconds")),
+        _ => {
+            return Err(format!(
+                "'{t}' is not a duration: use 500ms, 30s, 5m, 1h or seconds"
+            ));
+        }
     };
     let value: f64 = number
         .parse()
@@ -236,8 +246,10 @@ mod tests {
     use super::*;
 
     fn run(args: &[&str], vars: &[(&str, &str)]) -> Result<Command, Error> {
-        let vars: Vec<(String, String)> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let env = move |k: &str| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         parse(args.iter().map(OsString::from), &env)
     }
@@ -252,7 +264,12 @@ mod tests {
     #[test]
     fn defaults() {
         let o = opts(&[], &[]);
-        assert_eq!(o.endpoints, vec![Endpoint { base: DEFAULT_URL.into() }]);
+        assert_eq!(
+            o.endpoints,
+            vec![Endpoint {
+                base: DEFAULT_URL.into()
+            }]
+        );
         assert_eq!(o.timeout, Duration::from_secs(300));
         assert_eq!(o.inputs, vec![Input::Path(DEFAULT_PATH.into())]);
     }
@@ -261,18 +278,30 @@ mod tests {
     fn flag_wins_over_variable() {
         let o = opts(
             &["--url", "http://a:1", "--timeout", "10s"],
-            &[("KAFKA_CONNECT_URL", "http://b:2"), ("KAFKA_CONNECT_TIMEOUT", "1m")],
+            &[
+                ("KAFKA_CONNECT_URL", "http://b:2"),
+                ("KAFKA_CONNECT_TIMEOUT", "1m"),
+            ],
         );
         assert_eq!(o.endpoints[0].base, "http://a:1");
         assert_eq!(o.timeout, Duration::from_secs(10));
-        let o = opts(&[], &[("KAFKA_CONNECT_URL", "http://b:2/"), ("KAFKA_CONNECT_TIMEOUT", "1m")]);
+        let o = opts(
+            &[],
+            &[
+                ("KAFKA_CONNECT_URL", "http://b:2/"),
+                ("KAFKA_CONNECT_TIMEOUT", "1m"),
+            ],
+        );
         assert_eq!(o.endpoints[0].base, "http://b:2");
         assert_eq!(o.timeout, Duration::from_secs(60));
     }
 
     #[test]
     fn several_urls_in_order() {
-        let o = opts(&["--url", "http://a:1, http://b:2/prefix/", "--url=http://c"], &[]);
+        let o = opts(
+            &["--url", "http://a:1, http://b:2/prefix/", "--url=http://c"],
+            &[],
+        );
         let bases: Vec<_> = o.endpoints.iter().map(|e| e.base.as_str()).collect();
         assert_eq!(bases, ["http://a:1", "http://b:2/prefix", "http://c"]);
     }
@@ -294,21 +323,30 @@ mod tests {
             (vec!["-", "-"], vec![]),
         ] {
             let r = run(&args, &vars);
-            assert!(matches!(r, Err(Error::Usage(_))), "{args:?} {vars:?} gave {r:?}");
+            assert!(
+                matches!(r, Err(Error::Usage(_))),
+                "{args:?} {vars:?} gave {r:?}"
+            );
         }
     }
 
     #[test]
     fn messages_name_the_option_or_variable() {
-        let Err(e) = run(&[], &[("KAFKA_CONNECT_TIMEOUT", "soon")]) else { panic!() };
+        let Err(e) = run(&[], &[("KAFKA_CONNECT_TIMEOUT", "soon")]) else {
+            panic!()
+        };
         assert!(e.message().starts_with("KAFKA_CONNECT_TIMEOUT:"), "{e}");
-        let Err(e) = run(&["--url", "x"], &[]) else { panic!() };
+        let Err(e) = run(&["--url", "x"], &[]) else {
+            panic!()
+        };
         assert!(e.message().starts_with("--url:"), "{e}");
     }
 
     #[test]
     fn credentials_in_urls_are_never_echoed() {
-        let Err(e) = run(&["--url", "http://user:s3cret@host:8083"], &[]) else { panic!() };
+        let Err(e) = run(&["--url", "http://user:s3cret@host:8083"], &[]) else {
+            panic!()
+        };
         assert!(!e.message().contains("s3cret"), "{e}");
     }
 
@@ -320,7 +358,17 @@ mod tests {
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
         assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
-        for bad in ["", "s", "1x", "1.s", ".5", "1.2.3", "5 m", "1e3", "99999999h"] {
+        for bad in [
+            "",
+            "s",
+            "1x",
+            "1.s",
+            ".5",
+            "1.2.3",
+            "5 m",
+            "1e3",
+            "99999999h",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }
@@ -339,7 +387,11 @@ mod tests {
         let o = opts(&["a.json", "-", "dir"], &[]);
         assert_eq!(
             o.inputs,
-            vec![Input::Path("a.json".into()), Input::Stdin, Input::Path("dir".into())]
+            vec![
+                Input::Path("a.json".into()),
+                Input::Stdin,
+                Input::Path("dir".into())
+            ]
         );
         assert_eq!(run(&["--help"], &[]), Ok(Command::Help));
         assert_eq!(run(&["-V"], &[]), Ok(Command::Version));

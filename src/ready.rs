@@ -80,7 +80,11 @@ fn probe(client: &mut Client) -> Result<(Version, String), NotReady> {
             // A build that reports a new version without /health: fall back to the probe.
             404 if health.json.is_some() => {}
             _ => {
-                let status = health.json.as_ref().and_then(|j| j.get("status")).and_then(Value::as_str);
+                let status = health
+                    .json
+                    .as_ref()
+                    .and_then(|j| j.get("status"))
+                    .and_then(Value::as_str);
                 let why = match status {
                     Some(s) => format!("{endpoint}: /health says {s}: {}", health.message()),
                     None => format!("{endpoint}: GET /health answered {}", health.message()),
@@ -120,6 +124,10 @@ fn get(client: &mut Client, path: &str) -> Result<Reply, NotReady> {
 fn not_ready(endpoint: &str, what: &str, reply: &Reply) -> NotReady {
     match classify(reply) {
         Failure::Denied(m) => NotReady::Denied(m),
-        _ => NotReady::Waiting(format!("{endpoint}: {what} answered HTTP {}: {}", reply.status, reply.message())),
+        _ => NotReady::Waiting(format!(
+            "{endpoint}: {what} answered HTTP {}: {}",
+            reply.status,
+            reply.message()
+        )),
     }
 }

@@ -59,7 +59,9 @@ fn mask_between(message: &str, before: &str, after: &str) -> String {
     let mut rest = message;
     while let Some(i) = rest.find(before) {
         let value_start = i + before.len();
-        let Some(len) = rest[value_start..].find(after) else { break };
+        let Some(len) = rest[value_start..].find(after) else {
+            break;
+        };
         out.push_str(&rest[..value_start]);
         out.push_str(MASK);
         rest = &rest[value_start + len..];
@@ -73,13 +75,19 @@ mod tests {
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn whole_config_echo_shows_keys_only() {
         let c = config(&[("name", "tr-x"), ("topic", "t"), ("some.password", "VALUE")]);
-        let m = mask("Connector config {name=tr-x, topic=t, some.password=VALUE} contains no connector type", &c);
+        let m = mask(
+            "Connector config {name=tr-x, topic=t, some.password=VALUE} contains no connector type",
+            &c,
+        );
         assert_eq!(
             m,
             "Connector config {name=***, some.password=***, topic=***} contains no connector type"
@@ -94,21 +102,35 @@ mod tests {
             &c,
         );
         assert!(!m.contains("value ab"), "{m}");
-        assert!(m.contains("Invalid value *** for configuration tasks.max: Not a number"), "{m}");
+        assert!(
+            m.contains("Invalid value *** for configuration tasks.max: Not a number"),
+            "{m}"
+        );
         assert!(m.contains("2 error(s)"), "{m}");
     }
 
     #[test]
     fn any_long_enough_value_is_hidden_anywhere() {
-        let c = config(&[("name", "clicks"), ("db.password", "hunter2hunter2"), ("pw2", "hunter2")]);
-        let m = mask("java.sql.SQLException: login failed for hunter2hunter2 and hunter2 (clicks)", &c);
-        assert_eq!(m, "java.sql.SQLException: login failed for *** and *** (clicks)");
+        let c = config(&[
+            ("name", "clicks"),
+            ("db.password", "hunter2hunter2"),
+            ("pw2", "hunter2"),
+        ]);
+        let m = mask(
+            "java.sql.SQLException: login failed for hunter2hunter2 and hunter2 (clicks)",
+            &c,
+        );
+        assert_eq!(
+            m,
+            "java.sql.SQLException: login failed for *** and *** (clicks)"
+        );
     }
 
     #[test]
     fn messages_without_values_are_untouched() {
         let c = config(&[("topic", "t")]);
-        let m = "Connector name configuration (other) doesn't match connector name in the URL (tr-x)";
+        let m =
+            "Connector name configuration (other) doesn't match connector name in the URL (tr-x)";
         assert_eq!(mask(m, &c), m);
     }
 }

@@ -114,8 +114,10 @@ mod tests {
     fn deadline_clamps_and_stops_waiting() {
         let d = Deadline::after(Duration::from_millis(30));
         assert!(d.clamp(Duration::from_secs(90)) <= Duration::from_millis(30));
-        let mut b = Backoff::default();
-        b.next = MAX_DELAY;
+        let mut b = Backoff {
+            next: MAX_DELAY,
+            ..Backoff::default()
+        };
         assert!(!b.wait(&d));
         assert!(d.passed());
     }

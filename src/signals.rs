@@ -38,6 +38,10 @@ impl Stop {
     }
 
     pub fn name(code: u8) -> &'static str {
-        if code == exit::SIGINT { "SIGINT" } else { "SIGTERM" }
+        if code == exit::SIGINT {
+            "SIGINT"
+        } else {
+            "SIGTERM"
+        }
     }
 }

@@ -1,0 +1,393 @@
+//! Create, update, unchanged; retry classes of writes; exit codes and their priority.
+
+use std::time::Duration;
+
+use crate::support::*;
+
+#[test]
+fn creates_the_seed_connector_with_values_as_written() {
+    let fake = FakeConnect::start(Config::default());
+    let dir = TempDir::with(&[("clicks-datagen-connector.json", CLICKS)]);
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "clicks: created");
+    let config = stored(&fake, "clicks");
+    assert_eq!(config["max.interval"], "1000");
+    assert_eq!(config["iterations"], "-1");
+    assert_eq!(config["name"], "clicks");
+    let put = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PUT")
+        .unwrap();
+    assert_eq!(put.path, "/connectors/clicks/config");
+    assert_eq!(put.header("content-type"), Some("application/json"));
+    assert_eq!(put.header("accept"), Some("application/json"));
+    assert!(
+        put.body.contains(r#""max.interval":"1000""#),
+        "{}",
+        put.body
+    );
+}
+
+#[test]
+fn a_rerun_writes_nothing_and_a_change_is_applied() {
+    let fake = FakeConnect::start(Config::default());
+    let dir = TempDir::with(&[("clicks.json", CLICKS)]);
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "clicks: created");
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "clicks: unchanged");
+    assert_eq!(
+        fake.count("PUT", "/connectors/clicks/config"),
+        1,
+        "an identical PUT restarts the connector"
+    );
+
+    dir.write(
+        "clicks.json",
+        &CLICKS.replace(
+            r#""kafka.topic": "clicks""#,
+            r#""kafka.topic": "clicks-v2""#,
+        ),
+    );
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "clicks: updated (changed: kafka.topic)")
+        .expect(0, "summary: 0 created, 1 updated, 0 unchanged, 0 failed");
+    assert_eq!(stored(&fake, "clicks")["kafka.topic"], "clicks-v2");
+}
+
+#[test]
+fn removed_and_added_keys_are_named() {
+    let fake = FakeConnect::start(Config::default());
+    fake.put_connector(
+        "a",
+        json!({"connector.class": "FileStreamSource", "topic": "t", "old.key": "x"}),
+    );
+    let dir = TempDir::with(&[(
+        "a.json",
+        r#"{"connector.class":"FileStreamSource","topic":"t","new.key":"y"}"#,
+    )]);
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "a: updated (added: new.key; removed: old.key)");
+}
+
+#[test]
+fn numbers_and_booleans_keep_their_source_text_so_reruns_are_unchanged() {
+    let fake = FakeConnect::start(Config::default());
+    let dir = TempDir::with(&[(
+        "n.json",
+        r#"{"connector.class":"FileStreamSource","topic":"t","batch.size":1e3,"x.rate":0.50,"x.flag":true}"#,
+    )]);
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "n: created");
+    let config = stored(&fake, "n");
+    assert_eq!(config["batch.size"], "1e3");
+    assert_eq!(config["x.rate"], "0.50");
+    assert_eq!(config["x.flag"], "true");
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "n: unchanged");
+}
+
+#[test]
+fn a_storm_of_rebalance_conflicts_is_waited_out() {
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/clicks/config",
+        4,
+        Reply::error(
+            409,
+            "Cannot complete request because of a conflicting operation (e.g. worker rebalance)",
+        ),
+    ));
+    let dir = TempDir::with(&[("c.json", CLICKS)]);
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "clicks: created");
+    assert_eq!(fake.count("PUT", "/connectors/clicks/config"), 5);
+}
+
+#[test]
+fn transient_server_errors_are_retried() {
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/clicks/config",
+        1,
+        Reply::error(
+            500,
+            "Request cannot be completed because a rebalance is expected",
+        ),
+    ));
+    fake.script(Rule::new("PUT", "/connectors/clicks/config", 1, Reply::error(500, "IO Error trying to forward REST request: java.net.ConnectException: Connection refused")));
+    fake.script(Rule::new(
+        "GET",
+        "/connectors/clicks/config",
+        1,
+        Reply::raw(
+            503,
+            Some("text/html"),
+            "<html>503 Service Unavailable</html>",
+        ),
+    ));
+    fake.script(Rule::new(
+        "GET",
+        "/connectors/clicks/config",
+        1,
+        Reply::html404(),
+    ));
+    let dir = TempDir::with(&[("c.json", CLICKS)]);
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "clicks: created");
+    assert_eq!(fake.count("PUT", "/connectors/clicks/config"), 3);
+}
+
+#[test]
+fn a_timed_out_write_that_landed_is_not_repeated() {
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/clicks/config",
+        1,
+        Reply::error(500, "Request timed out").still_apply(),
+    ));
+    let dir = TempDir::with(&[("c.json", CLICKS)]);
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "clicks: created");
+    assert_eq!(
+        fake.count("PUT", "/connectors/clicks/config"),
+        1,
+        "re-read showed it landed"
+    );
+    assert_eq!(fake.connector("clicks").unwrap().writes, 1);
+}
+
+#[test]
+fn a_timed_out_write_that_did_not_land_is_sent_again() {
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/clicks/config",
+        1,
+        Reply::error(500, "Request timed out"),
+    ));
+    let dir = TempDir::with(&[("c.json", CLICKS)]);
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "clicks: created");
+    assert_eq!(fake.count("PUT", "/connectors/clicks/config"), 2);
+    let gets = fake.count("GET", "/connectors/clicks/config");
+    assert_eq!(gets, 2, "read, write (timed out), read again, write");
+}
+
+#[test]
+fn a_hanging_write_cannot_outlive_the_deadline() {
+    // The worker accepts the write and holds it far longer than the run may last.
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/clicks/config",
+        1,
+        Reply::error(201, "late")
+            .delayed(Duration::from_secs(30))
+            .still_apply(),
+    ));
+    let dir = TempDir::with(&[("c.json", CLICKS)]);
+    let out = deploy().url(fake.url()).timeout("3s").arg(dir.arg()).run();
+    // Each request's time-out is clamped to what is left of the deadline.
+    out.expect(
+        124,
+        "clicks: failed: Kafka Connect stayed unavailable until the deadline",
+    );
+}
+
+#[test]
+fn rejected_config_exits_78_and_names_the_key_not_the_value() {
+    let fake = FakeConnect::start(Config::default());
+    let dir = TempDir::with(&[(
+        "bad.json",
+        r#"{"connector.class":"FileStreamSource","topic":"t","tasks.max":"many-tasks"}"#,
+    )]);
+    let out = deploy().url(fake.url()).arg(dir.arg()).run();
+    out.expect(78, "bad: failed: Kafka Connect rejected the config")
+        .expect(78, "Invalid value *** for configuration tasks.max");
+    assert!(!out.all().contains("many-tasks"), "{}", out.all());
+    assert_eq!(
+        fake.count("PUT", "/connectors/bad/config"),
+        1,
+        "rejections are not retried"
+    );
+}
+
+#[test]
+fn unknown_plugin_is_permanent_on_every_version() {
+    for version in ["4.1.0", "3.6.1", "2.8.2"] {
+        let fake = FakeConnect::start(Config::default().version(version));
+        let dir = TempDir::with(&[("x.json", r#"{"connector.class":"com.example.Missing"}"#)]);
+        let out = deploy().url(fake.url()).arg(dir.arg()).run();
+        out.expect(78, "Failed to find any class that implements Connector");
+        assert!(
+            !out.all().contains("com.example.Missing"),
+            "config values stay hidden: {}",
+            out.all()
+        );
+        assert_eq!(fake.count("PUT", "/connectors/x/config"), 1, "{version}");
+    }
+}
+
+#[test]
+fn an_unexplained_answer_exits_1() {
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/clicks/config",
+        1,
+        Reply::error(415, "HTTP 415 Unsupported Media Type"),
+    ));
+    let dir = TempDir::with(&[("c.json", CLICKS)]);
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(1, "unexpected answer from Kafka Connect: HTTP 415");
+}
+
+#[test]
+fn unknown_server_errors_are_retried_a_few_times_then_exit_1() {
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/clicks/config",
+        10,
+        Reply::error(500, "java.lang.IllegalStateException: odd"),
+    ));
+    let dir = TempDir::with(&[("c.json", CLICKS)]);
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(1, "IllegalStateException");
+    assert_eq!(fake.count("PUT", "/connectors/clicks/config"), 4);
+}
+
+#[test]
+fn a_redirect_is_not_followed() {
+    let fake = FakeConnect::start(Config::default());
+    let mut reply = Reply::raw(307, None, "");
+    reply.content_type = None;
+    fake.script(Rule::new("PUT", "/connectors/clicks/config", 1, reply));
+    let dir = TempDir::with(&[("c.json", CLICKS)]);
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(1, "redirect");
+}
+
+#[test]
+fn every_connector_is_attempted_and_the_worst_code_wins() {
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/b/config",
+        1,
+        Reply::error(415, "HTTP 415 Unsupported Media Type"),
+    ));
+    let dir = TempDir::with(&[
+        (
+            "a.json",
+            r#"{"connector.class":"FileStreamSource","topic":"t"}"#,
+        ),
+        (
+            "b.json",
+            r#"{"connector.class":"FileStreamSource","topic":"t"}"#,
+        ),
+        ("c.json", r#"{"connector.class":"com.example.Missing"}"#),
+        (
+            "d.json",
+            r#"{"connector.class":"FileStreamSource","topic":"t"}"#,
+        ),
+    ]);
+    let out = deploy().url(fake.url()).arg(dir.arg()).run();
+    out.expect(78, "a: created")
+        .expect(78, "b: failed")
+        .expect(78, "c: failed")
+        .expect(78, "d: created")
+        .expect(78, "summary: 2 created, 0 updated, 0 unchanged, 2 failed");
+}
+
+#[test]
+fn refused_credentials_stop_the_run_with_77() {
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "GET",
+        "/connectors/a/config",
+        1,
+        Reply::raw(
+            403,
+            Some("application/json"),
+            "User cannot access the resource.",
+        ),
+    ));
+    let dir = TempDir::with(&[
+        (
+            "a.json",
+            r#"{"connector.class":"FileStreamSource","topic":"t"}"#,
+        ),
+        ("b.json", r#"{"connector.class":"com.example.Missing"}"#),
+    ]);
+    let out = deploy().url(fake.url()).arg(dir.arg()).run();
+    out.expect(77, "a: failed: Kafka Connect refused access")
+        .expect(77, "b: failed: not attempted");
+    assert_eq!(fake.count("PUT", "/connectors/"), 0);
+}
+
+#[test]
+fn names_travel_as_one_encoded_path_segment() {
+    let fake = FakeConnect::start(Config::default());
+    let dir = TempDir::with(&[(
+        "x.json",
+        r#"{"name":"orders sink #1","connector.class":"FileStreamSink","topics":"t"}"#,
+    )]);
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "orders sink #1: created");
+    assert_eq!(
+        fake.count("PUT", "/connectors/orders%20sink%20%231/config"),
+        1
+    );
+    assert!(fake.connector("orders sink #1").is_some());
+}

@@ -1,0 +1,9 @@
+//! Black-box tests: the real binary against the fake Kafka Connect worker.
+
+mod support;
+
+mod apply;
+mod inputs;
+mod ready;
+mod secrets;
+mod signals;

@@ -1,0 +1,1042 @@
+//! A fake Kafka Connect worker for connect-deploy's tests: a model of the REST API as
+//! `connect-rest.md` and the recorded 4.1.0 transcript describe it (start-up phases,
+//! versions, Jackson's coercions, basic auth's plain-text 401, error messages that
+//! echo configs), plus scripted answers per test and a record of every request.
+//!
+//! Plain `std::net::TcpListener`, one thread per connection, HTTP/1.1 keep-alive.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::value::RawValue;
+use serde_json::{Map, Value, json};
+
+/// A worker's behaviour, fixed at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// What `GET /` reports; decides which endpoints and answers exist.
+    pub version: String,
+    /// Jetty listens but every path answers an HTML 404 (start-up step 2).
+    pub html404_for: Duration,
+    /// `GET /` answers but the herder is not ready (step 3): `/health` 503,
+    /// connector requests 500 `Request timed out`.
+    pub starting_for: Duration,
+    /// Basic auth (user, password) on every path.
+    pub auth: Option<(String, String)>,
+    /// Connector classes installed (full names; simple names and `...Connector`-less
+    /// aliases are accepted as Connect does).
+    pub plugins: Vec<String>,
+    /// Mask values of keys containing "password" in `GET .../config`, as some vendor
+    /// builds do.
+    pub mask_passwords: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            version: "4.1.0".into(),
+            html404_for: Duration::ZERO,
+            starting_for: Duration::ZERO,
+            auth: None,
+            plugins: vec![
+                "org.apache.kafka.connect.file.FileStreamSourceConnector".into(),
+                "org.apache.kafka.connect.file.FileStreamSinkConnector".into(),
+                "io.confluent.kafka.connect.datagen.DatagenConnector".into(),
+            ],
+            mask_passwords: false,
+        }
+    }
+}
+
+impl Config {
+    pub fn version(mut self, v: &str) -> Self {
+        self.version = v.into();
+        self
+    }
+    pub fn html404_for(mut self, d: Duration) -> Self {
+        self.html404_for = d;
+        self
+    }
+    pub fn starting_for(mut self, d: Duration) -> Self {
+        self.starting_for = d;
+        self
+    }
+    pub fn auth(mut self, user: &str, password: &str) -> Self {
+        self.auth = Some((user.into(), password.into()));
+        self
+    }
+    pub fn mask_passwords(mut self) -> Self {
+        self.mask_passwords = true;
+        self
+    }
+
+    fn at_least(&self, major: u32, minor: u32) -> bool {
+        let mut parts = self.version.split(['.', '-']);
+        let a: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        let b: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        (a, b) >= (major, minor)
+    }
+}
+
+/// An answer to send instead of the model's.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: String,
+    /// Wait this long before answering (a hung worker: use a long one).
+    pub delay: Duration,
+    /// Also apply the request to the model (a write that timed out but still lands).
+    pub still_apply: bool,
+    /// Close the connection without answering.
+    pub hang_up: bool,
+}
+
+impl Reply {
+    /// Connect's usual JSON error body.
+    pub fn error(status: u16, message: &str) -> Reply {
+        Reply::raw(
+            status,
+            Some("application/json"),
+            &json!({"error_code": status, "message": message}).to_string(),
+        )
+    }
+    pub fn raw(status: u16, content_type: Option<&str>, body: &str) -> Reply {
+        Reply {
+            status,
+            content_type: content_type.map(str::to_string),
+            body: body.into(),
+            delay: Duration::ZERO,
+            still_apply: false,
+            hang_up: false,
+        }
+    }
+    pub fn html404() -> Reply {
+        Reply::raw(404, Some("text/html;charset=iso-8859-1"), HTML_404)
+    }
+    pub fn delayed(mut self, d: Duration) -> Self {
+        self.delay = d;
+        self
+    }
+    pub fn still_apply(mut self) -> Self {
+        self.still_apply = true;
+        self
+    }
+}
+
+/// A scripted answer for the next `times` requests matching `method` and a path
+/// (exact, or a prefix when it ends with `*`).
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub method: String,
+    pub path: String,
+    pub times: usize,
+    pub reply: Reply,
+}
+
+impl Rule {
+    pub fn new(method: &str, path: &str, times: usize, reply: Reply) -> Rule {
+        Rule {
+            method: method.into(),
+            path: path.into(),
+            times,
+            reply,
+        }
+    }
+    fn matches(&self, method: &str, path: &str) -> bool {
+        (self.method == "*" || self.method == method)
+            && match self.path.strip_suffix('*') {
+                Some(prefix) => path.starts_with(prefix),
+                None => self.path == path,
+            }
+    }
+}
+
+/// One request as received.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub at: Instant,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A connector's task states, in order, each lasting a while; the last one stays.
+#[derive(Debug, Clone)]
+pub struct Timeline(pub Vec<(Duration, Status)>);
+
+/// What `GET .../status` reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub connector: String,
+    /// (state, trace) of each task.
+    pub tasks: Vec<(String, Option<String>)>,
+}
+
+impl Status {
+    pub fn new(connector: &str, tasks: &[&str]) -> Status {
+        Status {
+            connector: connector.into(),
+            tasks: tasks.iter().map(|t| (t.to_string(), None)).collect(),
+        }
+    }
+    /// Tasks failing with this trace.
+    pub fn failed_task(connector: &str, trace: &str) -> Status {
+        Status {
+            connector: connector.into(),
+            tasks: vec![("FAILED".into(), Some(trace.into()))],
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Connector {
+    pub config: Map<String, Value>,
+    /// RUNNING, PAUSED or STOPPED, as asked for.
+    pub target: String,
+    pub created: Instant,
+    /// Scripted status; without one, the model's: its target state, one task per
+    /// `tasks.max` (default 1), tasks RUNNING when RUNNING.
+    pub timeline: Option<Timeline>,
+    pub restarts: usize,
+    pub writes: usize,
+}
+
+#[derive(Default)]
+struct State {
+    connectors: BTreeMap<String, Connector>,
+    rules: VecDeque<Rule>,
+    requests: Vec<Request>,
+    /// Timelines to give connectors when they are created.
+    timelines: BTreeMap<String, Timeline>,
+    /// Timelines to use after a restart.
+    after_restart: BTreeMap<String, Timeline>,
+}
+
+struct Shared {
+    config: Config,
+    started: Instant,
+    state: Mutex<State>,
+    changed: Condvar,
+    closed: AtomicBool,
+    log: bool,
+}
+
+/// A running fake worker. Dropping it stops accepting connections.
+pub struct FakeConnect {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+}
+
+impl FakeConnect {
+    /// Listen on 127.0.0.1 on a free port.
+    pub fn start(config: Config) -> FakeConnect {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        FakeConnect::serve(listener, config, false)
+    }
+
+    /// Serve on a listener the caller bound (a reserved port, or the binary's address).
+    pub fn serve(listener: TcpListener, config: Config, log: bool) -> FakeConnect {
+        let addr = listener.local_addr().expect("local address");
+        let shared = Arc::new(Shared {
+            config,
+            started: Instant::now(),
+            state: Mutex::new(State::default()),
+            changed: Condvar::new(),
+            closed: AtomicBool::new(false),
+            log,
+        });
+        let s = Arc::clone(&shared);
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                if s.closed.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let s = Arc::clone(&s);
+                thread::spawn(move || handle(stream, &s));
+            }
+        });
+        FakeConnect { shared, addr }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Answer the next matching requests with a scripted reply.
+    pub fn script(&self, rule: Rule) {
+        self.shared.state.lock().unwrap().rules.push_back(rule);
+    }
+
+    /// A connector that exists before the run.
+    pub fn put_connector(&self, name: &str, config: Value) {
+        let mut config = config.as_object().expect("an object").clone();
+        config.insert("name".into(), name.into());
+        let mut st = self.shared.state.lock().unwrap();
+        let timeline = st.timelines.get(name).cloned();
+        st.connectors.insert(
+            name.into(),
+            Connector {
+                config,
+                target: "RUNNING".into(),
+                created: Instant::now(),
+                timeline,
+                restarts: 0,
+                writes: 0,
+            },
+        );
+    }
+
+    /// Give a connector (existing or yet to be created) a scripted status.
+    pub fn timeline(&self, name: &str, steps: Vec<(Duration, Status)>) {
+        let mut st = self.shared.state.lock().unwrap();
+        if let Some(c) = st.connectors.get_mut(name) {
+            c.timeline = Some(Timeline(steps.clone()));
+            c.created = Instant::now();
+        }
+        st.timelines.insert(name.into(), Timeline(steps));
+    }
+
+    /// The status a connector moves to when it is restarted.
+    pub fn after_restart(&self, name: &str, steps: Vec<(Duration, Status)>) {
+        self.shared
+            .state
+            .lock()
+            .unwrap()
+            .after_restart
+            .insert(name.into(), Timeline(steps));
+    }
+
+    pub fn connector(&self, name: &str) -> Option<Connector> {
+        self.shared
+            .state
+            .lock()
+            .unwrap()
+            .connectors
+            .get(name)
+            .cloned()
+    }
+
+    pub fn connector_names(&self) -> Vec<String> {
+        self.shared
+            .state
+            .lock()
+            .unwrap()
+            .connectors
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    pub fn requests(&self) -> Vec<Request> {
+        self.shared.state.lock().unwrap().requests.clone()
+    }
+
+    /// Requests with this method whose path starts with `prefix`.
+    pub fn count(&self, method: &str, prefix: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.method == method && r.path.starts_with(prefix))
+            .count()
+    }
+
+    /// Block until `n` requests arrived, or `limit` passed; how many arrived.
+    pub fn wait_for_requests(&self, n: usize, limit: Duration) -> usize {
+        let end = Instant::now() + limit;
+        let mut st = self.shared.state.lock().unwrap();
+        while st.requests.len() < n {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            st = self.shared.changed.wait_timeout(st, left).unwrap().0;
+        }
+        st.requests.len()
+    }
+}
+
+impl Drop for FakeConnect {
+    fn drop(&mut self) {
+        self.shared.closed.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(100));
+    }
+}
+
+const HTML_404: &str = "<html>\n<head>\n<meta http-equiv=\"Content-Type\" content=\"text/html;charset=ISO-8859-1\"/>\n<title>Error 404 Not Found</title>\n</head>\n<body>\n<h2>HTTP ERROR 404 Not Found</h2>\n</body>\n</html>\n";
+
+fn handle(stream: TcpStream, shared: &Shared) {
+    let mut reader = BufReader::new(match stream.try_clone() {
+        Ok(s) => s,
+        Err(_) => return,
+    });
+    let mut writer = stream;
+    loop {
+        let Some(request) = read_request(&mut reader) else {
+            return;
+        };
+        if shared.closed.load(Ordering::SeqCst) {
+            return;
+        }
+        let reply = respond(shared, &request);
+        {
+            let mut st = shared.state.lock().unwrap();
+            st.requests.push(request.clone());
+            shared.changed.notify_all();
+        }
+        if shared.log {
+            println!("{} {} -> {}", request.method, request.path, reply.status);
+        }
+        if !reply.delay.is_zero() {
+            thread::sleep(reply.delay);
+        }
+        if reply.hang_up {
+            return;
+        }
+        let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
+        if let Some(ct) = &reply.content_type {
+            head.push_str(&format!("Content-Type: {ct}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", reply.body.len()));
+        if writer.write_all(head.as_bytes()).is_err()
+            || writer.write_all(reply.body.as_bytes()).is_err()
+        {
+            return;
+        }
+        let _ = writer.flush();
+    }
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).ok()? == 0 {
+            return None;
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Request {
+        method,
+        path,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+        at: Instant::now(),
+    })
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        415 => "Unsupported Media Type",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+fn json_reply(status: u16, body: Value) -> Reply {
+    Reply::raw(status, Some("application/json"), &body.to_string())
+}
+
+fn empty(status: u16) -> Reply {
+    Reply::raw(status, None, "")
+}
+
+fn respond(shared: &Shared, request: &Request) -> Reply {
+    let config = &shared.config;
+    let elapsed = shared.started.elapsed();
+    if elapsed < config.html404_for {
+        return Reply::html404();
+    }
+    if let Some((user, password)) = &config.auth {
+        let expected = format!("Basic {}", base64(&format!("{user}:{password}")));
+        if request.header("authorization") != Some(expected.as_str()) {
+            // Connect's basic-auth extension: plain text although it says JSON.
+            return Reply::raw(
+                401,
+                Some("application/json"),
+                "User cannot access the resource.",
+            );
+        }
+    }
+    let path = request.path.as_str();
+    let scripted = {
+        let mut st = shared.state.lock().unwrap();
+        let found = st
+            .rules
+            .iter()
+            .position(|r| r.matches(&request.method, path));
+        found.map(|i| {
+            let rule = &mut st.rules[i];
+            rule.times -= 1;
+            let reply = rule.reply.clone();
+            if rule.times == 0 {
+                st.rules.remove(i);
+            }
+            reply
+        })
+    };
+    if let Some(reply) = scripted {
+        if reply.still_apply {
+            model(shared, request);
+        }
+        return reply;
+    }
+    let starting = elapsed < config.html404_for + config.starting_for;
+    if starting && path != "/" {
+        if path == "/health" && config.at_least(3, 9) {
+            return json_reply(
+                503,
+                json!({"status": "starting", "message": "Worker is still starting up."}),
+            );
+        }
+        return Reply::error(
+            500,
+            "Request timed out. The worker is currently initializing and reading to the end of internal topics.",
+        );
+    }
+    model(shared, request)
+}
+
+/// The worker proper.
+fn model(shared: &Shared, request: &Request) -> Reply {
+    let config = &shared.config;
+    let (path, query) = request.path.split_once('?').unwrap_or((&request.path, ""));
+    let segments: Vec<String> = path
+        .trim_start_matches('/')
+        .split('/')
+        .map(percent_decode)
+        .collect();
+    let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let method = request.method.as_str();
+    let writes_body = matches!(method, "PUT" | "POST" | "PATCH") && !request.body.is_empty();
+    if writes_body
+        && !request
+            .header("content-type")
+            .is_some_and(|ct| ct.starts_with("application/json"))
+    {
+        return Reply::error(415, "HTTP 415 Unsupported Media Type");
+    }
+    let mut st = shared.state.lock().unwrap();
+    match (method, seg.as_slice()) {
+        ("GET", [""]) => json_reply(
+            200,
+            json!({"version": config.version, "commit": "13f70256db3c994c", "kafka_cluster_id": "fake-cluster"}),
+        ),
+        ("GET", ["health"]) if config.at_least(3, 9) => json_reply(
+            200,
+            json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."}),
+        ),
+        ("GET", ["connectors"]) => json_reply(200, Value::from(st.connectors.keys().cloned().collect::<Vec<_>>())),
+        ("GET", ["connector-plugins"]) => json_reply(
+            200,
+            Value::from(
+                config
+                    .plugins
+                    .iter()
+                    .map(|p| json!({"class": p, "type": if p.contains("Sink") {"sink"} else {"source"}, "version": config.version}))
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+        ("GET", ["connectors", name]) => match st.connectors.get(*name) {
+            Some(c) => json_reply(200, info(name, c)),
+            None => not_found(name),
+        },
+        ("GET", ["connectors", name, "config"]) => match st.connectors.get(*name) {
+            Some(c) => {
+                let mut shown = c.config.clone();
+                if config.mask_passwords {
+                    for (k, v) in shown.iter_mut() {
+                        if k.contains("password") {
+                            *v = Value::from("********");
+                        }
+                    }
+                }
+                json_reply(200, Value::Object(shown))
+            }
+            None => not_found(name),
+        },
+        ("GET", ["connectors", name, "status"]) => match st.connectors.get(*name) {
+            Some(c) => json_reply(200, status(name, c)),
+            None => Reply::error(404, &format!("No status found for connector {name}")),
+        },
+        ("PUT", ["connectors", name, "config"]) => {
+            let parsed = match coerce_config(&request.body) {
+                Ok(c) => c,
+                Err(reply) => return reply,
+            };
+            put_config(config, &mut st, name, parsed)
+        }
+        ("POST", ["connectors"]) => {
+            let body: Map<String, Value> = match serde_json::from_str(&request.body) {
+                Ok(b) => b,
+                Err(e) => return Reply::error(500, &jackson_message(&e)),
+            };
+            for key in body.keys() {
+                let known = ["name", "config"].contains(&key.as_str())
+                    || (key == "initial_state" && config.at_least(3, 7));
+                if !known {
+                    return Reply::error(500, &format!(
+                        "Unrecognized field \"{key}\" (class org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest), not marked as ignorable"
+                    ));
+                }
+            }
+            let Some(name) = body.get("name").and_then(Value::as_str).map(str::trim) else {
+                return Reply::error(400, "Connector name cannot be empty");
+            };
+            let Some(Value::Object(cfg)) = body.get("config") else {
+                return Reply::error(500, "java.lang.NullPointerException");
+            };
+            let cfg_text = Value::Object(cfg.clone()).to_string();
+            let parsed = match coerce_config(&cfg_text) {
+                Ok(c) => c,
+                Err(reply) => return reply,
+            };
+            if let Some(reply) = validate(config, name, &parsed) {
+                return reply;
+            }
+            if st.connectors.contains_key(name) {
+                return Reply::error(409, &format!("Connector {name} already exists"));
+            }
+            let target = body.get("initial_state").and_then(Value::as_str).unwrap_or("RUNNING");
+            let reply = put_config(config, &mut st, name, parsed);
+            if let Some(c) = st.connectors.get_mut(name) {
+                c.target = target.to_string();
+            }
+            reply
+        }
+        ("PUT", ["connectors", name, action @ ("pause" | "resume" | "stop")]) => {
+            if *action == "stop" && !config.at_least(3, 5) {
+                return Reply::error(404, "HTTP 404 Not Found");
+            }
+            match st.connectors.get_mut(*name) {
+                Some(c) => {
+                    c.target = match *action {
+                        "pause" => "PAUSED",
+                        "stop" => "STOPPED",
+                        _ => "RUNNING",
+                    }
+                    .into();
+                    c.timeline = None;
+                    empty(if *action == "stop" { 204 } else { 202 })
+                }
+                None => not_found(name),
+            }
+        }
+        ("POST", ["connectors", name, "restart"]) => {
+            let name = name.to_string();
+            let Some(c) = st.connectors.get_mut(&name) else { return not_found(&name) };
+            c.restarts += 1;
+            let shown = status(&name, c);
+            let next = st.after_restart.get(&name).cloned();
+            let c = st.connectors.get_mut(&name).expect("present");
+            c.created = Instant::now();
+            c.timeline = next;
+            if query.contains("includeTasks=true") || query.contains("onlyFailed=true") {
+                json_reply(202, shown)
+            } else {
+                empty(204)
+            }
+        }
+        ("DELETE", ["connectors", name]) => match st.connectors.remove(*name) {
+            Some(_) => empty(204),
+            None => not_found(name),
+        },
+        ("PUT", ["connector-plugins", class, "config", "validate"]) => {
+            let parsed = match coerce_config(&request.body) {
+                Ok(c) => c,
+                Err(reply) => return reply,
+            };
+            validate_endpoint(config, class, &parsed)
+        }
+        _ => Reply::error(404, "HTTP 404 Not Found"),
+    }
+}
+
+fn not_found(name: &str) -> Reply {
+    Reply::error(404, &format!("Connector {name} not found"))
+}
+
+fn put_config(config: &Config, st: &mut State, name: &str, parsed: Map<String, Value>) -> Reply {
+    let mut cfg = parsed;
+    if let Some(n) = cfg.get("name")
+        && n.as_str() != Some(name)
+    {
+        let shown = n.as_str().unwrap_or("null");
+        return Reply::error(
+            400,
+            &format!(
+                "Connector name configuration ({shown}) doesn't match connector name in the URL ({name})"
+            ),
+        );
+    }
+    cfg.insert("name".into(), name.into());
+    if let Some(reply) = validate(config, name, &cfg) {
+        return reply;
+    }
+    let timeline = st.timelines.get(name).cloned();
+    let created = !st.connectors.contains_key(name);
+    let c = st
+        .connectors
+        .entry(name.to_string())
+        .or_insert_with(|| Connector {
+            config: Map::new(),
+            target: "RUNNING".into(),
+            created: Instant::now(),
+            timeline,
+            restarts: 0,
+            writes: 0,
+        });
+    c.config = cfg;
+    c.writes += 1;
+    let body = json!({"name": name, "config": c.config, "tasks": [], "type": kind(&c.config)});
+    json_reply(if created { 201 } else { 200 }, body)
+}
+
+fn kind(config: &Map<String, Value>) -> &'static str {
+    let class = config
+        .get("connector.class")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if class.contains("Sink") {
+        "sink"
+    } else {
+        "source"
+    }
+}
+
+fn resolve_plugin<'a>(config: &'a Config, class: &str) -> Option<&'a str> {
+    config.plugins.iter().map(String::as_str).find(|p| {
+        let simple = p.rsplit('.').next().unwrap_or(p);
+        *p == class || simple == class || simple.strip_suffix("Connector") == Some(class)
+    })
+}
+
+fn unknown_plugin_message(config: &Config, class: &str) -> String {
+    let available: Vec<String> = config
+        .plugins
+        .iter()
+        .map(|p| {
+            format!(
+                "PluginDesc{{klass=class {p}, name='{p}', version='{}', type=source}}",
+                config.version
+            )
+        })
+        .collect();
+    format!(
+        "Failed to find any class that implements Connector and which name matches {class}, available connectors are: {}",
+        available.join(", ")
+    )
+}
+
+/// Connect's checks on a write, with its messages (which echo values).
+fn validate(config: &Config, name: &str, cfg: &Map<String, Value>) -> Option<Reply> {
+    let Some(class) = cfg.get("connector.class").and_then(Value::as_str) else {
+        let shown: Vec<String> = cfg
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{k}={}",
+                    v.as_str().map_or_else(|| v.to_string(), str::to_string)
+                )
+            })
+            .collect();
+        return Some(Reply::error(
+            400,
+            &format!(
+                "Connector config {{{}}} contains no connector type",
+                shown.join(", ")
+            ),
+        ));
+    };
+    let _ = name;
+    if resolve_plugin(config, class).is_none() {
+        let status = if config.at_least(4, 1) { 400 } else { 500 };
+        return Some(Reply::error(status, &unknown_plugin_message(config, class)));
+    }
+    let errors = config_errors(cfg);
+    if errors.is_empty() {
+        return None;
+    }
+    Some(Reply::error(
+        400,
+        &format!(
+            "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
+            errors.len(),
+            errors
+                .iter()
+                .map(|(_, m)| m.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    ))
+}
+
+/// (key, message) of each invalid value: `tasks.max` must be a positive INT,
+/// FileStreamSource needs `topic`.
+fn config_errors(cfg: &Map<String, Value>) -> Vec<(String, String)> {
+    let mut errors = Vec::new();
+    if let Some(v) = cfg.get("tasks.max").and_then(Value::as_str)
+        && v.parse::<i32>().map_or(true, |n| n < 1)
+    {
+        errors.push((
+            "tasks.max".to_string(),
+            format!("Invalid value {v} for configuration tasks.max: Not a number of type INT"),
+        ));
+    }
+    let class = cfg
+        .get("connector.class")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if class.contains("FileStreamSource") && cfg.get("topic").is_none() {
+        errors.push((
+            "topic".to_string(),
+            "Missing required configuration \"topic\" which has no default value.".to_string(),
+        ));
+    }
+    errors
+}
+
+fn validate_endpoint(config: &Config, class: &str, cfg: &Map<String, Value>) -> Reply {
+    if resolve_plugin(config, class).is_none() {
+        let message = format!(
+            "org.apache.kafka.connect.runtime.rest.errors.BadRequestException: {}",
+            unknown_plugin_message(config, class)
+        );
+        return Reply::error(500, &message);
+    }
+    let errors = config_errors(cfg);
+    let mut configs: Vec<Value> = cfg
+        .iter()
+        .map(|(k, v)| {
+            let errs: Vec<&String> = errors.iter().filter(|(ek, _)| ek == k).map(|(_, m)| m).collect();
+            let kind = if k.contains("password") { "PASSWORD" } else { "STRING" };
+            json!({"definition": {"name": k, "type": kind, "required": false},
+                   "value": {"name": k, "value": v, "recommended_values": [], "errors": errs, "visible": true}})
+        })
+        .collect();
+    for (k, m) in &errors {
+        if !cfg.contains_key(k) {
+            configs.push(json!({"definition": {"name": k, "type": "STRING", "required": true},
+                                "value": {"name": k, "value": null, "recommended_values": [], "errors": [m], "visible": true}}));
+        }
+    }
+    json_reply(
+        200,
+        json!({"name": class, "error_count": errors.len(), "groups": ["Common"], "configs": configs}),
+    )
+}
+
+/// Parse a PUT body as Jackson does into a `Map<String, String>`: numbers and
+/// booleans become their source text, null stays null, nested values fail.
+fn coerce_config(body: &str) -> Result<Map<String, Value>, Reply> {
+    let raw: BTreeMap<String, &RawValue> =
+        serde_json::from_str(body).map_err(|e| Reply::error(500, &jackson_message(&e)))?;
+    let mut out = Map::new();
+    for (k, v) in raw {
+        let text = v.get();
+        let value = match text.as_bytes()[0] {
+            b'"' => serde_json::from_str::<Value>(text).expect("string"),
+            b'n' => Value::Null,
+            b'{' | b'[' => {
+                return Err(Reply::error(
+                    500,
+                    &format!(
+                        "Cannot deserialize value of type `java.lang.String` from Object value (token `JsonToken.START_OBJECT`)\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1] (through reference chain: java.util.LinkedHashMap[\"{k}\"])"
+                    ),
+                ));
+            }
+            _ => Value::from(text),
+        };
+        out.insert(k, value);
+    }
+    Ok(out)
+}
+
+fn jackson_message(e: &serde_json::Error) -> String {
+    format!(
+        "Unexpected character: {e}\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: {}, column: {}]",
+        e.line(),
+        e.column()
+    )
+}
+
+fn info(name: &str, c: &Connector) -> Value {
+    let tasks: Vec<Value> = (0..task_count(c))
+        .map(|i| json!({"connector": name, "task": i}))
+        .collect();
+    json!({"name": name, "config": c.config, "tasks": tasks, "type": kind(&c.config)})
+}
+
+fn task_count(c: &Connector) -> usize {
+    c.config
+        .get("tasks.max")
+        .and_then(Value::as_str)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+}
+
+fn current_status(c: &Connector) -> Status {
+    if let Some(Timeline(steps)) = &c.timeline {
+        let mut at = c.created.elapsed();
+        for (lasts, status) in steps {
+            if at < *lasts {
+                return status.clone();
+            }
+            at -= *lasts;
+        }
+        if let Some((_, last)) = steps.last() {
+            return last.clone();
+        }
+    }
+    match c.target.as_str() {
+        "RUNNING" => Status {
+            connector: "RUNNING".into(),
+            tasks: (0..task_count(c))
+                .map(|_| ("RUNNING".to_string(), None))
+                .collect(),
+        },
+        other => Status {
+            connector: other.into(),
+            tasks: if other == "PAUSED" {
+                (0..task_count(c))
+                    .map(|_| ("PAUSED".to_string(), None))
+                    .collect()
+            } else {
+                vec![]
+            },
+        },
+    }
+}
+
+fn status(name: &str, c: &Connector) -> Value {
+    let s = current_status(c);
+    let tasks: Vec<Value> = s
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, (state, trace))| {
+            let mut t = json!({"id": i, "state": state, "worker_id": "fake:8083"});
+            if let Some(trace) = trace {
+                t["trace"] = Value::from(trace.as_str());
+            }
+            t
+        })
+        .collect();
+    json!({"name": name, "connector": {"state": s.connector, "worker_id": "fake:8083"}, "tasks": tasks, "type": kind(&c.config)})
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub fn base64(input: &str) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b = input.as_bytes();
+    let mut out = String::new();
+    for chunk in b.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_known_values() {
+        assert_eq!(base64("user:pass"), "dXNlcjpwYXNz");
+        assert_eq!(base64("a"), "YQ==");
+        assert_eq!(base64("ab"), "YWI=");
+    }
+
+    #[test]
+    fn coercion_keeps_source_text() {
+        let m = coerce_config(r#"{"a":1e3,"b":true,"c":"x","d":null}"#).unwrap();
+        assert_eq!(m["a"], "1e3");
+        assert_eq!(m["b"], "true");
+        assert_eq!(m["d"], Value::Null);
+        assert!(coerce_config(r#"{"a":{"b":1}}"#).is_err());
+    }
+
+    #[test]
+    fn decode() {
+        assert_eq!(percent_decode("a%20b"), "a b");
+        assert_eq!(percent_decode("%C3%A9"), "é");
+    }
+}
