@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 use ureq::http::Method;
 
-use crate::connect::{Client, Failure, Kind, classify};
-use crate::definitions::Definition;
+use std::time::{Duration, Instant};
+
+use crate::connect::{Client, Failure, Kind, Version, classify};
+use crate::definitions::{Definition, State};
 use crate::error::Error;
 use crate::redact::mask;
 use crate::retry::Backoff;
@@ -59,20 +61,90 @@ pub fn diff(desired: &BTreeMap<String, String>, current: &Map<String, Value>) ->
     d
 }
 
+/// What happened to a connector's config.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Applied {
     Created,
     Updated(Diff),
     Unchanged,
-    Failed(Error),
 }
 
-impl Outcome {
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Outcome::Failed(e) => e.exit_code(),
-            _ => crate::exit::OK,
+/// A move to the desired state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    /// The state before, when it was known.
+    pub from: Option<String>,
+    pub to: State,
+}
+
+impl StateChange {
+    pub fn verb(&self) -> &'static str {
+        match self.to {
+            State::Running => "resumed",
+            State::Paused => "paused",
+            State::Stopped => "stopped",
         }
+    }
+}
+
+/// Everything a run learnt about one connector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub name: String,
+    pub applied: Option<Applied>,
+    pub state_change: Option<StateChange>,
+    /// The state it was seen to hold, when waited for (e.g. `RUNNING, 2 tasks`).
+    pub final_state: Option<String>,
+    pub error: Option<Error>,
+    /// Requests sent that change something (writes, state moves, restarts).
+    pub writes: u32,
+    pub restarts: u32,
+    pub duration: Duration,
+}
+
+impl Report {
+    pub fn new(name: &str) -> Report {
+        Report {
+            name: name.to_string(),
+            applied: None,
+            state_change: None,
+            final_state: None,
+            error: None,
+            writes: 0,
+            restarts: 0,
+            duration: Duration::ZERO,
+        }
+    }
+
+    pub fn failed(name: &str, error: Error) -> Report {
+        Report {
+            error: Some(error),
+            ..Report::new(name)
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        self.error
+            .as_ref()
+            .map_or(crate::exit::OK, Error::exit_code)
+    }
+
+    /// `created`, `updated (changed: a)`, `unchanged; paused (was RUNNING)`.
+    pub fn describe(&self) -> String {
+        let mut text = match &self.applied {
+            Some(Applied::Created) => "created".to_string(),
+            Some(Applied::Updated(d)) => format!("updated ({})", d.describe()),
+            Some(Applied::Unchanged) => "unchanged".to_string(),
+            None => "not applied".to_string(),
+        };
+        if let Some(change) = &self.state_change {
+            text.push_str("; ");
+            text.push_str(change.verb());
+            if let Some(from) = &change.from {
+                text.push_str(&format!(" (was {from})"));
+            }
+        }
+        text
     }
 }
 
@@ -92,15 +164,40 @@ pub fn encode_name(name: &str) -> String {
     out
 }
 
-/// Create or update one connector; the outcome and the number of writes sent.
-pub fn apply(client: &mut Client, def: &Definition) -> (Outcome, u32) {
-    let path = format!("/connectors/{}/config", encode_name(&def.name));
+/// Create or update one connector and move it to its desired state.
+pub fn apply(client: &mut Client, def: &Definition, version: Version) -> Report {
+    let started = Instant::now();
+    let mut report = Report::new(&def.name);
+    if def.state == State::Stopped && version < Version::new(3, 5) {
+        report.error = Some(Error::Rejected(format!(
+            "state STOPPED needs Kafka Connect 3.5 or newer; this worker runs {version}"
+        )));
+        return report;
+    }
+    let result = apply_config(client, def, version, &mut report)
+        .and_then(|known| ensure_state(client, def, known, &mut report));
+    report.error = result.err();
+    report.duration = started.elapsed();
+    report
+}
+
+/// Write the config only when it differs, because an identical PUT still restarts
+/// the connector. Ok(the state the connector is known to be in, if known).
+fn apply_config(
+    client: &mut Client,
+    def: &Definition,
+    version: Version,
+    report: &mut Report,
+) -> Result<Option<State>, Error> {
+    let base = format!("/connectors/{}", encode_name(&def.name));
+    let path = format!("{base}/config");
     let body = serde_json::to_string(&def.config).expect("a map of strings serialises");
-    let mut backoff = Backoff::default();
+    // New connectors that must not start running are created in their state where
+    // the worker can (KIP-980); elsewhere they are created, then moved at once.
+    let create_in_state = def.state != State::Running && version >= Version::new(3, 7);
+    let mut retry = Retry::default();
     let mut first: Option<(bool, Diff)> = None; // (existed, diff) at the first read
     let mut wrote = false;
-    let mut unknown = 0;
-    let mut writes = 0;
     loop {
         let failure = match read_config(client, &path) {
             Ok(current) => {
@@ -113,86 +210,199 @@ pub fn apply(client: &mut Client, def: &Definition) -> (Outcome, u32) {
                 };
                 let (existed, first_diff) =
                     first.get_or_insert((current.is_some(), d.clone())).clone();
+                let created_or_updated = |status_created: bool| {
+                    if status_created || !existed {
+                        Applied::Created
+                    } else {
+                        Applied::Updated(first_diff.clone())
+                    }
+                };
                 if current.is_some() && d.is_empty() {
-                    // Equal: either nothing to do, or an earlier write that timed out landed.
-                    let outcome = match (wrote, existed) {
-                        (false, _) => Outcome::Unchanged,
-                        (true, false) => Outcome::Created,
-                        (true, true) => Outcome::Updated(first_diff),
-                    };
-                    return (outcome, writes);
+                    // Equal: nothing to do, or an earlier write that timed out landed.
+                    report.applied = Some(if wrote {
+                        created_or_updated(false)
+                    } else {
+                        Applied::Unchanged
+                    });
+                    return Ok(None);
                 }
-                writes += 1;
-                match client.send(Method::PUT, &path, Some(&body), Kind::Write) {
-                    Ok(r) if r.status == 201 => return (Outcome::Created, writes),
-                    Ok(r) if r.status == 200 && !existed => return (Outcome::Created, writes),
-                    Ok(r) if r.status == 200 => return (Outcome::Updated(first_diff), writes),
-                    Ok(r) => classify(&r),
-                    Err(f) => f,
+                report.writes += 1;
+                let sent = if current.is_none() && create_in_state {
+                    let request = serde_json::json!({
+                        "name": def.name, "config": def.config, "initial_state": def.state.as_str()
+                    });
+                    let body = request.to_string();
+                    (
+                        client.send(Method::POST, "/connectors", Some(&body), Kind::Write),
+                        true,
+                    )
+                } else {
+                    (
+                        client.send(Method::PUT, &path, Some(&body), Kind::Write),
+                        false,
+                    )
+                };
+                match sent {
+                    (Ok(r), posted) if r.status == 201 || r.status == 200 => {
+                        report.applied = Some(created_or_updated(r.status == 201));
+                        let known = match (posted, existed) {
+                            (true, _) => Some(def.state),
+                            (false, false) => Some(State::Running),
+                            (false, true) => None,
+                        };
+                        return Ok(known);
+                    }
+                    (Ok(r), _) => classify(&r),
+                    (Err(f), _) => f,
                 }
             }
             Err(f) => f,
         };
-        let error = match failure {
-            Failure::TimedOut(m) => {
-                // The write may still be queued on the worker: re-read before repeating it.
-                wrote = true;
-                retry_or_deadline(&mut backoff, client, &m, def)
-            }
-            Failure::Transient(m) => retry_or_deadline(&mut backoff, client, &m, def),
-            Failure::Unknown(m) if unknown < UNKNOWN_RETRIES => {
-                unknown += 1;
-                retry_or_deadline(&mut backoff, client, &m, def)
-            }
-            Failure::Unknown(m) | Failure::Unexpected(m) => Some(Error::Unexpected(format!(
-                "unexpected answer from Kafka Connect: {}",
-                mask(&m, &def.config)
-            ))),
-            Failure::Denied(m) => Some(Error::Denied(format!(
-                "Kafka Connect refused access: {}",
-                mask(&m, &def.config)
-            ))),
-            Failure::Rejected(m) => Some(Error::Rejected(format!(
-                "Kafka Connect rejected the config: {}",
-                mask(&m, &def.config)
-            ))),
-        };
-        if let Some(e) = error {
-            return (Outcome::Failed(e), writes);
+        if matches!(failure, Failure::TimedOut(_)) {
+            // The write may still be queued on the worker: re-read before repeating it.
+            wrote = true;
         }
+        if let Failure::Rejected(m) = &failure
+            && m.contains("already exists")
+        {
+            // Created by someone else between our read and our POST: read again.
+            continue;
+        }
+        retry.settle(failure, client, def)?;
     }
 }
 
-/// `None` after a backoff when there is time for another attempt.
-fn retry_or_deadline(
-    backoff: &mut Backoff,
-    client: &Client,
-    why: &str,
+/// Move the connector to its desired state, unless it is known to be there.
+fn ensure_state(
+    client: &mut Client,
     def: &Definition,
-) -> Option<Error> {
-    if backoff.wait(&client.deadline) {
-        return None;
+    known: Option<State>,
+    report: &mut Report,
+) -> Result<(), Error> {
+    if known == Some(def.state) {
+        if known != Some(State::Running) {
+            report.state_change = Some(StateChange {
+                from: None,
+                to: def.state,
+            });
+        }
+        return Ok(());
     }
-    Some(Error::Deadline(format!(
-        "Kafka Connect stayed unavailable until the deadline; last: {}",
-        mask(why, &def.config)
-    )))
+    let base = format!("/connectors/{}", encode_name(&def.name));
+    let current: Option<String> = match known {
+        Some(state) => Some(state.as_str().to_string()),
+        None => read_state(client, def, &base)?,
+    };
+    let action = match (def.state, current.as_deref()) {
+        (State::Running, Some("PAUSED" | "STOPPED") | None) => "resume",
+        (State::Paused, Some(s)) if s != "PAUSED" => "pause",
+        (State::Paused, None) => "pause",
+        (State::Stopped, Some(s)) if s != "STOPPED" => "stop",
+        (State::Stopped, None) => "stop",
+        _ => return Ok(()),
+    };
+    let path = format!("{base}/{action}");
+    Retry::default().run(client, def, |c| {
+        let r = c.send(Method::PUT, &path, None, Kind::Write)?;
+        match r.status {
+            200..=204 => Ok(()),
+            _ => Err(classify(&r)),
+        }
+    })?;
+    report.writes += 1;
+    report.state_change = Some(StateChange {
+        from: current,
+        to: def.state,
+    });
+    Ok(())
+}
+
+/// The connector's state from `GET .../status`; None when there is none yet.
+fn read_state(client: &mut Client, def: &Definition, base: &str) -> Result<Option<String>, Error> {
+    let path = format!("{base}/status");
+    Retry::default().run(client, def, |c| {
+        let r = c.get(&path, Kind::Read)?;
+        match (r.status, &r.json) {
+            (200, Some(j)) => Ok(j["connector"]["state"].as_str().map(str::to_string)),
+            (404, Some(_)) => Ok(None),
+            _ => Err(classify(&r)),
+        }
+    })
+}
+
+/// Retrying under the deadline: what each failure class means for the next step.
+#[derive(Debug, Default)]
+pub struct Retry {
+    backoff: Backoff,
+    unknown: u32,
+}
+
+impl Retry {
+    /// Run `op` until it succeeds, retrying transient failures.
+    pub fn run<T>(
+        &mut self,
+        client: &mut Client,
+        def: &Definition,
+        mut op: impl FnMut(&mut Client) -> Result<T, Failure>,
+    ) -> Result<T, Error> {
+        loop {
+            match op(client) {
+                Ok(v) => return Ok(v),
+                Err(f) => self.settle(f, client, def)?,
+            }
+        }
+    }
+
+    /// Ok after a backoff when another attempt is worth it; else the error to report,
+    /// its message masked.
+    pub fn settle(
+        &mut self,
+        failure: Failure,
+        client: &Client,
+        def: &Definition,
+    ) -> Result<(), Error> {
+        let hide = |m: &str| mask(m, &def.config);
+        match failure {
+            Failure::Transient(m) | Failure::TimedOut(m) => self.wait(client, &hide(&m)),
+            Failure::Unknown(m) if self.unknown < UNKNOWN_RETRIES => {
+                self.unknown += 1;
+                self.wait(client, &hide(&m))
+            }
+            Failure::Unknown(m) | Failure::Unexpected(m) => Err(Error::Unexpected(format!(
+                "unexpected answer from Kafka Connect: {}",
+                hide(&m)
+            ))),
+            Failure::Denied(m) => Err(Error::Denied(format!(
+                "Kafka Connect refused access: {}",
+                hide(&m)
+            ))),
+            Failure::Rejected(m) => Err(Error::Rejected(format!(
+                "Kafka Connect rejected the config: {}",
+                hide(&m)
+            ))),
+        }
+    }
+
+    fn wait(&mut self, client: &Client, why: &str) -> Result<(), Error> {
+        if self.backoff.wait(&client.deadline) {
+            return Ok(());
+        }
+        Err(Error::Deadline(format!(
+            "Kafka Connect stayed unavailable until the deadline; last: {why}"
+        )))
+    }
 }
 
 /// `Some(config)`, `None` when the connector does not exist, or why neither is known.
 fn read_config(client: &mut Client, path: &str) -> Result<Option<Map<String, Value>>, Failure> {
     let reply = client.get(path, Kind::Read)?;
-    match (reply.status, reply.json) {
-        (200, Some(Value::Object(map))) => Ok(Some(map)),
+    match (reply.status, &reply.json) {
+        (200, Some(Value::Object(map))) => Ok(Some(map.clone())),
         (200, _) => Err(Failure::Unexpected(
             "GET .../config answered 200 without a JSON object".into(),
         )),
         (404, Some(_)) => Ok(None),
-        (status, json) => Err(classify(&crate::connect::Reply {
-            status,
-            body: reply.body,
-            json,
-        })),
+        _ => Err(classify(&reply)),
     }
 }
 

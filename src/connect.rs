@@ -69,6 +69,19 @@ pub enum Failure {
     Unexpected(String),
 }
 
+impl Failure {
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Transient(m)
+            | Failure::TimedOut(m)
+            | Failure::Unknown(m)
+            | Failure::Denied(m)
+            | Failure::Rejected(m)
+            | Failure::Unexpected(m) => m,
+        }
+    }
+}
+
 /// How long one request may take at most, before the deadline clamps it further.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -274,6 +287,12 @@ fn classify_500(message: &str) -> Failure {
 pub struct Version {
     pub major: u32,
     pub minor: u32,
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
 }
 
 impl Version {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use connect_deploy::exit;
 use connect_deploy::options::{self, Command};
-use connect_deploy::output::Log;
+use connect_deploy::output::{self, Log};
 use connect_deploy::signals::{self, Stop};
 
 fn main() -> ExitCode {
@@ -34,6 +34,19 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code());
         }
     };
+    let termination = match output::termination_target(&options.termination_log) {
+        Ok(path) => path.map(|p| p.to_path_buf()),
+        Err(e) => {
+            log.info(&e);
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    let finish = |code: u8, summary: &str| {
+        if let Some(path) = &termination {
+            output::write_termination(path, code, summary);
+        }
+        ExitCode::from(code)
+    };
 
     // The work runs on its own thread so that a signal ends the process even while a
     // request or a read of standard input blocks.
@@ -43,12 +56,15 @@ fn main() -> ExitCode {
     });
     loop {
         match finished.recv_timeout(Duration::from_millis(50)) {
-            Ok(code) => return ExitCode::from(code),
-            Err(RecvTimeoutError::Disconnected) => return ExitCode::from(exit::UNEXPECTED),
+            Ok(f) => return finish(f.code, &f.summary),
+            Err(RecvTimeoutError::Disconnected) => {
+                return finish(exit::UNEXPECTED, "the run ended without a result");
+            }
             Err(RecvTimeoutError::Timeout) => {
                 if let Some(code) = stop.requested() {
-                    log.info(&format!("stopped by {}", Stop::name(code)));
-                    return ExitCode::from(code);
+                    let text = format!("stopped by {}", Stop::name(code));
+                    log.info(&text);
+                    return finish(code, &text);
                 }
             }
         }

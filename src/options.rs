@@ -13,6 +13,9 @@ use crate::error::Error;
 pub const DEFAULT_URL: &str = "http://localhost:8083";
 pub const DEFAULT_PATH: &str = "/etc/config/connector";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+pub const DEFAULT_STABLE: Duration = Duration::from_secs(5);
+/// Kubernetes creates this file in every container and shows it in `kubectl describe`.
+pub const KUBERNETES_TERMINATION_LOG: &str = "/dev/termination-log";
 
 /// Where definitions come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +37,23 @@ pub struct Options {
     pub endpoints: Vec<Endpoint>,
     pub timeout: Duration,
     pub inputs: Vec<Input>,
+    /// End only when every connector is in its desired state.
+    pub wait_running: bool,
+    /// How long that state must hold.
+    pub stable: Duration,
+    /// Restarts of FAILED connectors and tasks, per connector, while waiting.
+    pub restart_failed: u32,
+    /// Where the exit summary goes; `explicit` paths are created, the default is used
+    /// only when it already exists.
+    pub termination_log: Option<TerminationLog>,
+    /// Options that do nothing in this combination, to warn about.
+    pub ignored: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminationLog {
+    pub path: PathBuf,
+    pub explicit: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,13 +74,21 @@ PATH: a definition file, a directory of *.json files, or - for standard input
 Options:
   --url URL[,URL...]   Connect REST endpoint(s)      [env KAFKA_CONNECT_URL, default http://localhost:8083]
   --timeout DURATION   overall deadline for the run  [env KAFKA_CONNECT_TIMEOUT, default 5m]
+  --wait-running       end only when every connector is in its desired state
+                                                     [env KAFKA_CONNECT_WAIT_RUNNING=true]
+  --stable DURATION    how long that state must hold [env KAFKA_CONNECT_WAIT_STABLE, default 5s]
+  --restart-failed N   restarts of FAILED connectors/tasks per connector, while waiting
+                                                     [env KAFKA_CONNECT_RESTART_FAILED, default 0]
+  --termination-log PATH  where the exit summary goes [env KAFKA_CONNECT_TERMINATION_LOG,
+                       default /dev/termination-log when it exists]
   -h, --help           print this help
   -V, --version        print the version
 
 DURATION: 500ms, 30s, 5m, 1h or plain seconds.
 
 Exit status: 0 ok, 1 unexpected, 64 usage, 65 invalid definition, 66 no input,
-77 access refused, 78 config rejected, 124 Connect not ready before the deadline,
+69 a connector or task failed or did not run in time, 77 access refused,
+78 config rejected, 124 Connect not ready before the deadline,
 130/143 stopped by SIGINT/SIGTERM.
 ";
 
@@ -75,6 +103,10 @@ pub fn parse(
     let mut urls: Vec<String> = Vec::new();
     let mut timeout: Option<String> = None;
     let mut inputs = Vec::new();
+    let mut wait_running: Option<bool> = None;
+    let mut stable: Option<String> = None;
+    let mut restart_failed: Option<String> = None;
+    let mut termination_log: Option<String> = None;
 
     while let Some(arg) = parser.next().map_err(usage)? {
         match arg {
@@ -82,6 +114,14 @@ pub fn parse(
             Short('V') | Long("version") => return Ok(Command::Version),
             Long("url") => urls.push(string_value(&mut parser, "--url")?),
             Long("timeout") => timeout = Some(string_value(&mut parser, "--timeout")?),
+            Long("wait-running") => wait_running = Some(true),
+            Long("stable") => stable = Some(string_value(&mut parser, "--stable")?),
+            Long("restart-failed") => {
+                restart_failed = Some(string_value(&mut parser, "--restart-failed")?)
+            }
+            Long("termination-log") => {
+                termination_log = Some(string_value(&mut parser, "--termination-log")?)
+            }
             Value(v) if v == "-" => {
                 if inputs.contains(&Input::Stdin) {
                     return Err(Error::Usage(
@@ -110,17 +150,66 @@ pub fn parse(
         }
     }
 
-    let timeout = match timeout {
-        Some(v) => parse_duration(&v).map_err(|e| Error::Usage(format!("--timeout: {e}")))?,
-        None => match non_empty(env, "KAFKA_CONNECT_TIMEOUT") {
-            Some(v) => parse_duration(&v)
-                .map_err(|e| Error::Usage(format!("KAFKA_CONNECT_TIMEOUT: {e}")))?,
-            None => DEFAULT_TIMEOUT,
-        },
-    };
+    let timeout = setting(
+        timeout,
+        env,
+        "--timeout",
+        "KAFKA_CONNECT_TIMEOUT",
+        parse_duration,
+    )?
+    .map_or(DEFAULT_TIMEOUT, |(v, _)| v);
     if timeout.is_zero() {
         return Err(Error::Usage("the timeout must be longer than zero".into()));
     }
+    let wait_running = match wait_running {
+        Some(v) => v,
+        None => match non_empty(env, "KAFKA_CONNECT_WAIT_RUNNING") {
+            Some(v) => parse_bool("KAFKA_CONNECT_WAIT_RUNNING", &v)?,
+            None => false,
+        },
+    };
+    let stable = setting(
+        stable,
+        env,
+        "--stable",
+        "KAFKA_CONNECT_WAIT_STABLE",
+        parse_duration,
+    )?;
+    let restart_failed = setting(
+        restart_failed,
+        env,
+        "--restart-failed",
+        "KAFKA_CONNECT_RESTART_FAILED",
+        |v| {
+            v.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n <= 1000)
+                .ok_or_else(|| format!("'{v}' is not a whole number from 0 to 1000"))
+        },
+    )?;
+    let mut ignored = Vec::new();
+    if !wait_running {
+        if let Some((_, origin)) = &stable {
+            ignored.push(format!("{origin} has no effect without --wait-running"));
+        }
+        if let Some((n, origin)) = &restart_failed
+            && *n > 0
+        {
+            ignored.push(format!("{origin} has no effect without --wait-running"));
+        }
+    }
+    let termination_log =
+        match termination_log.or_else(|| non_empty(env, "KAFKA_CONNECT_TERMINATION_LOG")) {
+            Some(path) => Some(TerminationLog {
+                path: PathBuf::from(path),
+                explicit: true,
+            }),
+            None => Some(TerminationLog {
+                path: PathBuf::from(KUBERNETES_TERMINATION_LOG),
+                explicit: false,
+            }),
+        };
 
     if inputs.is_empty() {
         inputs.push(Input::Path(PathBuf::from(DEFAULT_PATH)));
@@ -129,7 +218,32 @@ pub fn parse(
         endpoints,
         timeout,
         inputs,
+        wait_running,
+        stable: stable.map_or(DEFAULT_STABLE, |(v, _)| v),
+        restart_failed: restart_failed.map_or(0, |(v, _)| v),
+        termination_log,
+        ignored,
     }))
+}
+
+/// A flag's value, else its variable's, parsed; with the name it came from.
+fn setting<T>(
+    flag_value: Option<String>,
+    env: &dyn Fn(&str) -> Option<String>,
+    flag: &'static str,
+    variable: &'static str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<(T, &'static str)>, Error> {
+    let (text, origin) = match flag_value {
+        Some(v) => (v, flag),
+        None => match non_empty(env, variable) {
+            Some(v) => (v, variable),
+            None => return Ok(None),
+        },
+    };
+    parse(&text)
+        .map(|v| Some((v, origin)))
+        .map_err(|e| Error::Usage(format!("{origin}: {e}")))
 }
 
 fn usage(e: lexopt::Error) -> Error {
@@ -348,6 +462,58 @@ mod tests {
             panic!()
         };
         assert!(!e.message().contains("s3cret"), "{e}");
+    }
+
+    #[test]
+    fn converge_options() {
+        let o = opts(&[], &[]);
+        assert!(!o.wait_running);
+        assert_eq!(o.stable, DEFAULT_STABLE);
+        assert_eq!(o.restart_failed, 0);
+        let t = o.termination_log.unwrap();
+        assert_eq!(
+            (t.path.to_str(), t.explicit),
+            (Some(KUBERNETES_TERMINATION_LOG), false)
+        );
+
+        let o = opts(
+            &["--stable", "2s"],
+            &[
+                ("KAFKA_CONNECT_WAIT_RUNNING", "1"),
+                ("KAFKA_CONNECT_RESTART_FAILED", "3"),
+                ("KAFKA_CONNECT_TERMINATION_LOG", "/tmp/t"),
+            ],
+        );
+        assert!(o.wait_running);
+        assert_eq!(o.stable, Duration::from_secs(2));
+        assert_eq!(o.restart_failed, 3);
+        assert_eq!(o.termination_log.unwrap().path.to_str(), Some("/tmp/t"));
+        assert!(o.ignored.is_empty());
+
+        assert!(
+            opts(
+                &["--wait-running"],
+                &[("KAFKA_CONNECT_WAIT_RUNNING", "false")]
+            )
+            .wait_running
+        );
+        let o = opts(&["--restart-failed", "2"], &[]);
+        assert_eq!(
+            o.ignored,
+            ["--restart-failed has no effect without --wait-running"]
+        );
+        for (args, vars) in [
+            (vec!["--restart-failed", "-1"], vec![]),
+            (vec!["--restart-failed", "lots"], vec![]),
+            (vec![], vec![("KAFKA_CONNECT_RESTART_FAILED", "1001")]),
+            (vec![], vec![("KAFKA_CONNECT_WAIT_RUNNING", "yes")]),
+            (vec!["--stable", "forever"], vec![]),
+        ] {
+            assert!(
+                matches!(run(&args, &vars), Err(Error::Usage(_))),
+                "{args:?} {vars:?}"
+            );
+        }
     }
 
     #[test]

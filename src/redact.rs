@@ -17,9 +17,12 @@ const MIN_MASKED_LEN: usize = 4;
 pub fn mask(message: &str, config: &BTreeMap<String, String>) -> String {
     let mut out = mask_config_echo(message, config);
     out = mask_between(&out, "Invalid value ", " for configuration ");
+    if let Some(class) = config.get("connector.class") {
+        out = replace_token(&out, class);
+    }
     let mut values: Vec<&str> = config
         .iter()
-        .filter(|(k, _)| k.as_str() != "name")
+        .filter(|(k, _)| k.as_str() != "name" && k.as_str() != "connector.class")
         .map(|(_, v)| v.as_str())
         .filter(|v| v.chars().count() >= MIN_MASKED_LEN)
         .collect();
@@ -29,6 +32,35 @@ pub fn mask(message: &str, config: &BTreeMap<String, String>) -> String {
     for value in values {
         out = out.replace(value, MASK);
     }
+    out
+}
+
+/// Replace `value` where it stands as a whole token: the connector class also names
+/// classes in stack traces (`FileStreamSink` in `FileStreamSinkTask`), which stay.
+fn replace_token(message: &str, value: &str) -> String {
+    if value.is_empty() {
+        return message.to_string();
+    }
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    let mut before: Option<char> = None;
+    while let Some(i) = rest.find(value) {
+        let prev = rest[..i]
+            .chars()
+            .next_back()
+            .or(if i == 0 { before } else { None });
+        let next = rest[i + value.len()..].chars().next();
+        out.push_str(&rest[..i]);
+        if word(prev) || word(next) {
+            out.push_str(value);
+        } else {
+            out.push_str(MASK);
+        }
+        before = value.chars().next_back();
+        rest = &rest[i + value.len()..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -123,6 +155,18 @@ mod tests {
         assert_eq!(
             m,
             "java.sql.SQLException: login failed for *** and *** (clicks)"
+        );
+    }
+
+    #[test]
+    fn the_connector_class_is_hidden_only_as_a_whole_token() {
+        let c = config(&[("connector.class", "FileStreamSink")]);
+        assert_eq!(
+            mask(
+                "class matches FileStreamSink, available: x.FileStreamSinkConnector; FileStreamSinkTask",
+                &c
+            ),
+            "class matches ***, available: x.FileStreamSinkConnector; FileStreamSinkTask"
         );
     }
 

@@ -3,6 +3,7 @@
 mod support;
 
 mod apply;
+mod converge;
 mod inputs;
 mod ready;
 mod secrets;

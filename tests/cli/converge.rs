@@ -1,0 +1,420 @@
+//! --wait-running, --restart-failed, desired states, the termination message.
+
+use std::time::Duration;
+
+use fake_connect::Status;
+
+use crate::support::*;
+
+const FOREVER: Duration = Duration::from_secs(3600);
+const TRACE: &str = "org.apache.kafka.connect.errors.ConnectException: Couldn't find or create file '/proc/nope/out.txt' for FileStreamSinkTask\n\tat org.apache.kafka.connect.file.FileStreamSinkTask.start(FileStreamSinkTask.java:74)";
+const SINK: &str = r#"{"name":"sink","config":{"connector.class":"FileStreamSink","topics":"t","file":"/proc/nope/out.txt"}}"#;
+
+fn waiting() -> Deploy {
+    deploy().arg("--wait-running").arg("--stable").arg("1s")
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+#[test]
+fn waits_through_not_yet_states_until_running_and_stable() {
+    let fake = FakeConnect::start(Config::default());
+    fake.timeline(
+        "sink",
+        vec![
+            (ms(300), Status::new("UNASSIGNED", &[])),
+            (ms(300), Status::new("RUNNING", &[])),
+            (ms(300), Status::new("RUNNING", &["UNASSIGNED"])),
+            (ms(300), Status::new("RESTARTING", &["RUNNING"])),
+            (FOREVER, Status::new("RUNNING", &["RUNNING"])),
+        ],
+    );
+    fake.script(Rule::new(
+        "GET",
+        "/connectors/sink/status",
+        2,
+        Reply::error(404, "No status found for connector sink"),
+    ));
+    let dir = TempDir::with(&[("s.json", SINK)]);
+    waiting()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "sink: created")
+        .expect(0, "sink: RUNNING, 1 task")
+        .expect(
+            0,
+            "summary: 1 created, 0 updated, 0 unchanged, 0 failed; 1 running",
+        );
+    assert!(fake.count("GET", "/connectors/sink/status") >= 6);
+}
+
+#[test]
+fn unchanged_connectors_are_waited_for_too() {
+    let fake = FakeConnect::start(Config::default());
+    fake.put_connector(
+        "sink",
+        json!({"connector.class": "FileStreamSink", "topics": "t", "file": "/proc/nope/out.txt"}),
+    );
+    fake.timeline(
+        "sink",
+        vec![(FOREVER, Status::failed_task("RUNNING", TRACE))],
+    );
+    let dir = TempDir::with(&[("s.json", SINK)]);
+    let out = waiting().url(fake.url()).arg(dir.arg()).run();
+    out.expect(69, "sink: unchanged").expect(
+        69,
+        "task 0 FAILED: org.apache.kafka.connect.errors.ConnectException",
+    );
+}
+
+#[test]
+fn a_task_failing_inside_the_stability_window_is_caught() {
+    let fake = FakeConnect::start(Config::default());
+    fake.timeline(
+        "sink",
+        vec![
+            (ms(1500), Status::new("RUNNING", &["RUNNING"])),
+            (FOREVER, Status::failed_task("RUNNING", TRACE)),
+        ],
+    );
+    let dir = TempDir::with(&[("s.json", SINK)]);
+    let out = deploy()
+        .arg("--wait-running")
+        .arg("--stable")
+        .arg("4s")
+        .url(fake.url())
+        .arg(dir.arg())
+        .run();
+    out.expect(69, "sink: failed: task 0 FAILED: org.apache.kafka.connect.errors.ConnectException: Couldn't find or create file '***' for FileStreamSinkTask (exit 69)");
+    assert!(
+        !out.all().contains("/proc/nope"),
+        "trace values are masked: {}",
+        out.all()
+    );
+    assert!(
+        !out.all().contains("FileStreamSinkTask.java"),
+        "only the first trace line: {}",
+        out.all()
+    );
+}
+
+#[test]
+fn failed_tasks_are_restarted_within_the_budget() {
+    let fake = FakeConnect::start(Config::default());
+    fake.timeline(
+        "sink",
+        vec![(FOREVER, Status::failed_task("RUNNING", TRACE))],
+    );
+    // After a restart the model runs it (no timeline).
+    let dir = TempDir::with(&[("s.json", SINK)]);
+    let out = waiting()
+        .arg("--restart-failed")
+        .arg("2")
+        .url(fake.url())
+        .arg(dir.arg())
+        .run();
+    out.expect(0, "sink: restarting (1/2): task 0 FAILED")
+        .expect(0, "sink: RUNNING, 1 task");
+    assert_eq!(
+        fake.count(
+            "POST",
+            "/connectors/sink/restart?includeTasks=true&onlyFailed=true"
+        ),
+        1
+    );
+    assert_eq!(fake.connector("sink").unwrap().restarts, 1);
+}
+
+#[test]
+fn the_restart_budget_runs_out_with_69() {
+    let fake = FakeConnect::start(Config::default());
+    let failing = vec![
+        (ms(200), Status::new("RUNNING", &["RESTARTING"])),
+        (FOREVER, Status::failed_task("RUNNING", TRACE)),
+    ];
+    fake.timeline("sink", failing.clone());
+    fake.after_restart("sink", failing);
+    let dir = TempDir::with(&[("s.json", SINK)]);
+    let out = waiting()
+        .arg("--restart-failed")
+        .arg("2")
+        .url(fake.url())
+        .arg(dir.arg())
+        .run();
+    out.expect(69, "task 0 FAILED")
+        .expect(69, "after 2 restarts");
+    assert_eq!(fake.connector("sink").unwrap().restarts, 2);
+}
+
+#[test]
+fn old_workers_restart_the_connector_and_each_failed_task() {
+    let fake = FakeConnect::start(Config::default().version("2.8.2"));
+    fake.timeline(
+        "sink",
+        vec![(FOREVER, Status::failed_task("RUNNING", TRACE))],
+    );
+    fake.script(Rule::new(
+        "POST",
+        "/connectors/sink/tasks/0/restart",
+        1,
+        Reply::raw(204, None, ""),
+    ));
+    let dir = TempDir::with(&[("s.json", SINK)]);
+    let out = waiting()
+        .arg("--restart-failed")
+        .arg("1")
+        .url(fake.url())
+        .arg(dir.arg())
+        .run();
+    assert_eq!(
+        fake.count("POST", "/connectors/sink/tasks/0/restart"),
+        1,
+        "{}",
+        out.all()
+    );
+    assert_eq!(fake.count("POST", "/connectors/sink/restart?"), 0);
+}
+
+#[test]
+fn not_running_by_the_deadline_exits_69_naming_each_task() {
+    let fake = FakeConnect::start(Config::default());
+    fake.timeline(
+        "sink",
+        vec![(FOREVER, Status::new("RUNNING", &["RUNNING", "UNASSIGNED"]))],
+    );
+    let dir = TempDir::with(&[("s.json", SINK)]);
+    let out = waiting().timeout("3s").url(fake.url()).arg(dir.arg()).run();
+    out.expect(
+        69,
+        "sink: failed: not RUNNING before the deadline: RUNNING; task 0 RUNNING, task 1 UNASSIGNED",
+    );
+}
+
+#[test]
+fn new_connectors_are_created_in_their_state_where_the_worker_can() {
+    let fake = FakeConnect::start(Config::default().version("3.7.2"));
+    let dir = TempDir::with(&[(
+        "p.json",
+        r#"{"name":"p","config":{"connector.class":"FileStreamSink","topics":"t"},"state":"PAUSED"}"#,
+    )]);
+    waiting()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "p: created; paused")
+        .expect(0, "p: PAUSED, 1 task");
+    let post = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .expect("a POST");
+    assert!(
+        post.body.contains(r#""initial_state":"PAUSED""#),
+        "{}",
+        post.body
+    );
+    assert_eq!(
+        fake.count("PUT", "/connectors/p/"),
+        0,
+        "no PUT, no pause: created paused"
+    );
+}
+
+#[test]
+fn older_workers_create_then_pause_at_once() {
+    // Before 3.7 a POST with initial_state is a 500 "Unrecognized field": never sent.
+    let fake = FakeConnect::start(Config::default().version("3.6.1"));
+    let dir = TempDir::with(&[(
+        "p.json",
+        r#"{"name":"p","config":{"connector.class":"FileStreamSink","topics":"t"},"initial_state":"STOPPED"}"#,
+    )]);
+    waiting()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "p: created; stopped (was RUNNING)")
+        .expect(0, "p: STOPPED, no tasks");
+    assert_eq!(fake.count("POST", "/connectors"), 0);
+    assert_eq!(fake.count("PUT", "/connectors/p/config"), 1);
+    assert_eq!(fake.count("PUT", "/connectors/p/stop"), 1);
+}
+
+#[test]
+fn existing_connectors_are_moved_to_their_state() {
+    let fake = FakeConnect::start(Config::default());
+    let config = json!({"connector.class": "FileStreamSink", "topics": "t"});
+    fake.put_connector("a", config.clone());
+    fake.put_connector("b", config);
+    let dir = TempDir::with(&[
+        (
+            "a.json",
+            r#"{"name":"a","config":{"connector.class":"FileStreamSink","topics":"t"},"state":"STOPPED"}"#,
+        ),
+        (
+            "b.json",
+            r#"{"name":"b","config":{"connector.class":"FileStreamSink","topics":"t"}}"#,
+        ),
+    ]);
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "a: unchanged; stopped (was RUNNING)")
+        .expect(0, "b: unchanged\n");
+    assert_eq!(fake.connector("a").unwrap().target, "STOPPED");
+    // Back to RUNNING: resumed; a second run changes nothing.
+    dir.write(
+        "a.json",
+        r#"{"name":"a","config":{"connector.class":"FileStreamSink","topics":"t"}}"#,
+    );
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "a: unchanged; resumed (was STOPPED)");
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "a: unchanged\n");
+    assert_eq!(fake.count("PUT", "/connectors/a/resume"), 1);
+}
+
+#[test]
+fn stopped_on_a_worker_before_3_5_is_rejected() {
+    let fake = FakeConnect::start(Config::default().version("3.4.1"));
+    let dir = TempDir::with(&[(
+        "s.json",
+        r#"{"name":"s","config":{"connector.class":"FileStreamSink","topics":"t"},"state":"STOPPED"}"#,
+    )]);
+    deploy().url(fake.url()).arg(dir.arg()).run().expect(
+        78,
+        "state STOPPED needs Kafka Connect 3.5 or newer; this worker runs 3.4",
+    );
+    assert_eq!(fake.count("PUT", "/connectors/"), 0);
+}
+
+#[test]
+fn the_termination_message_holds_counts_or_the_first_failure() {
+    let fake = FakeConnect::start(Config::default());
+    let dir = TempDir::with(&[("s.json", SINK)]);
+    let log = dir.path().join("termination-log");
+    let log_arg = log.display().to_string();
+    waiting()
+        .arg("--termination-log")
+        .arg(&log_arg)
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        text,
+        "exit 0: 1 created, 0 updated, 0 unchanged, 0 failed; 1 running\n"
+    );
+
+    fake.timeline(
+        "sink",
+        vec![(FOREVER, Status::failed_task("RUNNING", TRACE))],
+    );
+    waiting()
+        .env("KAFKA_CONNECT_TERMINATION_LOG", &log_arg)
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(69, "");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.starts_with("exit 69: sink: failed: task 0 FAILED: org.apache.kafka.connect.errors.ConnectException: Couldn't find or create file '***'"), "{text}");
+    assert!(!text.contains("/proc/nope"), "{text}");
+}
+
+#[test]
+fn the_termination_message_is_written_on_usage_and_definition_errors_too() {
+    let dir = TempDir::with(&[("bad.json", r#"{"connector.class":"X","k":null}"#)]);
+    let log = dir.path().join("t.log");
+    deploy()
+        .arg("--termination-log")
+        .arg(log.display().to_string())
+        .arg(dir.arg())
+        .run()
+        .expect(65, "");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.starts_with("exit 65: nothing was applied:") && text.contains("'k'"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_termination_message_is_cut_to_4_kb() {
+    let fake = FakeConnect::start(Config::default());
+    let long = format!("java.lang.RuntimeException: {}", "x".repeat(10_000));
+    fake.timeline(
+        "sink",
+        vec![(FOREVER, Status::failed_task("RUNNING", &long))],
+    );
+    let dir = TempDir::with(&[("s.json", SINK)]);
+    let log = dir.path().join("t.log");
+    waiting()
+        .arg("--termination-log")
+        .arg(log.display().to_string())
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(69, "");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.len() <= 4096 && text.ends_with("...\n"),
+        "{} bytes",
+        text.len()
+    );
+}
+
+#[test]
+fn an_unwritable_termination_log_is_a_usage_error_before_any_request() {
+    let fake = FakeConnect::start(Config::default());
+    let dir = TempDir::with(&[("s.json", SINK)]);
+    let out = deploy()
+        .arg("--termination-log")
+        .arg(dir.path().join("no/such/dir/log").display().to_string())
+        .url(fake.url())
+        .arg(dir.arg())
+        .run();
+    out.expect(64, "--termination-log: cannot write");
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn the_default_termination_log_is_never_created() {
+    let fake = FakeConnect::start(Config::default());
+    let dir = TempDir::with(&[("s.json", SINK)]);
+    let existed = std::path::Path::new("/dev/termination-log").exists();
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "sink: created");
+    assert_eq!(
+        std::path::Path::new("/dev/termination-log").exists(),
+        existed
+    );
+}
+
+#[test]
+fn options_that_do_nothing_alone_are_warned_about() {
+    let fake = FakeConnect::start(Config::default());
+    let dir = TempDir::with(&[("s.json", SINK)]);
+    deploy()
+        .arg("--restart-failed")
+        .arg("3")
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(
+            0,
+            "warning: --restart-failed has no effect without --wait-running",
+        );
+}
