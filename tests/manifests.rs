@@ -1,0 +1,557 @@
+//! The Kubernetes manifests under k8s/ agree with the binary:
+//! - every podFailurePolicy fails the Job at once on exactly the binary's permanent
+//!   exit codes (`connect_deploy::exit::FAIL_JOB_CODES`), for the connect-deploy
+//!   container, and ignores `DisruptionTarget` pod conditions;
+//! - every Job that sets `activeDeadlineSeconds` gives connect-deploy a shorter
+//!   `KAFKA_CONNECT_TIMEOUT`, so the binary reports 124 before Kubernetes kills it.
+//!
+//! Plain string handling, no YAML crate: the manifests keep the lists this reads
+//! in flow style on one line (`values: [64, 65, 66, 77, 78]`); block style is
+//! understood too. Anything unexpected fails with the file and line.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use connect_deploy::exit::FAIL_JOB_CODES;
+
+/// A meaningful line: comments and blank lines dropped, indentation measured.
+#[derive(Debug, Clone)]
+struct Line {
+    number: usize,
+    indent: usize,
+    /// Trimmed, without a trailing comment.
+    text: String,
+}
+
+impl Line {
+    /// `key: value` of this line, with a leading `- ` removed; value may be empty.
+    fn key_value(&self) -> Option<(&str, &str)> {
+        let text = self
+            .text
+            .strip_prefix("- ")
+            .unwrap_or(&self.text)
+            .trim_start();
+        if let Some(key) = text.strip_suffix(':') {
+            return Some((key.trim(), ""));
+        }
+        let (key, value) = text.split_once(": ")?;
+        Some((key.trim(), unquote(value.trim())))
+    }
+
+    fn value_of(&self, key: &str) -> Option<&str> {
+        self.key_value().filter(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    fn is_item(&self) -> bool {
+        self.text == "-" || self.text.starts_with("- ")
+    }
+}
+
+struct Manifest {
+    path: PathBuf,
+    lines: Vec<Line>,
+}
+
+impl Manifest {
+    fn load(path: &Path) -> Manifest {
+        let source = fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        Manifest::parse(path, &source)
+    }
+
+    fn parse(path: &Path, source: &str) -> Manifest {
+        let lines = source
+            .lines()
+            .enumerate()
+            .filter_map(|(i, raw)| {
+                let text = strip_comment(raw).trim_end();
+                let trimmed = text.trim_start();
+                if trimmed.is_empty() || trimmed == "---" {
+                    return None;
+                }
+                Some(Line {
+                    number: i + 1,
+                    indent: text.len() - trimmed.len(),
+                    text: trimmed.to_string(),
+                })
+            })
+            .collect();
+        Manifest {
+            path: path.to_path_buf(),
+            lines,
+        }
+    }
+
+    fn display(&self) -> String {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        self.path
+            .strip_prefix(root)
+            .unwrap_or(&self.path)
+            .display()
+            .to_string()
+    }
+
+    fn fail(&self, line: Option<&Line>, message: &str) -> ! {
+        match line {
+            Some(l) => panic!("{}:{}: {message}\n    {}", self.display(), l.number, l.text),
+            None => panic!("{}: {message}", self.display()),
+        }
+    }
+
+    /// Indices of the lines whose key is `key` (any depth).
+    fn find_key(&self, key: &str) -> Vec<usize> {
+        (0..self.lines.len())
+            .filter(|&i| self.lines[i].key_value().is_some_and(|(k, _)| k == key))
+            .collect()
+    }
+
+    /// The lines nested under the key on line `i`: those indented deeper than the
+    /// key, and a list at the key's own column (`containers:` then `- name: x`).
+    /// A key that opens a list item (`- env:`) sits two columns right of the dash.
+    fn block(&self, i: usize) -> &[Line] {
+        let head = &self.lines[i];
+        let column = if head.is_item() {
+            head.indent + 2
+        } else {
+            head.indent
+        };
+        let end = self.lines[i + 1..]
+            .iter()
+            .position(|l| l.indent < column || (l.indent == column && !l.is_item()))
+            .map_or(self.lines.len(), |p| i + 1 + p);
+        &self.lines[i + 1..end]
+    }
+
+    fn kinds(&self) -> Vec<&str> {
+        self.lines
+            .iter()
+            .filter(|l| l.indent == 0)
+            .filter_map(|l| l.value_of("kind"))
+            .collect()
+    }
+
+    /// The names of the containers listed under `containers:` and `initContainers:`.
+    fn container_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for key in ["containers", "initContainers"] {
+            for i in self.find_key(key) {
+                for item in split_items(self.block(i)) {
+                    if let Some(name) = item_value(item, "name") {
+                        names.push(name.to_string());
+                    }
+                }
+            }
+        }
+        names
+    }
+}
+
+/// The value of `key` at the top level of a list item (`- key: v` or `  key: v`),
+/// not in the maps nested deeper (such as an env var's `valueFrom`).
+fn item_value<'a>(item: &'a [Line], key: &str) -> Option<&'a str> {
+    let indent = item.first()?.indent;
+    item.iter()
+        .filter(|l| l.indent == indent || (l.indent == indent + 2 && !l.is_item()))
+        .find_map(|l| l.value_of(key))
+}
+
+/// Splits a block holding one YAML list into its items (each starts with `- `).
+fn split_items(block: &[Line]) -> Vec<&[Line]> {
+    let Some(first) = block.iter().position(Line::is_item) else {
+        return Vec::new();
+    };
+    let indent = block[first].indent;
+    let starts: Vec<usize> = (first..block.len())
+        .filter(|&i| block[i].indent == indent && block[i].is_item())
+        .collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(n, &s)| &block[s..starts.get(n + 1).copied().unwrap_or(block.len())])
+        .collect()
+}
+
+fn strip_comment(line: &str) -> &str {
+    if line.trim_start().starts_with('#') {
+        return "";
+    }
+    // A comment starts at " #" outside quotes.
+    let (mut single, mut double) = (false, false);
+    let bytes = line.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            b'#' if !single && !double && i > 0 && bytes[i - 1] == b' ' => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
+fn unquote(value: &str) -> &str {
+    for q in ['"', '\''] {
+        if let Some(inner) = value.strip_prefix(q).and_then(|v| v.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    value
+}
+
+/// `values:` of a rule: `[64, 65]` on the line, or `- 64` items under it.
+fn exit_code_values(m: &Manifest, rule: &[Line]) -> Vec<u32> {
+    let at = rule
+        .iter()
+        .position(|l| l.value_of("values").is_some())
+        .unwrap_or_else(|| m.fail(rule.first(), "the FailJob rule has no onExitCodes.values"));
+    let line = &rule[at];
+    let value = line.value_of("values").unwrap();
+    let parse = |s: &str| -> u32 {
+        unquote(s.trim())
+            .parse()
+            .unwrap_or_else(|_| m.fail(Some(line), &format!("'{s}' is not an exit code")))
+    };
+    if value.is_empty() {
+        let items: Vec<&Line> = rule[at + 1..]
+            .iter()
+            .take_while(|l| l.indent >= line.indent && l.is_item() && l.key_value().is_none())
+            .collect();
+        if items.is_empty() {
+            m.fail(Some(line), "values: is empty");
+        }
+        return items.iter().map(|l| parse(&l.text[2..])).collect();
+    }
+    let inner = value
+        .strip_prefix('[')
+        .and_then(|v| v.strip_suffix(']'))
+        .unwrap_or_else(|| m.fail(Some(line), "expected values: [64, 65, ...] on one line"));
+    inner
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(parse)
+        .collect()
+}
+
+/// Checks one podFailurePolicy (the block under line `at`).
+fn check_pod_failure_policy(m: &Manifest, at: usize) {
+    let head = &m.lines[at];
+    let policy = m.block(at);
+    let rules_at = policy
+        .iter()
+        .position(|l| l.value_of("rules").is_some())
+        .unwrap_or_else(|| m.fail(Some(head), "podFailurePolicy has no rules"));
+    let rules_indent = policy[rules_at].indent;
+    let rules_block: Vec<Line> = policy[rules_at + 1..]
+        .iter()
+        .take_while(|l| l.indent > rules_indent || (l.indent == rules_indent && l.is_item()))
+        .cloned()
+        .collect();
+    let rules = split_items(&rules_block);
+    if rules.is_empty() {
+        m.fail(Some(&policy[rules_at]), "podFailurePolicy.rules is empty");
+    }
+
+    let value = |rule: &[Line], key: &str| {
+        rule.iter()
+            .find_map(|l| l.value_of(key))
+            .map(str::to_string)
+    };
+    let fail_job: Vec<&[Line]> = rules
+        .iter()
+        .copied()
+        .filter(|r| value(r, "action").as_deref() == Some("FailJob"))
+        .collect();
+    let [rule] = fail_job[..] else {
+        m.fail(
+            Some(head),
+            &format!(
+                "expected exactly one FailJob rule, found {}",
+                fail_job.len()
+            ),
+        );
+    };
+    if value(rule, "onExitCodes").is_none() {
+        m.fail(rule.first(), "the FailJob rule must match onExitCodes");
+    }
+    match value(rule, "operator").as_deref() {
+        Some("In") => {}
+        other => m.fail(
+            rule.first(),
+            &format!("the FailJob rule's operator must be In, not {other:?}"),
+        ),
+    }
+    let container = value(rule, "containerName").unwrap_or_else(|| {
+        m.fail(
+            rule.first(),
+            "the FailJob rule must name the connect-deploy container",
+        )
+    });
+    if container != "connect-deploy" {
+        m.fail(
+            rule.first(),
+            &format!("containerName is '{container}', expected connect-deploy"),
+        );
+    }
+    let containers = m.container_names();
+    if !containers.contains(&container) {
+        m.fail(
+            rule.first(),
+            &format!("containerName '{container}' is not one of the containers {containers:?}"),
+        );
+    }
+
+    let listed = exit_code_values(m, rule);
+    let mut codes = listed.clone();
+    codes.sort_unstable();
+    codes.dedup();
+    if codes.len() != listed.len() {
+        m.fail(rule.first(), &format!("duplicate exit codes in {listed:?}"));
+    }
+    let mut expected: Vec<u32> = FAIL_JOB_CODES.iter().map(|&c| u32::from(c)).collect();
+    expected.sort_unstable();
+    if codes != expected {
+        m.fail(
+            rule.first(),
+            &format!(
+                "the FailJob exit codes {codes:?} differ from the binary's permanent exit codes \
+                 connect_deploy::exit::FAIL_JOB_CODES {expected:?}"
+            ),
+        );
+    }
+
+    let ignores_disruption = rules.iter().any(|r| {
+        value(r, "action").as_deref() == Some("Ignore")
+            && value(r, "onPodConditions").is_some()
+            && value(r, "type").as_deref() == Some("DisruptionTarget")
+    });
+    if !ignores_disruption {
+        m.fail(
+            Some(head),
+            "podFailurePolicy must Ignore the DisruptionTarget pod condition",
+        );
+    }
+
+    // Kubernetes accepts a podFailurePolicy only with restartPolicy: Never.
+    let restart: Vec<&str> = m
+        .lines
+        .iter()
+        .filter_map(|l| l.value_of("restartPolicy"))
+        .collect();
+    if restart != ["Never"] {
+        m.fail(
+            None,
+            &format!("a Job with a podFailurePolicy needs restartPolicy: Never, found {restart:?}"),
+        );
+    }
+}
+
+/// `500ms`, `30s`, `5m`, `1h`, or plain seconds, in milliseconds.
+fn parse_duration_ms(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 1)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1_000)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60_000)
+    } else if let Some(n) = t.strip_suffix('h') {
+        (n, 3_600_000)
+    } else {
+        (t, 1_000)
+    };
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    number.parse::<u64>().ok()?.checked_mul(scale)
+}
+
+/// The value of the env var `name` in the manifest: (line, value).
+fn env_value<'a>(m: &'a Manifest, name: &str) -> Option<(&'a Line, String)> {
+    for i in m.find_key("env") {
+        for item in split_items(m.block(i)) {
+            if item_value(item, "name") == Some(name) {
+                let Some(value) = item_value(item, "value") else {
+                    m.fail(
+                        Some(&item[0]),
+                        &format!("{name} has no plain value: (valueFrom is not checked)"),
+                    )
+                };
+                let line = item
+                    .iter()
+                    .find(|l| l.value_of("value") == Some(value))
+                    .unwrap_or(&item[0]);
+                return Some((line, value.to_string()));
+            }
+        }
+    }
+    None
+}
+
+/// When the manifest sets activeDeadlineSeconds, KAFKA_CONNECT_TIMEOUT must be set
+/// and shorter. Returns whether it checked anything.
+fn check_timeout_below_deadline(m: &Manifest) -> bool {
+    let deadlines: Vec<&Line> = m
+        .lines
+        .iter()
+        .filter(|l| l.value_of("activeDeadlineSeconds").is_some())
+        .collect();
+    let [deadline_line] = deadlines[..] else {
+        if deadlines.len() > 1 {
+            m.fail(Some(deadlines[1]), "more than one activeDeadlineSeconds");
+        }
+        return false;
+    };
+    let deadline_s: u64 = deadline_line
+        .value_of("activeDeadlineSeconds")
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| {
+            m.fail(
+                Some(deadline_line),
+                "activeDeadlineSeconds is not a whole number",
+            )
+        });
+    let (timeout_line, timeout) = env_value(m, "KAFKA_CONNECT_TIMEOUT").unwrap_or_else(|| {
+        m.fail(
+            Some(deadline_line),
+            "KAFKA_CONNECT_TIMEOUT must be set below activeDeadlineSeconds (the binary's default is 5m)",
+        )
+    });
+    let timeout_ms = parse_duration_ms(&timeout).unwrap_or_else(|| {
+        m.fail(
+            Some(timeout_line),
+            &format!("'{timeout}' is not a duration (Nms, Ns, Nm, Nh or N seconds)"),
+        )
+    });
+    if timeout_ms >= deadline_s.saturating_mul(1000) {
+        m.fail(
+            Some(timeout_line),
+            &format!("KAFKA_CONNECT_TIMEOUT {timeout} is not shorter than activeDeadlineSeconds {deadline_s}"),
+        );
+    }
+    true
+}
+
+fn k8s_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("k8s")
+}
+
+fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            yaml_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn job_fails_at_once_on_exactly_the_permanent_exit_codes() {
+    let m = Manifest::load(&k8s_dir().join("job.yaml"));
+    let policies = m.find_key("podFailurePolicy");
+    let [at] = policies[..] else {
+        m.fail(
+            None,
+            &format!("expected one podFailurePolicy, found {}", policies.len()),
+        );
+    };
+    check_pod_failure_policy(&m, at);
+}
+
+#[test]
+fn job_timeout_is_shorter_than_its_active_deadline() {
+    let m = Manifest::load(&k8s_dir().join("job.yaml"));
+    assert!(
+        check_timeout_below_deadline(&m),
+        "{}: no activeDeadlineSeconds",
+        m.display()
+    );
+}
+
+#[test]
+fn examples_agree_with_the_binary_too() {
+    let mut files = Vec::new();
+    yaml_files(&k8s_dir().join("examples"), &mut files);
+    let mut policies = 0;
+    for path in &files {
+        let m = Manifest::load(path);
+        let kinds = m.kinds();
+        let found = m.find_key("podFailurePolicy");
+        // A Job manifest of its own must have the policy (a kustomize patch that
+        // mentions `kind: Job` further in does not count: kinds() reads column 0).
+        if kinds.contains(&"Job") && found.is_empty() {
+            m.fail(
+                None,
+                "a Job that runs connect-deploy needs the podFailurePolicy of k8s/job.yaml",
+            );
+        }
+        for at in found {
+            check_pod_failure_policy(&m, at);
+            policies += 1;
+        }
+        check_timeout_below_deadline(&m);
+    }
+    assert!(
+        policies > 0,
+        "no example under k8s/examples has a podFailurePolicy: is the directory missing?"
+    );
+}
+
+#[test]
+fn connector_definition_keeps_the_seed_numbers_as_json_numbers() {
+    let path = k8s_dir().join("connectors/clicks-datagen-connector.json");
+    let text =
+        fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    for needle in [
+        r#""name": "clicks""#,
+        r#""max.interval": 1000,"#,
+        r#""iterations": -1,"#,
+    ] {
+        assert!(text.contains(needle), "{} lost {needle}", path.display());
+    }
+}
+
+#[test]
+fn parser_self_check() {
+    assert_eq!(parse_duration_ms("5m"), Some(300_000));
+    assert_eq!(parse_duration_ms("90s"), Some(90_000));
+    assert_eq!(parse_duration_ms("1h"), Some(3_600_000));
+    assert_eq!(parse_duration_ms("500ms"), Some(500));
+    assert_eq!(parse_duration_ms("120"), Some(120_000));
+    assert_eq!(parse_duration_ms("5 m"), None);
+    assert_eq!(parse_duration_ms("m"), None);
+    assert_eq!(
+        strip_comment("values: [64, 65] # note"),
+        "values: [64, 65] "
+    );
+    assert_eq!(strip_comment(r#"value: "a # b""#), r#"value: "a # b""#);
+
+    // Kustomize's rendering style: lists at their key's indent, block-style values.
+    let rendered = "spec:\n  podFailurePolicy:\n    rules:\n    - action: Ignore\n      onPodConditions:\n      - type: DisruptionTarget\n    - action: FailJob\n      onExitCodes:\n        containerName: connect-deploy\n        operator: In\n        values:\n        - 78\n        - 77\n        - 66\n        - 65\n        - 64\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - env:\n        - name: KAFKA_CONNECT_TIMEOUT\n          value: \"59s\"\n        image: x\n        name: connect-deploy\n  activeDeadlineSeconds: 60\n";
+    let m = Manifest::parse(Path::new("rendered.yaml"), rendered);
+    assert_eq!(m.container_names(), ["connect-deploy"]);
+    check_pod_failure_policy(&m, m.find_key("podFailurePolicy")[0]);
+    assert!(check_timeout_below_deadline(&m));
+
+    // And the checks do fail: a retryable code among the FailJob ones, a timeout too long.
+    let wrong = rendered.replace("- 66\n", "- 124\n");
+    let m = Manifest::parse(Path::new("wrong.yaml"), &wrong);
+    let err = std::panic::catch_unwind(|| {
+        check_pod_failure_policy(&m, m.find_key("podFailurePolicy")[0])
+    })
+    .expect_err("a wrong exit code list must fail");
+    let message = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        message.contains("differ from the binary's permanent exit codes"),
+        "{message}"
+    );
+    let late = rendered.replace("\"59s\"", "1m");
+    let m = Manifest::parse(Path::new("late.yaml"), &late);
+    assert!(std::panic::catch_unwind(|| check_timeout_below_deadline(&m)).is_err());
+}
