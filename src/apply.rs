@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use crate::connect::{Client, Failure, Kind, Version, classify};
 use crate::definitions::{Definition, State};
 use crate::error::Error;
-use crate::redact::mask;
 use crate::retry::Backoff;
 
 /// Key names that differ between the desired and the current config.
@@ -20,6 +19,8 @@ pub struct Diff {
     pub added: Vec<String>,
     pub removed: Vec<String>,
     pub changed: Vec<String>,
+    /// Keys whose current value the worker masks: unknown, so not a change.
+    pub masked: Vec<String>,
 }
 
 impl Diff {
@@ -33,6 +34,7 @@ impl Diff {
             ("changed", &self.changed),
             ("added", &self.added),
             ("removed", &self.removed),
+            ("masked by the worker, not compared", &self.masked),
         ]
         .iter()
         .filter(|(_, keys)| !keys.is_empty())
@@ -42,6 +44,12 @@ impl Diff {
     }
 }
 
+/// Some vendor builds answer `GET .../config` with passwords replaced by a run of
+/// `*` or by `[hidden]`.
+pub fn is_masked(value: &str) -> bool {
+    value == "[hidden]" || (value.len() >= 3 && value.bytes().all(|b| b == b'*'))
+}
+
 /// Compare what the user wants with what `GET .../config` returned.
 pub fn diff(desired: &BTreeMap<String, String>, current: &Map<String, Value>) -> Diff {
     let mut d = Diff::default();
@@ -49,6 +57,7 @@ pub fn diff(desired: &BTreeMap<String, String>, current: &Map<String, Value>) ->
         match current.get(key) {
             None => d.added.push(key.clone()),
             Some(Value::String(have)) if have == want => {}
+            Some(Value::String(have)) if is_masked(have) => d.masked.push(key.clone()),
             Some(_) => d.changed.push(key.clone()),
         }
     }
@@ -66,7 +75,34 @@ pub fn diff(desired: &BTreeMap<String, String>, current: &Map<String, Value>) ->
 pub enum Applied {
     Created,
     Updated(Diff),
-    Unchanged,
+    /// Possibly with keys the worker masks.
+    Unchanged(Diff),
+    WouldCreate,
+    WouldUpdate(Diff),
+}
+
+impl Applied {
+    /// The name used in the JSON report.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Applied::Created => "created",
+            Applied::Updated(_) => "updated",
+            Applied::Unchanged(_) => "unchanged",
+            Applied::WouldCreate => "would_create",
+            Applied::WouldUpdate(_) => "would_update",
+        }
+    }
+
+    pub fn diff(&self) -> Option<&Diff> {
+        match self {
+            Applied::Updated(d) | Applied::Unchanged(d) | Applied::WouldUpdate(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    pub fn pending(&self) -> bool {
+        matches!(self, Applied::WouldCreate | Applied::WouldUpdate(_))
+    }
 }
 
 /// A move to the desired state.
@@ -75,14 +111,19 @@ pub struct StateChange {
     /// The state before, when it was known.
     pub from: Option<String>,
     pub to: State,
+    /// False in a dry run: the move is pending.
+    pub done: bool,
 }
 
 impl StateChange {
     pub fn verb(&self) -> &'static str {
-        match self.to {
-            State::Running => "resumed",
-            State::Paused => "paused",
-            State::Stopped => "stopped",
+        match (self.to, self.done) {
+            (State::Running, true) => "resumed",
+            (State::Paused, true) => "paused",
+            (State::Stopped, true) => "stopped",
+            (State::Running, false) => "would resume",
+            (State::Paused, false) => "would pause",
+            (State::Stopped, false) => "would stop",
         }
     }
 }
@@ -96,8 +137,9 @@ pub struct Report {
     /// The state it was seen to hold, when waited for (e.g. `RUNNING, 2 tasks`).
     pub final_state: Option<String>,
     pub error: Option<Error>,
-    /// Requests sent that change something (writes, state moves, restarts).
-    pub writes: u32,
+    /// Requests sent that change something (writes, state moves, restarts),
+    /// retries included.
+    pub attempts: u32,
     pub restarts: u32,
     pub duration: Duration,
 }
@@ -110,7 +152,7 @@ impl Report {
             state_change: None,
             final_state: None,
             error: None,
-            writes: 0,
+            attempts: 0,
             restarts: 0,
             duration: Duration::ZERO,
         }
@@ -129,12 +171,21 @@ impl Report {
             .map_or(crate::exit::OK, Error::exit_code)
     }
 
+    /// Whether a dry run found something to change.
+    pub fn pending(&self) -> bool {
+        self.error.is_none()
+            && (self.applied.as_ref().is_some_and(Applied::pending) || self.state_change.is_some())
+    }
+
     /// `created`, `updated (changed: a)`, `unchanged; paused (was RUNNING)`.
     pub fn describe(&self) -> String {
         let mut text = match &self.applied {
             Some(Applied::Created) => "created".to_string(),
             Some(Applied::Updated(d)) => format!("updated ({})", d.describe()),
-            Some(Applied::Unchanged) => "unchanged".to_string(),
+            Some(Applied::Unchanged(d)) if d.masked.is_empty() => "unchanged".to_string(),
+            Some(Applied::Unchanged(d)) => format!("unchanged ({})", d.describe()),
+            Some(Applied::WouldCreate) => "would create".to_string(),
+            Some(Applied::WouldUpdate(d)) => format!("would update ({})", d.describe()),
             None => "not applied".to_string(),
         };
         if let Some(change) = &self.state_change {
@@ -164,8 +215,9 @@ pub fn encode_name(name: &str) -> String {
     out
 }
 
-/// Create or update one connector and move it to its desired state.
-pub fn apply(client: &mut Client, def: &Definition, version: Version) -> Report {
+/// Create or update one connector and move it to its desired state; in a dry run,
+/// only find out what that would change.
+pub fn apply(client: &mut Client, def: &Definition, version: Version, dry_run: bool) -> Report {
     let started = Instant::now();
     let mut report = Report::new(&def.name);
     if def.state == State::Stopped && version < Version::new(3, 5) {
@@ -174,8 +226,8 @@ pub fn apply(client: &mut Client, def: &Definition, version: Version) -> Report 
         )));
         return report;
     }
-    let result = apply_config(client, def, version, &mut report)
-        .and_then(|known| ensure_state(client, def, known, &mut report));
+    let result = apply_config(client, def, version, dry_run, &mut report)
+        .and_then(|known| ensure_state(client, def, known, dry_run, &mut report));
     report.error = result.err();
     report.duration = started.elapsed();
     report
@@ -187,6 +239,7 @@ fn apply_config(
     client: &mut Client,
     def: &Definition,
     version: Version,
+    dry_run: bool,
     report: &mut Report,
 ) -> Result<Option<State>, Error> {
     let base = format!("/connectors/{}", encode_name(&def.name));
@@ -222,11 +275,19 @@ fn apply_config(
                     report.applied = Some(if wrote {
                         created_or_updated(false)
                     } else {
-                        Applied::Unchanged
+                        Applied::Unchanged(d)
                     });
                     return Ok(None);
                 }
-                report.writes += 1;
+                if dry_run {
+                    report.applied = Some(match current {
+                        None => Applied::WouldCreate,
+                        Some(_) => Applied::WouldUpdate(d),
+                    });
+                    // A new connector would end up in its state.
+                    return Ok(current.is_none().then_some(def.state));
+                }
+                report.attempts += 1;
                 let sent = if current.is_none() && create_in_state {
                     let request = serde_json::json!({
                         "name": def.name, "config": def.config, "initial_state": def.state.as_str()
@@ -277,6 +338,7 @@ fn ensure_state(
     client: &mut Client,
     def: &Definition,
     known: Option<State>,
+    dry_run: bool,
     report: &mut Report,
 ) -> Result<(), Error> {
     if known == Some(def.state) {
@@ -284,6 +346,7 @@ fn ensure_state(
             report.state_change = Some(StateChange {
                 from: None,
                 to: def.state,
+                done: !dry_run,
             });
         }
         return Ok(());
@@ -301,6 +364,14 @@ fn ensure_state(
         (State::Stopped, None) => "stop",
         _ => return Ok(()),
     };
+    if dry_run {
+        report.state_change = Some(StateChange {
+            from: current,
+            to: def.state,
+            done: false,
+        });
+        return Ok(());
+    }
     let path = format!("{base}/{action}");
     Retry::default().run(client, def, |c| {
         let r = c.send(Method::PUT, &path, None, Kind::Write)?;
@@ -309,10 +380,11 @@ fn ensure_state(
             _ => Err(classify(&r)),
         }
     })?;
-    report.writes += 1;
+    report.attempts += 1;
     report.state_change = Some(StateChange {
         from: current,
         to: def.state,
+        done: true,
     });
     Ok(())
 }
@@ -361,7 +433,7 @@ impl Retry {
         client: &Client,
         def: &Definition,
     ) -> Result<(), Error> {
-        let hide = |m: &str| mask(m, &def.config);
+        let hide = |m: &str| def.hide(m);
         match failure {
             Failure::Transient(m) | Failure::TimedOut(m) => self.wait(client, &hide(&m)),
             Failure::Unknown(m) if self.unknown < UNKNOWN_RETRIES => {
@@ -436,6 +508,24 @@ mod tests {
         let desired: BTreeMap<String, String> = [("a".to_string(), "1".to_string())].into();
         assert_eq!(diff(&desired, &map(&[("a", Value::Null)])).changed, ["a"]);
         assert!(diff(&desired, &map(&[("a", "1".into())])).is_empty());
+    }
+
+    #[test]
+    fn masked_values_are_unknown_not_changes() {
+        let desired: BTreeMap<String, String> = [
+            ("pw".to_string(), "secret".to_string()),
+            ("h".to_string(), "x".to_string()),
+        ]
+        .into();
+        for shown in ["********", "[hidden]", "***"] {
+            let d = diff(&desired, &map(&[("pw", shown.into()), ("h", "x".into())]));
+            assert!(d.is_empty(), "{shown}");
+            assert_eq!(d.masked, ["pw"]);
+        }
+        assert_eq!(
+            diff(&desired, &map(&[("pw", "**".into()), ("h", "x".into())])).changed,
+            ["pw"]
+        );
     }
 
     #[test]

@@ -10,8 +10,7 @@ use crate::apply::{Report, encode_name};
 use crate::connect::{Client, Failure, Kind, Version, classify};
 use crate::definitions::{Definition, State};
 use crate::error::Error;
-use crate::output::Log;
-use crate::redact::mask;
+use crate::output::{Level, Log};
 
 /// Time between two looks at a connector's status.
 const POLL: Duration = Duration::from_millis(500);
@@ -159,18 +158,21 @@ pub fn wait(
     if pending.is_empty() {
         return;
     }
-    log.info(&format!(
-        "waiting until {} connector(s) reach their desired state and hold it for {:?}",
-        pending.len(),
-        settings.stable
-    ));
+    log.info(
+        "waiting_for_state",
+        &format!(
+            "waiting until {} connector(s) reach their desired state and hold it for {:?}",
+            pending.len(),
+            settings.stable
+        ),
+    );
     while !pending.is_empty() {
         if client.deadline.passed() {
             for w in &pending {
                 reports[w.index].error = Some(Error::NotRunning(format!(
                     "not {} before the deadline: {}",
                     w.def.state.as_str(),
-                    mask(&w.last, &w.def.config)
+                    w.def.hide(&w.last)
                 )));
             }
             return;
@@ -241,7 +243,7 @@ fn look(
         if w.grace_until.is_some_and(|t| now < t) {
             return Ok(false);
         }
-        let why = mask(&observed.failure(), &w.def.config);
+        let why = w.def.hide(&observed.failure());
         if report.restarts >= settings.restart_failed {
             let after = match report.restarts {
                 0 => String::new(),
@@ -250,18 +252,23 @@ fn look(
             return Err(Error::NotRunning(format!("{why}{after}")));
         }
         report.restarts += 1;
-        log.info(&format!(
-            "{}: restarting ({}/{}): {why}",
-            w.def.name, report.restarts, settings.restart_failed
-        ));
+        log.connector_progress(
+            Level::Warn,
+            "restarting",
+            &w.def.name,
+            &format!(
+                "restarting ({}/{}): {why}",
+                report.restarts, settings.restart_failed
+            ),
+        );
         restart(client, &base, &observed, settings.version).map_err(|f| match f {
             Failure::Denied(m) => Error::Denied(format!("Kafka Connect refused access: {m}")),
             other => Error::NotRunning(format!(
                 "{why}; the restart failed: {}",
-                mask(other.message(), &w.def.config)
+                w.def.hide(other.message())
             )),
         })?;
-        report.writes += 1;
+        report.attempts += 1;
         let grace = RESTART_GRACE
             .saturating_mul(1 << (report.restarts - 1).min(8))
             .min(RESTART_GRACE_CAP);

@@ -1,7 +1,7 @@
 //! Connector definitions: found in files, directories (a mounted ConfigMap's layout) or
 //! standard input, parsed and checked, all before the first request.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Read;
 use std::path::Path;
@@ -41,6 +41,24 @@ pub struct Definition {
     pub state: State,
     /// Where it came from, for messages.
     pub source: String,
+    /// Keys whose values are hidden however short: by their name here, and those
+    /// the plugin's validation marks as PASSWORD.
+    pub secret_keys: BTreeSet<String>,
+}
+
+impl Definition {
+    /// `text` with this connector's config values hidden.
+    pub fn hide(&self, text: &str) -> String {
+        crate::redact::mask(text, &self.config, &self.secret_keys)
+    }
+}
+
+/// Key names that mark a secret by convention.
+fn looks_secret(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["password", "secret", "token", "credential", "passphrase"]
+        .iter()
+        .any(|w| k.contains(w))
 }
 
 /// Load every input; any problem in any of them fails the whole load.
@@ -331,11 +349,13 @@ fn definition(
             )));
         }
     }
+    let secret_keys = config.keys().filter(|k| looks_secret(k)).cloned().collect();
     Ok(Definition {
         name,
         config,
         state,
         source: source.to_string(),
+        secret_keys,
     })
 }
 
@@ -404,6 +424,16 @@ mod tests {
         assert_eq!(d.config["flag"], "true");
         assert_eq!(d.config["name"], "clicks");
         assert_eq!(d.state, State::Running);
+    }
+
+    #[test]
+    fn secret_looking_keys_are_remembered() {
+        let d = one(
+            r#"{"connector.class":"X","connection.password":"pw","topic":"t","sasl.jaas.secret":"s"}"#,
+        );
+        let keys: Vec<&str> = d.secret_keys.iter().map(String::as_str).collect();
+        assert_eq!(keys, ["connection.password", "sasl.jaas.secret"]);
+        assert_eq!(d.hide("login pw failed on t"), "login *** failed on t");
     }
 
     #[test]

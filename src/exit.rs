@@ -37,8 +37,8 @@ fn rank(code: u8) -> u8 {
         TIMEOUT => 4,
         UNAVAILABLE => 3,
         UNEXPECTED => 2,
-        OK => 0,
-        _ => 1,
+        CHANGES_PENDING => 1,
+        _ => 0,
     }
 }
 

@@ -15,12 +15,15 @@ pub mod ready;
 pub mod redact;
 pub mod retry;
 pub mod signals;
+pub mod validate;
+
+use serde_json::{Value, json};
 
 use apply::{Applied, Report};
 use connect::Client;
 use error::Error;
 use options::Options;
-use output::Log;
+use output::{Level, Log};
 use retry::Deadline;
 
 /// How a run ended: its exit code and the summary for the termination message.
@@ -30,56 +33,63 @@ pub struct Finished {
     pub summary: String,
 }
 
-/// Load every definition (before any request), wait for Connect, apply each
-/// connector, optionally wait until they run, and report.
+/// Load every definition (before any request), wait for Connect, validate and
+/// apply each connector, optionally wait until they run, and report.
 pub fn run(options: Options, log: &Log) -> Finished {
     let deadline = Deadline::after(options.timeout);
     for warning in &options.ignored {
-        log.info(&format!("warning: {warning}"));
+        log.warn("option_ignored", warning);
     }
-    let definitions = match definitions::load(&options.inputs) {
+    let mut definitions = match definitions::load(&options.inputs) {
         Ok(d) => d,
-        Err(e) => {
-            for line in e.message().lines() {
-                log.info(line);
-            }
-            log.info("nothing was applied");
-            return Finished {
-                code: e.exit_code(),
-                summary: format!("nothing was applied: {}", e.message()),
-            };
-        }
+        Err(e) => return stopped_early(log, options.dry_run, &e, "definitions", &[]),
     };
     let mut client = Client::new(options.endpoints, deadline);
-    log.info(&format!(
-        "{} connector definition(s) loaded; waiting for Kafka Connect at {}",
-        definitions.len(),
-        client.endpoint()
-    ));
+    log.info(
+        "loaded",
+        &format!(
+            "{} connector definition(s) loaded; waiting for Kafka Connect at {}",
+            definitions.len(),
+            client.endpoint()
+        ),
+    );
     let version = match ready::wait(&mut client, log) {
         Ok(v) => v,
         Err(e) => {
-            log.info(e.message());
-            for d in &definitions {
-                log.result(&format!("{}: not applied", d.name));
-            }
-            return Finished {
-                code: e.exit_code(),
-                summary: format!("nothing was applied: {}", e.message()),
-            };
+            let reports: Vec<Report> = definitions
+                .iter()
+                .map(|d| Report::failed(&d.name, e.clone()))
+                .collect();
+            return stopped_early(log, options.dry_run, &e, "not_ready", &reports);
         }
     };
 
     let mut reports: Vec<Report> = Vec::with_capacity(definitions.len());
     let mut stop: Option<Error> = None;
-    for def in &definitions {
-        let report = match &stop {
+    for def in &mut definitions {
+        let started = std::time::Instant::now();
+        let mut report = match &stop {
             Some(e) => Report::failed(&def.name, e.clone()),
-            None => apply::apply(&mut client, def, version),
+            None => match options.validate {
+                true => match validate::validate(&mut client, def) {
+                    Ok(secrets) => {
+                        def.secret_keys.extend(secrets);
+                        apply::apply(&mut client, def, version, options.dry_run)
+                    }
+                    Err(e) => Report::failed(&def.name, e),
+                },
+                false => apply::apply(&mut client, def, version, options.dry_run),
+            },
         };
+        report.duration = started.elapsed();
         match &report.error {
-            None => log.result(&format!("{}: {}", report.name, report.describe())),
-            Some(e) => log.result(&failure_line(&report, e)),
+            None => log.connector(
+                Level::Info,
+                report.applied.as_ref().map_or("applied", Applied::outcome),
+                &report.name,
+                &report.describe(),
+            ),
+            Some(e) => log.connector(Level::Error, "failed", &report.name, &failure_text(e)),
         }
         if stop.is_none() {
             stop = match report.error {
@@ -95,7 +105,7 @@ pub fn run(options: Options, log: &Log) -> Finished {
         reports.push(report);
     }
 
-    if options.wait_running {
+    if options.wait_running && !options.dry_run {
         let settings = converge::Settings {
             stable: options.stable,
             restart_failed: options.restart_failed,
@@ -105,51 +115,88 @@ pub fn run(options: Options, log: &Log) -> Finished {
         converge::wait(&mut client, &definitions, &mut reports, &settings, log);
         for (report, was_ok) in reports.iter().zip(before) {
             match (&report.error, &report.final_state) {
-                (None, Some(state)) => log.result(&format!("{}: {state}", report.name)),
-                (Some(e), _) if was_ok => log.result(&failure_line(report, e)),
+                (None, Some(state)) => log.connector(Level::Info, "state", &report.name, state),
+                (Some(e), _) if was_ok => {
+                    log.connector(Level::Error, "failed", &report.name, &failure_text(e))
+                }
                 _ => {}
             }
         }
     }
 
-    let code = reports
+    let mut code = reports
         .iter()
         .fold(exit::OK, |code, r| exit::most_severe(code, r.exit_code()));
-    let counts = summary(&reports, options.wait_running);
-    log.result(&format!("summary: {counts}"));
+    if code == exit::OK
+        && options.dry_run
+        && options.detailed_exitcode
+        && reports.iter().any(Report::pending)
+    {
+        code = exit::CHANGES_PENDING;
+    }
+    let counts = summary(
+        &reports,
+        options.wait_running && !options.dry_run,
+        options.dry_run,
+    );
+    log.finish(&counts, &report_json(code, options.dry_run, &reports, None));
     let summary = match reports
         .iter()
         .find(|r| r.exit_code() == code && r.error.is_some())
     {
         Some(r) => format!(
-            "{}\n{counts}",
-            failure_line(r, r.error.as_ref().expect("found"))
+            "{}: {}\n{counts}",
+            r.name,
+            failure_text(r.error.as_ref().expect("found"))
         ),
         None => counts,
     };
     Finished { code, summary }
 }
 
-fn failure_line(report: &Report, e: &Error) -> String {
-    format!(
-        "{}: failed: {} (exit {})",
-        report.name,
-        e.message(),
-        e.exit_code()
-    )
+/// The run ended before any connector was attempted.
+fn stopped_early(log: &Log, dry_run: bool, e: &Error, event: &str, reports: &[Report]) -> Finished {
+    for line in e.message().lines() {
+        log.error(event, line);
+    }
+    for r in reports {
+        log.connector(Level::Error, "not_applied", &r.name, "not applied");
+    }
+    let text = "nothing was applied";
+    log.finish(text, &report_json(e.exit_code(), dry_run, reports, Some(e)));
+    Finished {
+        code: e.exit_code(),
+        summary: format!("{text}: {}", e.message()),
+    }
+}
+
+fn failure_text(e: &Error) -> String {
+    format!("failed: {} (exit {})", e.message(), e.exit_code())
 }
 
 /// `1 created, 0 updated, 2 unchanged, 0 failed; 3 running`.
-fn summary(reports: &[Report], waited: bool) -> String {
+fn summary(reports: &[Report], waited: bool, dry_run: bool) -> String {
     let count = |f: &dyn Fn(&Report) -> bool| reports.iter().filter(|r| f(r)).count();
     let ok = |r: &Report| r.error.is_none();
-    let mut text = format!(
-        "{} created, {} updated, {} unchanged, {} failed",
-        count(&|r| ok(r) && r.applied == Some(Applied::Created)),
-        count(&|r| ok(r) && matches!(r.applied, Some(Applied::Updated(_)))),
-        count(&|r| ok(r) && r.applied == Some(Applied::Unchanged)),
-        count(&|r| !ok(r)),
-    );
+    let outcome =
+        |name: &str| count(&|r| ok(r) && r.applied.as_ref().is_some_and(|a| a.outcome() == name));
+    let mut text = if dry_run {
+        format!(
+            "dry run: {} would be created, {} would be updated, {} unchanged, {} failed",
+            outcome("would_create"),
+            outcome("would_update"),
+            outcome("unchanged"),
+            count(&|r| !ok(r)),
+        )
+    } else {
+        format!(
+            "{} created, {} updated, {} unchanged, {} failed",
+            outcome("created"),
+            outcome("updated"),
+            outcome("unchanged"),
+            count(&|r| !ok(r)),
+        )
+    };
     if waited {
         let mut states = Vec::new();
         for state in ["RUNNING", "PAUSED", "STOPPED"] {
@@ -167,4 +214,57 @@ fn summary(reports: &[Report], waited: bool) -> String {
         text.push_str(&states.join(", "));
     }
     text
+}
+
+/// The `--log-format json` report: one object, key names and states only.
+pub fn report_json(code: u8, dry_run: bool, reports: &[Report], error: Option<&Error>) -> Value {
+    let connectors: Vec<Value> = reports
+        .iter()
+        .map(|r| {
+            let diff = r.applied.as_ref().and_then(Applied::diff);
+            let keys = |f: fn(&apply::Diff) -> &Vec<String>| diff.map(f).cloned().unwrap_or_default();
+            json!({
+                "name": r.name,
+                "outcome": match (&r.error, &r.applied) {
+                    (Some(_), _) => "failed",
+                    (None, Some(a)) => a.outcome(),
+                    (None, None) => "failed",
+                },
+                "changed": keys(|d| &d.changed),
+                "added": keys(|d| &d.added),
+                "removed": keys(|d| &d.removed),
+                "masked": keys(|d| &d.masked),
+                "state_change": r.state_change.as_ref().map(|c| json!({
+                    "from": c.from, "to": c.to.as_str(), "done": c.done,
+                })),
+                "final_state": r.final_state,
+                "error": r.error.as_ref().map(|e| json!({"exit_code": e.exit_code(), "message": e.message()})),
+                "attempts": r.attempts,
+                "restarts": r.restarts,
+                "duration_ms": r.duration.as_millis() as u64,
+            })
+        })
+        .collect();
+    let ok = |r: &&Report| r.error.is_none();
+    let total = |name: &str| {
+        reports
+            .iter()
+            .filter(ok)
+            .filter(|r| r.applied.as_ref().is_some_and(|a| a.outcome() == name))
+            .count()
+    };
+    json!({
+        "exit_code": code,
+        "dry_run": dry_run,
+        "totals": {
+            "created": total("created"),
+            "updated": total("updated"),
+            "unchanged": total("unchanged"),
+            "would_create": total("would_create"),
+            "would_update": total("would_update"),
+            "failed": reports.iter().filter(|r| r.error.is_some()).count(),
+        },
+        "connectors": connectors,
+        "error": error.map(|e| e.message()),
+    })
 }

@@ -11,11 +11,10 @@ use connect_deploy::output::{self, Log};
 use connect_deploy::signals::{self, Stop};
 
 fn main() -> ExitCode {
-    let log = Log;
     let stop = match signals::install() {
         Ok(s) => s,
         Err(e) => {
-            log.info(&format!("cannot install signal handlers: {e}"));
+            Log::default().error("signals", &format!("cannot install signal handlers: {e}"));
             return ExitCode::from(exit::UNEXPECTED);
         }
     };
@@ -30,20 +29,23 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            log.info(&format!("{e}\nTry 'connect-deploy --help'."));
+            Log::default().error("usage", &format!("{e}\nTry 'connect-deploy --help'."));
             return ExitCode::from(e.exit_code());
         }
     };
+    let log = Log::new(options.log_format);
     let termination = match output::termination_target(&options.termination_log) {
         Ok(path) => path.map(|p| p.to_path_buf()),
         Err(e) => {
-            log.info(&e);
+            log.error("usage", &e);
             return ExitCode::from(exit::USAGE);
         }
     };
     let finish = |code: u8, summary: &str| {
-        if let Some(path) = &termination {
-            output::write_termination(path, code, summary);
+        if let Some(path) = &termination
+            && let Err(e) = output::write_termination(path, code, summary)
+        {
+            log.warn("termination_log", &e);
         }
         ExitCode::from(code)
     };
@@ -52,7 +54,7 @@ fn main() -> ExitCode {
     // request or a read of standard input blocks.
     let (done, finished) = mpsc::channel();
     std::thread::spawn(move || {
-        let _ = done.send(connect_deploy::run(options, &Log));
+        let _ = done.send(connect_deploy::run(options, &log));
     });
     loop {
         match finished.recv_timeout(Duration::from_millis(50)) {
@@ -63,7 +65,11 @@ fn main() -> ExitCode {
             Err(RecvTimeoutError::Timeout) => {
                 if let Some(code) = stop.requested() {
                     let text = format!("stopped by {}", Stop::name(code));
-                    log.info(&text);
+                    log.error("stopped", &text);
+                    if log.format == output::Format::Json {
+                        let report = serde_json::json!({"exit_code": code, "stopped_by": Stop::name(code), "connectors": []});
+                        println!("{report}");
+                    }
                     return finish(code, &text);
                 }
             }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::output::Format;
 
 pub const DEFAULT_URL: &str = "http://localhost:8083";
 pub const DEFAULT_PATH: &str = "/etc/config/connector";
@@ -46,6 +47,13 @@ pub struct Options {
     /// Where the exit summary goes; `explicit` paths are created, the default is used
     /// only when it already exists.
     pub termination_log: Option<TerminationLog>,
+    /// Validate every config with its plugin before writing.
+    pub validate: bool,
+    /// Read only; report what would change.
+    pub dry_run: bool,
+    /// With `dry_run`: exit 2 when changes are pending.
+    pub detailed_exitcode: bool,
+    pub log_format: Format,
     /// Options that do nothing in this combination, to warn about.
     pub ignored: Vec<String>,
 }
@@ -81,12 +89,18 @@ Options:
                                                      [env KAFKA_CONNECT_RESTART_FAILED, default 0]
   --termination-log PATH  where the exit summary goes [env KAFKA_CONNECT_TERMINATION_LOG,
                        default /dev/termination-log when it exists]
+  --validate           validate every config with its plugin before writing
+                                                     [env KAFKA_CONNECT_VALIDATE=true]
+  --dry-run            read only: report what would be created, updated or left alone
+  --detailed-exitcode  with --dry-run: exit 2 when changes are pending, 0 when none
+  --log-format FORMAT  text or json (JSON lines on stderr, a JSON report on stdout)
+                                                     [env KAFKA_CONNECT_LOG_FORMAT, default text]
   -h, --help           print this help
   -V, --version        print the version
 
 DURATION: 500ms, 30s, 5m, 1h or plain seconds.
 
-Exit status: 0 ok, 1 unexpected, 64 usage, 65 invalid definition, 66 no input,
+Exit status: 0 ok, 1 unexpected, 2 changes pending (--dry-run --detailed-exitcode), 64 usage, 65 invalid definition, 66 no input,
 69 a connector or task failed or did not run in time, 77 access refused,
 78 config rejected, 124 Connect not ready before the deadline,
 130/143 stopped by SIGINT/SIGTERM.
@@ -107,6 +121,10 @@ pub fn parse(
     let mut stable: Option<String> = None;
     let mut restart_failed: Option<String> = None;
     let mut termination_log: Option<String> = None;
+    let mut validate: Option<bool> = None;
+    let mut dry_run = false;
+    let mut detailed_exitcode = false;
+    let mut log_format: Option<String> = None;
 
     while let Some(arg) = parser.next().map_err(usage)? {
         match arg {
@@ -122,6 +140,10 @@ pub fn parse(
             Long("termination-log") => {
                 termination_log = Some(string_value(&mut parser, "--termination-log")?)
             }
+            Long("validate") => validate = Some(true),
+            Long("dry-run") => dry_run = true,
+            Long("detailed-exitcode") => detailed_exitcode = true,
+            Long("log-format") => log_format = Some(string_value(&mut parser, "--log-format")?),
             Value(v) if v == "-" => {
                 if inputs.contains(&Input::Stdin) {
                     return Err(Error::Usage(
@@ -161,13 +183,20 @@ pub fn parse(
     if timeout.is_zero() {
         return Err(Error::Usage("the timeout must be longer than zero".into()));
     }
-    let wait_running = match wait_running {
-        Some(v) => v,
-        None => match non_empty(env, "KAFKA_CONNECT_WAIT_RUNNING") {
-            Some(v) => parse_bool("KAFKA_CONNECT_WAIT_RUNNING", &v)?,
-            None => false,
+    let wait_running = flag(wait_running, env, "KAFKA_CONNECT_WAIT_RUNNING")?;
+    let validate = flag(validate, env, "KAFKA_CONNECT_VALIDATE")?;
+    let log_format = setting(
+        log_format,
+        env,
+        "--log-format",
+        "KAFKA_CONNECT_LOG_FORMAT",
+        |v| match v.trim() {
+            "text" => Ok(Format::Text),
+            "json" => Ok(Format::Json),
+            _ => Err(format!("'{v}' is not a log format: use text or json")),
         },
-    };
+    )?
+    .map_or(Format::Text, |(f, _)| f);
     let stable = setting(
         stable,
         env,
@@ -189,6 +218,12 @@ pub fn parse(
         },
     )?;
     let mut ignored = Vec::new();
+    if detailed_exitcode && !dry_run {
+        ignored.push("--detailed-exitcode has no effect without --dry-run".to_string());
+    }
+    if dry_run && wait_running {
+        ignored.push("--wait-running has no effect with --dry-run: nothing is started".to_string());
+    }
     if !wait_running {
         if let Some((_, origin)) = &stable {
             ignored.push(format!("{origin} has no effect without --wait-running"));
@@ -222,8 +257,27 @@ pub fn parse(
         stable: stable.map_or(DEFAULT_STABLE, |(v, _)| v),
         restart_failed: restart_failed.map_or(0, |(v, _)| v),
         termination_log,
+        validate,
+        dry_run,
+        detailed_exitcode,
+        log_format,
         ignored,
     }))
+}
+
+/// A boolean flag, else its variable, else false.
+fn flag(
+    given: Option<bool>,
+    env: &dyn Fn(&str) -> Option<String>,
+    variable: &str,
+) -> Result<bool, Error> {
+    match given {
+        Some(v) => Ok(v),
+        None => match non_empty(env, variable) {
+            Some(v) => parse_bool(variable, &v),
+            None => Ok(false),
+        },
+    }
 }
 
 /// A flag's value, else its variable's, parsed; with the name it came from.
@@ -514,6 +568,42 @@ mod tests {
                 "{args:?} {vars:?}"
             );
         }
+    }
+
+    #[test]
+    fn preview_options() {
+        let o = opts(&[], &[]);
+        assert!(!o.validate && !o.dry_run && !o.detailed_exitcode);
+        assert_eq!(o.log_format, Format::Text);
+        let o = opts(
+            &["--dry-run", "--detailed-exitcode"],
+            &[
+                ("KAFKA_CONNECT_VALIDATE", "true"),
+                ("KAFKA_CONNECT_LOG_FORMAT", "json"),
+            ],
+        );
+        assert!(o.validate && o.dry_run && o.detailed_exitcode && o.ignored.is_empty());
+        assert_eq!(o.log_format, Format::Json);
+        assert_eq!(
+            opts(
+                &["--log-format", "text"],
+                &[("KAFKA_CONNECT_LOG_FORMAT", "json")]
+            )
+            .log_format,
+            Format::Text
+        );
+        assert_eq!(
+            opts(&["--detailed-exitcode"], &[]).ignored,
+            ["--detailed-exitcode has no effect without --dry-run"]
+        );
+        assert!(matches!(
+            run(&["--log-format", "yaml"], &[]),
+            Err(Error::Usage(_))
+        ));
+        assert!(matches!(
+            run(&[], &[("KAFKA_CONNECT_VALIDATE", "on")]),
+            Err(Error::Usage(_))
+        ));
     }
 
     #[test]

@@ -1,31 +1,137 @@
-//! Everything the tool prints: progress on stderr, one line per connector and a
-//! summary on stdout, and the termination message. Nothing here ever receives a
-//! config value.
+//! Everything the tool prints. Text: progress on stderr, one line per connector and a
+//! summary on stdout. JSON: one object per line on stderr, one report on stdout.
+//! Nothing here ever receives a config value.
 
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
 
 use crate::options::TerminationLog;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    fn as_str(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        }
+    }
+}
 
 /// Write a line and ignore failures: a closed pipe must not turn into a crash.
 fn line(mut out: impl Write, text: &str) {
     let _ = writeln!(out, "{text}");
 }
 
-#[derive(Debug, Default)]
-pub struct Log;
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Log {
+    pub format: Format,
+}
 
 impl Log {
-    /// Progress and warnings, on stderr.
-    pub fn info(&self, text: &str) {
-        line(std::io::stderr().lock(), &format!("connect-deploy: {text}"));
+    pub fn new(format: Format) -> Log {
+        Log { format }
     }
 
-    /// A connector's result, on stdout.
-    pub fn result(&self, text: &str) {
-        line(std::io::stdout().lock(), text);
+    /// Progress, on stderr.
+    pub fn info(&self, event: &str, text: &str) {
+        self.event(Level::Info, event, None, text);
     }
+
+    pub fn warn(&self, event: &str, text: &str) {
+        self.event(Level::Warn, event, None, text);
+    }
+
+    pub fn error(&self, event: &str, text: &str) {
+        self.event(Level::Error, event, None, text);
+    }
+
+    /// A connector's result: `name: text` on stdout, or a JSON event on stderr.
+    pub fn connector(&self, level: Level, event: &str, name: &str, text: &str) {
+        match self.format {
+            Format::Text => line(std::io::stdout().lock(), &format!("{name}: {text}")),
+            Format::Json => self.event(level, event, Some(name), text),
+        }
+    }
+
+    /// Progress about one connector, on stderr in both formats.
+    pub fn connector_progress(&self, level: Level, event: &str, name: &str, text: &str) {
+        self.event(level, event, Some(name), &format!("{name}: {text}"));
+    }
+
+    /// The closing line (text) or the report (JSON), on stdout.
+    pub fn finish(&self, summary: &str, report: &Value) {
+        match self.format {
+            Format::Text => line(std::io::stdout().lock(), &format!("summary: {summary}")),
+            Format::Json => {
+                self.event(Level::Info, "summary", None, summary);
+                line(std::io::stdout().lock(), &report.to_string());
+            }
+        }
+    }
+
+    fn event(&self, level: Level, event: &str, connector: Option<&str>, text: &str) {
+        let text = match self.format {
+            Format::Text => match level {
+                Level::Info => format!("connect-deploy: {text}"),
+                Level::Warn => format!("connect-deploy: warning: {text}"),
+                Level::Error => format!("connect-deploy: error: {text}"),
+            },
+            Format::Json => {
+                let mut object = json!({
+                    "time": rfc3339(SystemTime::now()),
+                    "level": level.as_str(),
+                    "event": event,
+                    "message": text,
+                });
+                if let Some(name) = connector {
+                    object["connector"] = Value::from(name);
+                }
+                object.to_string()
+            }
+        };
+        line(std::io::stderr().lock(), &text);
+    }
+}
+
+/// `2026-11-24T04:20:28.123Z`, from the days-to-civil algorithm (no time crate).
+pub fn rfc3339(t: SystemTime) -> String {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        d.subsec_millis()
+    )
 }
 
 /// Kubernetes reads at most 4096 bytes of a termination message.
@@ -53,7 +159,7 @@ pub fn termination_target(log: &Option<TerminationLog>) -> Result<Option<&Path>,
 }
 
 /// Write the termination message, cut to the limit at a character boundary.
-pub fn write_termination(path: &Path, code: u8, summary: &str) {
+pub fn write_termination(path: &Path, code: u8, summary: &str) -> Result<(), String> {
     let mut text = format!("exit {code}: {summary}\n");
     if text.len() > TERMINATION_LIMIT {
         let mut cut = TERMINATION_LIMIT - 4;
@@ -63,10 +169,36 @@ pub fn write_termination(path: &Path, code: u8, summary: &str) {
         text.truncate(cut);
         text.push_str("...\n");
     }
-    if let Err(e) = std::fs::write(path, text) {
-        Log.info(&format!(
+    std::fs::write(path, text).map_err(|e| {
+        format!(
             "cannot write the termination message to {}: {e}",
             path.display()
-        ));
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn rfc3339_known_instants() {
+        let at = |s: u64, ms: u64| rfc3339(UNIX_EPOCH + Duration::from_millis(s * 1000 + ms));
+        assert_eq!(at(0, 0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(at(951_782_400, 5), "2000-02-29T00:00:00.005Z");
+        assert_eq!(at(1_795_494_030, 0), "2026-11-24T04:20:30.000Z");
+        assert_eq!(at(4_102_444_799, 999), "2099-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn termination_message_is_cut_at_a_character_boundary() {
+        let dir = std::env::temp_dir().join(format!("cd-term-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("log");
+        write_termination(&path, 69, &"é".repeat(5000)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.len() <= TERMINATION_LIMIT && text.ends_with("...\n"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

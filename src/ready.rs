@@ -28,12 +28,15 @@ pub fn wait(client: &mut Client, log: &Log) -> Result<Version, Error> {
         attempts += 1;
         match probe(client) {
             Ok(version) => {
-                log.info(&format!(
-                    "Kafka Connect {} at {} is ready (attempt {attempts}, {:.1}s)",
-                    version.1,
-                    client.endpoint(),
-                    started.elapsed().as_secs_f64()
-                ));
+                log.info(
+                    "ready",
+                    &format!(
+                        "Kafka Connect {} at {} is ready (attempt {attempts}, {:.1}s)",
+                        version.1,
+                        client.endpoint(),
+                        started.elapsed().as_secs_f64()
+                    ),
+                );
                 return Ok(version.0);
             }
             Err(NotReady::Denied(why)) => {
@@ -44,7 +47,7 @@ pub fn wait(client: &mut Client, log: &Log) -> Result<Version, Error> {
             }
             Err(NotReady::Waiting(why)) => {
                 if why != last_reason {
-                    log.info(&format!("waiting for Kafka Connect: {why}"));
+                    log.info("waiting", &format!("waiting for Kafka Connect: {why}"));
                     last_reason = why;
                 }
                 if !backoff.wait(&client.deadline) {

@@ -5,7 +5,7 @@
 //! names only, whatever the value's length; then every value of the connector's
 //! config that is long enough to be told apart from ordinary words is replaced.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub const MASK: &str = "***";
 
@@ -14,7 +14,12 @@ pub const MASK: &str = "***";
 const MIN_MASKED_LEN: usize = 4;
 
 /// `message` with the values of `config` hidden. `name` is not a secret and stays.
-pub fn mask(message: &str, config: &BTreeMap<String, String>) -> String {
+/// Values of `secret_keys` are hidden whatever their length.
+pub fn mask(
+    message: &str,
+    config: &BTreeMap<String, String>,
+    secret_keys: &BTreeSet<String>,
+) -> String {
     let mut out = mask_config_echo(message, config);
     out = mask_between(&out, "Invalid value ", " for configuration ");
     if let Some(class) = config.get("connector.class") {
@@ -23,8 +28,10 @@ pub fn mask(message: &str, config: &BTreeMap<String, String>) -> String {
     let mut values: Vec<&str> = config
         .iter()
         .filter(|(k, _)| k.as_str() != "name" && k.as_str() != "connector.class")
+        .filter(|(k, v)| {
+            !v.is_empty() && (secret_keys.contains(*k) || v.chars().count() >= MIN_MASKED_LEN)
+        })
         .map(|(_, v)| v.as_str())
-        .filter(|v| v.chars().count() >= MIN_MASKED_LEN)
         .collect();
     // Longest first, so a value that contains another is hidden whole.
     values.sort_by_key(|v| std::cmp::Reverse(v.len()));
@@ -111,6 +118,17 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    fn mask(message: &str, config: &BTreeMap<String, String>) -> String {
+        super::mask(message, config, &BTreeSet::new())
+    }
+
+    #[test]
+    fn secret_keys_are_hidden_however_short() {
+        let c = config(&[("pw", "ab"), ("other", "ab")]);
+        let secret: BTreeSet<String> = ["pw".to_string()].into();
+        assert_eq!(super::mask("x ab y", &c, &secret), "x *** y");
     }
 
     #[test]

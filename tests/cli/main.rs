@@ -5,6 +5,7 @@ mod support;
 mod apply;
 mod converge;
 mod inputs;
+mod preview;
 mod ready;
 mod secrets;
 mod signals;

@@ -22,9 +22,10 @@ fn start_later(port: u16, delay: Duration, config: Config) -> thread::JoinHandle
 #[test]
 fn every_start_up_phase_is_waited_out_and_nothing_is_written_early() {
     let port = free_port();
+    // Each phase outlasts the client's longest backoff (1 s), so every one is seen.
     let config = Config::default()
-        .html404_for(Duration::from_millis(600))
-        .starting_for(Duration::from_millis(800));
+        .html404_for(Duration::from_secs(2))
+        .starting_for(Duration::from_secs(2));
     let worker = start_later(port, Duration::from_millis(700), config);
     let dir = one_connector();
     let child = deploy()

@@ -1,0 +1,111 @@
+//! `--validate`: every config checked by its plugin before anything is written
+//! (`PUT /connector-plugins/{class}/config/validate`).
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use ureq::http::Method;
+
+use crate::apply::{Retry, encode_name};
+use crate::connect::{Client, Failure, Kind, classify};
+use crate::definitions::Definition;
+use crate::error::Error;
+
+/// Validate one definition. Ok(keys the plugin types as PASSWORD); Err when the
+/// plugin reports errors (each failing key with its messages, values masked) or
+/// is not installed.
+pub fn validate(client: &mut Client, def: &Definition) -> Result<BTreeSet<String>, Error> {
+    let class = &def.config["connector.class"];
+    let path = format!("/connector-plugins/{}/config/validate", encode_name(class));
+    let body = serde_json::to_string(&def.config).expect("a map of strings serialises");
+    let answer = Retry::default().run(client, def, |c| {
+        let r = c.send(Method::PUT, &path, Some(&body), Kind::Write)?;
+        match (r.status, &r.json) {
+            (200, Some(j)) => Ok(Ok(j.clone())),
+            _ => match classify(&r) {
+                // 500 before 4.1, 400 after: the same missing plugin.
+                Failure::Rejected(m) | Failure::Unknown(m) | Failure::Unexpected(m)
+                    if m.contains("Failed to find any class") =>
+                {
+                    Ok(Err(()))
+                }
+                f => Err(f),
+            },
+        }
+    })?;
+    let Ok(result) = answer else {
+        return Err(Error::Rejected(format!(
+            "unknown plugin: the connector.class of {} is not installed on this worker; installed: {}",
+            def.name,
+            installed(client, def)
+        )));
+    };
+    let configs = result
+        .get("configs")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let secrets = configs
+        .iter()
+        .filter(|c| c["definition"]["type"] == "PASSWORD")
+        .filter_map(|c| c["definition"]["name"].as_str().map(str::to_string))
+        .collect();
+    let error_count = result
+        .get("error_count")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    if error_count == 0 {
+        return Ok(secrets);
+    }
+    // Masked with the PASSWORD keys known too, however short their values.
+    let mut masked = def.clone();
+    masked.secret_keys.extend(secrets.iter().cloned());
+    let problems: Vec<String> = configs
+        .iter()
+        .filter_map(|c| {
+            let errors: Vec<&str> = c["value"]["errors"]
+                .as_array()?
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            if errors.is_empty() {
+                return None;
+            }
+            let key = c["value"]["name"]
+                .as_str()
+                .or(c["definition"]["name"].as_str())
+                .unwrap_or("?");
+            Some(format!("{key}: {}", masked.hide(&errors.join("; "))))
+        })
+        .collect();
+    Err(Error::Rejected(format!(
+        "validation found {error_count} error(s): {}",
+        problems.join(" | ")
+    )))
+}
+
+/// The installed connector classes, for the unknown-plugin message.
+fn installed(client: &mut Client, def: &Definition) -> String {
+    let listed = Retry::default().run(client, def, |c| {
+        let r = c.get("/connector-plugins", Kind::Read)?;
+        match (r.status, r.json) {
+            (200, Some(Value::Array(items))) => Ok(items),
+            (status, json) => Err(classify(&crate::connect::Reply {
+                status,
+                body: r.body,
+                json,
+            })),
+        }
+    });
+    match listed {
+        Ok(items) => {
+            let classes: Vec<&str> = items.iter().filter_map(|p| p["class"].as_str()).collect();
+            if classes.is_empty() {
+                "none".into()
+            } else {
+                classes.join(", ")
+            }
+        }
+        Err(_) => "(the plugin list could not be read)".into(),
+    }
+}
