@@ -8,8 +8,10 @@ use serde_json::Value;
 use ureq::RequestExt;
 use ureq::http::{Method, Request};
 
-use crate::options::{Endpoint, display_url};
+use crate::error::Error;
+use crate::options::{Credentials, Endpoint, Tls, display_url};
 use crate::retry::Deadline;
+use crate::transport::{self, Auth};
 
 /// One answer from a worker.
 #[derive(Debug, Clone)]
@@ -107,32 +109,49 @@ const CONNECT_LIMIT: Duration = Duration::from_secs(5);
 
 pub struct Client {
     agent: ureq::Agent,
-    endpoints: Vec<Endpoint>,
+    /// Each endpoint with how it authenticates.
+    endpoints: Vec<(Endpoint, Auth)>,
     current: usize,
     pub deadline: Deadline,
 }
 
 impl Client {
-    pub fn new(endpoints: Vec<Endpoint>, deadline: Deadline) -> Client {
+    /// A client for these endpoints; unreadable certificates are usage errors.
+    pub fn new(
+        endpoints: Vec<Endpoint>,
+        tls: &Tls,
+        credentials: &Credentials,
+        deadline: Deadline,
+    ) -> Result<Client, Error> {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            // Redirects are answered, not followed: credentials go nowhere else.
+            // Redirects are answered, not followed, and no proxy is used: credentials
+            // go to the configured URLs and nowhere else.
             .max_redirects(0)
             .max_redirects_will_error(false)
+            .proxy(None)
+            .tls_config(transport::tls_config(tls)?)
             .user_agent(concat!("connect-deploy/", env!("CARGO_PKG_VERSION")))
             .build()
             .new_agent();
-        Client {
+        let endpoints = endpoints
+            .into_iter()
+            .map(|e| {
+                let auth = Auth::new(e.basic.as_ref(), credentials);
+                (e, auth)
+            })
+            .collect();
+        Ok(Client {
             agent,
             endpoints,
             current: 0,
             deadline,
-        }
+        })
     }
 
     /// The endpoint in use, as it may be printed.
     pub fn endpoint(&self) -> String {
-        display_url(&self.endpoints[self.current].base)
+        display_url(&self.endpoints[self.current].0.base)
     }
 
     /// Move to the next endpoint, after one was unreachable.
@@ -156,14 +175,19 @@ impl Client {
         if limit.is_zero() {
             return Err(Failure::Transient("the deadline has passed".into()));
         }
-        let url = format!("{}{}", self.endpoints[self.current].base, path);
-        let request = Request::builder()
+        let (endpoint, auth) = &self.endpoints[self.current];
+        let url = format!("{}{}", endpoint.base, path);
+        let mut request = Request::builder()
             .method(method.clone())
             .uri(&url)
             .header("Accept", "application/json")
-            .header("Content-Type", "application/json")
+            .header("Content-Type", "application/json");
+        if let Some(value) = auth.header().map_err(Failure::Transient)? {
+            request = request.header("Authorization", value);
+        }
+        let request = request
             .body(body.unwrap_or("").to_string())
-            .map_err(|e| Failure::Unexpected(format!("cannot build a request for {path}: {e}")))?;
+            .map_err(|_| Failure::Unexpected(format!("cannot build a request for {path}")))?;
         let result = request
             .with_agent(&self.agent)
             .configure()
@@ -200,6 +224,17 @@ impl Client {
 
 fn transport_failure(e: &ureq::Error, endpoint: &str) -> Failure {
     use std::io::ErrorKind;
+    // Trust failures are final: waiting does not make a certificate valid.
+    let tls = match e {
+        ureq::Error::Rustls(r) => Some(r),
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>()),
+        _ => None,
+    };
+    if let Some(why) = tls.and_then(|r| transport::trust_failure(r, endpoint)) {
+        return Failure::Denied(why);
+    }
     match e {
         ureq::Error::Timeout(_) => Failure::TimedOut(format!("{endpoint}: no answer in time")),
         ureq::Error::HostNotFound => {

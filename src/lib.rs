@@ -15,6 +15,7 @@ pub mod ready;
 pub mod redact;
 pub mod retry;
 pub mod signals;
+pub mod transport;
 pub mod validate;
 
 use serde_json::{Value, json};
@@ -40,11 +41,25 @@ pub fn run(options: Options, log: &Log) -> Finished {
     for warning in &options.ignored {
         log.warn("option_ignored", warning);
     }
+    if options.tls.insecure {
+        log.warn(
+            "insecure",
+            "WARNING: TLS verification is OFF (--insecure): anyone on the path can read and change this traffic, credentials included",
+        );
+    }
+    let mut client = match Client::new(
+        options.endpoints,
+        &options.tls,
+        &options.credentials,
+        deadline,
+    ) {
+        Ok(c) => c,
+        Err(e) => return stopped_early(log, options.dry_run, &e, "usage", &[]),
+    };
     let mut definitions = match definitions::load(&options.inputs) {
         Ok(d) => d,
         Err(e) => return stopped_early(log, options.dry_run, &e, "definitions", &[]),
     };
-    let mut client = Client::new(options.endpoints, deadline);
     log.info(
         "loaded",
         &format!(

@@ -19,7 +19,7 @@ fn main() -> ExitCode {
         }
     };
     let options = match options::parse(std::env::args_os().skip(1), &|k| std::env::var(k).ok()) {
-        Ok(Command::Run(o)) => o,
+        Ok(Command::Run(o)) => *o,
         Ok(Command::Help) => {
             print!("{}", options::HELP);
             return ExitCode::SUCCESS;

@@ -25,11 +25,44 @@ pub enum Input {
     Path(PathBuf),
 }
 
-/// A Connect REST endpoint, checked: `http://host[:port][/prefix]` without a trailing `/`.
+/// A Connect REST endpoint, checked: `http(s)://host[:port][/prefix]` without a
+/// trailing `/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
     /// What requests are built on, userinfo removed.
     pub base: String,
+    /// Basic-auth credentials from the URL's userinfo.
+    pub basic: Option<(Secret, Secret)>,
+}
+
+/// A credential: never shown by `Debug`, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How requests authenticate.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Credentials {
+    #[default]
+    None,
+    Basic(Secret, Secret),
+    /// Read again before each request: projected tokens rotate.
+    BearerFile(PathBuf),
+}
+
+/// TLS settings; certificates are read and checked when the client is built.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tls {
+    /// Trust these CAs instead of the built-in Mozilla roots.
+    pub ca_file: Option<PathBuf>,
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+    pub insecure: bool,
 }
 
 /// Everything a run needs, validated.
@@ -54,6 +87,8 @@ pub struct Options {
     /// With `dry_run`: exit 2 when changes are pending.
     pub detailed_exitcode: bool,
     pub log_format: Format,
+    pub tls: Tls,
+    pub credentials: Credentials,
     /// Options that do nothing in this combination, to warn about.
     pub ignored: Vec<String>,
 }
@@ -66,7 +101,7 @@ pub struct TerminationLog {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Run(Options),
+    Run(Box<Options>),
     Help,
     Version,
 }
@@ -95,7 +130,17 @@ Options:
   --detailed-exitcode  with --dry-run: exit 2 when changes are pending, 0 when none
   --log-format FORMAT  text or json (JSON lines on stderr, a JSON report on stdout)
                                                      [env KAFKA_CONNECT_LOG_FORMAT, default text]
+  --ca-file PEM        trust these CAs instead of the built-in Mozilla roots
+                                                     [env KAFKA_CONNECT_TLS_ROOT_CA_FILE]
+  --cert-file PEM      client certificate for mutual TLS [env KAFKA_CONNECT_TLS_AUTH_CRT]
+  --key-file PEM       its private key               [env KAFKA_CONNECT_TLS_AUTH_KEY]
+  --insecure           skip TLS verification (warns) [env KAFKA_CONNECT_TLS_IS_INSECURE=true]
   -h, --help           print this help
+
+Credentials (environment only, never on the command line):
+  KAFKA_CONNECT_BASIC_AUTH_USERNAME, KAFKA_CONNECT_BASIC_AUTH_PASSWORD, or their
+  ..._FILE forms naming mounted files; or http(s)://user:password@host in the URL;
+  KAFKA_CONNECT_BEARER_TOKEN_FILE: a bearer token, read again before each request.
   -V, --version        print the version
 
 DURATION: 500ms, 30s, 5m, 1h or plain seconds.
@@ -125,6 +170,10 @@ pub fn parse(
     let mut dry_run = false;
     let mut detailed_exitcode = false;
     let mut log_format: Option<String> = None;
+    let mut ca_file: Option<String> = None;
+    let mut cert_file: Option<String> = None;
+    let mut key_file: Option<String> = None;
+    let mut insecure: Option<bool> = None;
 
     while let Some(arg) = parser.next().map_err(usage)? {
         match arg {
@@ -144,6 +193,10 @@ pub fn parse(
             Long("dry-run") => dry_run = true,
             Long("detailed-exitcode") => detailed_exitcode = true,
             Long("log-format") => log_format = Some(string_value(&mut parser, "--log-format")?),
+            Long("ca-file") => ca_file = Some(string_value(&mut parser, "--ca-file")?),
+            Long("cert-file") => cert_file = Some(string_value(&mut parser, "--cert-file")?),
+            Long("key-file") => key_file = Some(string_value(&mut parser, "--key-file")?),
+            Long("insecure") => insecure = Some(true),
             Value(v) if v == "-" => {
                 if inputs.contains(&Input::Stdin) {
                     return Err(Error::Usage(
@@ -183,6 +236,27 @@ pub fn parse(
     if timeout.is_zero() {
         return Err(Error::Usage("the timeout must be longer than zero".into()));
     }
+    let path = |flag: Option<String>, variable: &str| {
+        flag.or_else(|| non_empty(env, variable)).map(PathBuf::from)
+    };
+    let tls = Tls {
+        ca_file: path(ca_file, "KAFKA_CONNECT_TLS_ROOT_CA_FILE"),
+        cert_file: path(cert_file, "KAFKA_CONNECT_TLS_AUTH_CRT"),
+        key_file: path(key_file, "KAFKA_CONNECT_TLS_AUTH_KEY"),
+        insecure: flag(insecure, env, "KAFKA_CONNECT_TLS_IS_INSECURE")?,
+    };
+    if tls.cert_file.is_some() != tls.key_file.is_some() {
+        return Err(Error::Usage(
+            "mutual TLS needs both --cert-file and --key-file (KAFKA_CONNECT_TLS_AUTH_CRT and _KEY)".into(),
+        ));
+    }
+    let credentials = credentials(env)?;
+    if credentials != Credentials::None && endpoints.iter().any(|e| e.basic.is_some()) {
+        return Err(Error::Usage(
+            "credentials are given both in a URL and in KAFKA_CONNECT_* variables: give them once"
+                .into(),
+        ));
+    }
     let wait_running = flag(wait_running, env, "KAFKA_CONNECT_WAIT_RUNNING")?;
     let validate = flag(validate, env, "KAFKA_CONNECT_VALIDATE")?;
     let log_format = setting(
@@ -218,6 +292,9 @@ pub fn parse(
         },
     )?;
     let mut ignored = Vec::new();
+    if tls.insecure && tls.ca_file.is_some() {
+        ignored.push("--ca-file has no effect with --insecure: nothing is verified".to_string());
+    }
     if detailed_exitcode && !dry_run {
         ignored.push("--detailed-exitcode has no effect without --dry-run".to_string());
     }
@@ -249,7 +326,7 @@ pub fn parse(
     if inputs.is_empty() {
         inputs.push(Input::Path(PathBuf::from(DEFAULT_PATH)));
     }
-    Ok(Command::Run(Options {
+    Ok(Command::Run(Box::new(Options {
         endpoints,
         timeout,
         inputs,
@@ -261,8 +338,45 @@ pub fn parse(
         dry_run,
         detailed_exitcode,
         log_format,
+        tls,
+        credentials,
         ignored,
-    }))
+    })))
+}
+
+/// Basic auth from `KAFKA_CONNECT_BASIC_AUTH_*` (values or `_FILE`s), or a bearer
+/// token file; never both.
+fn credentials(env: &dyn Fn(&str) -> Option<String>) -> Result<Credentials, Error> {
+    let secret = |name: &str| -> Result<Option<Secret>, Error> {
+        let file_var = format!("{name}_FILE");
+        match (env(name), non_empty(env, &file_var)) {
+            (Some(_), Some(_)) => Err(Error::Usage(format!("give {name} or {file_var}, not both"))),
+            (Some(v), None) => Ok(Some(Secret(v))),
+            (None, Some(path)) => std::fs::read_to_string(&path)
+                .map(|v| Some(Secret(v.trim_end_matches(['\n', '\r']).to_string())))
+                .map_err(|e| Error::Usage(format!("{file_var}: cannot read {path}: {e}"))),
+            (None, None) => Ok(None),
+        }
+    };
+    let user = secret("KAFKA_CONNECT_BASIC_AUTH_USERNAME")?;
+    let password = secret("KAFKA_CONNECT_BASIC_AUTH_PASSWORD")?;
+    let bearer = non_empty(env, "KAFKA_CONNECT_BEARER_TOKEN_FILE").map(PathBuf::from);
+    match (user, password, bearer) {
+        (Some(_), _, Some(_)) | (_, Some(_), Some(_)) => Err(Error::Usage(
+            "give basic-auth credentials or KAFKA_CONNECT_BEARER_TOKEN_FILE, not both".into(),
+        )),
+        (Some(u), Some(p), None) => Ok(Credentials::Basic(u, p)),
+        (Some(_), None, None) | (None, Some(_), None) => Err(Error::Usage(
+            "basic auth needs both KAFKA_CONNECT_BASIC_AUTH_USERNAME and ..._PASSWORD (or their _FILE forms)".into(),
+        )),
+        (None, None, Some(path)) => {
+            std::fs::metadata(&path).map_err(|e| {
+                Error::Usage(format!("KAFKA_CONNECT_BEARER_TOKEN_FILE: cannot read {}: {e}", path.display()))
+            })?;
+            Ok(Credentials::BearerFile(path))
+        }
+        (None, None, None) => Ok(Credentials::None),
+    }
 }
 
 /// A boolean flag, else its variable, else false.
@@ -355,7 +469,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("'{t}' is too long"))
 }
 
-/// Check one URL. Only `http` for now; userinfo is refused rather than sent in the clear.
+/// Check one URL: `http` or `https`, userinfo taken out as basic-auth credentials.
 pub fn parse_endpoint(url: &str, origin: &str) -> Result<Endpoint, Error> {
     let bad = |why: &str| Error::Usage(format!("{origin}: '{}' {why}", display_url(url)));
     if url.is_empty() {
@@ -364,18 +478,27 @@ pub fn parse_endpoint(url: &str, origin: &str) -> Result<Endpoint, Error> {
     let Some((scheme, rest)) = url.split_once("://") else {
         return Err(bad("is not a URL: expected http://host:port"));
     };
-    match scheme.to_ascii_lowercase().as_str() {
-        "http" => {}
-        "https" => return Err(bad("needs TLS, which this build does not include")),
-        _ => return Err(bad("has an unsupported scheme: expected http")),
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return Err(bad("has an unsupported scheme: expected http or https"));
     }
     let (authority, path) = match rest.find(['/', '?', '#']) {
         Some(i) => rest.split_at(i),
         None => (rest, ""),
     };
-    if authority.contains('@') {
-        return Err(bad("holds credentials, which this build does not support"));
-    }
+    let (userinfo, authority) = match authority.rfind('@') {
+        Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
+        None => (None, authority),
+    };
+    let basic = match userinfo {
+        None => None,
+        Some(info) => {
+            let (user, password) = info.split_once(':').unwrap_or((info, ""));
+            let decode =
+                |s: &str| percent_decode(s).ok_or_else(|| bad("has badly encoded credentials"));
+            Some((Secret(decode(user)?), Secret(decode(password)?)))
+        }
+    };
     if path.contains(['?', '#']) {
         return Err(bad("must not have a query or fragment"));
     }
@@ -394,8 +517,26 @@ pub fn parse_endpoint(url: &str, origin: &str) -> Result<Endpoint, Error> {
     }
     let path = path.trim_end_matches('/');
     Ok(Endpoint {
-        base: format!("http://{authority}{path}"),
+        base: format!("{scheme}://{authority}{path}"),
+        basic,
     })
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// A URL as it may be printed: any userinfo replaced, since it can hold a password.
@@ -424,7 +565,7 @@ mod tests {
 
     fn opts(args: &[&str], vars: &[(&str, &str)]) -> Options {
         match run(args, vars) {
-            Ok(Command::Run(o)) => o,
+            Ok(Command::Run(o)) => *o,
             other => panic!("expected options, got {other:?}"),
         }
     }
@@ -435,9 +576,12 @@ mod tests {
         assert_eq!(
             o.endpoints,
             vec![Endpoint {
-                base: DEFAULT_URL.into()
+                base: DEFAULT_URL.into(),
+                basic: None
             }]
         );
+        assert_eq!(o.credentials, Credentials::None);
+        assert_eq!(o.tls, Tls::default());
         assert_eq!(o.timeout, Duration::from_secs(300));
         assert_eq!(o.inputs, vec![Input::Path(DEFAULT_PATH.into())]);
     }
@@ -483,6 +627,38 @@ mod tests {
             (vec![], vec![("KAFKA_CONNECT_TIMEOUT", "5 minutes")]),
             (vec!["--url", "connectors:8083"], vec![]),
             (vec!["--url", "ftp://x"], vec![]),
+            (vec!["--url", "http://u:%zz@x"], vec![]),
+            (vec!["--cert-file", "c.pem"], vec![]),
+            (vec![], vec![("KAFKA_CONNECT_TLS_AUTH_KEY", "k.pem")]),
+            (vec![], vec![("KAFKA_CONNECT_TLS_IS_INSECURE", "maybe")]),
+            (vec![], vec![("KAFKA_CONNECT_BASIC_AUTH_USERNAME", "u")]),
+            (
+                vec![],
+                vec![
+                    ("KAFKA_CONNECT_BASIC_AUTH_USERNAME", "u"),
+                    ("KAFKA_CONNECT_BASIC_AUTH_PASSWORD", "p"),
+                    ("KAFKA_CONNECT_BEARER_TOKEN_FILE", "/etc/hostname"),
+                ],
+            ),
+            (
+                vec!["--url", "http://a:b@x"],
+                vec![
+                    ("KAFKA_CONNECT_BASIC_AUTH_USERNAME", "u"),
+                    ("KAFKA_CONNECT_BASIC_AUTH_PASSWORD", "p"),
+                ],
+            ),
+            (
+                vec![],
+                vec![("KAFKA_CONNECT_BEARER_TOKEN_FILE", "/no/such/token")],
+            ),
+            (
+                vec![],
+                vec![
+                    ("KAFKA_CONNECT_BASIC_AUTH_PASSWORD", "p"),
+                    ("KAFKA_CONNECT_BASIC_AUTH_PASSWORD_FILE", "/etc/hostname"),
+                    ("KAFKA_CONNECT_BASIC_AUTH_USERNAME", "u"),
+                ],
+            ),
             (vec!["--url", "http://"], vec![]),
             (vec!["--url", "http://a:b"], vec![]),
             (vec!["--url", "http://a,"], vec![]),
@@ -511,11 +687,52 @@ mod tests {
     }
 
     #[test]
-    fn credentials_in_urls_are_never_echoed() {
-        let Err(e) = run(&["--url", "http://user:s3cret@host:8083"], &[]) else {
+    fn credentials_in_urls_are_taken_out_and_never_echoed() {
+        let o = opts(
+            &["--url", "https://us%40er:s3cr%3At@host:8443/connect/"],
+            &[],
+        );
+        assert_eq!(o.endpoints[0].base, "https://host:8443/connect");
+        let (u, p) = o.endpoints[0].basic.clone().unwrap();
+        assert_eq!((u.0.as_str(), p.0.as_str()), ("us@er", "s3cr:t"));
+        assert!(!format!("{o:?}").contains("s3cr"), "Debug hides secrets");
+        let Err(e) = run(&["--url", "http://user:s3cret@host:bad"], &[]) else {
             panic!()
         };
         assert!(!e.message().contains("s3cret"), "{e}");
+    }
+
+    #[test]
+    fn tls_and_credentials_from_the_environment() {
+        let o = opts(
+            &["--ca-file", "ca.pem"],
+            &[
+                ("KAFKA_CONNECT_TLS_ROOT_CA_FILE", "other.pem"),
+                ("KAFKA_CONNECT_TLS_AUTH_CRT", "c.pem"),
+                ("KAFKA_CONNECT_TLS_AUTH_KEY", "k.pem"),
+                ("KAFKA_CONNECT_BASIC_AUTH_USERNAME", "admin"),
+                ("KAFKA_CONNECT_BASIC_AUTH_PASSWORD", "pw"),
+            ],
+        );
+        assert_eq!(o.tls.ca_file, Some(PathBuf::from("ca.pem")));
+        assert_eq!(o.tls.cert_file, Some(PathBuf::from("c.pem")));
+        assert_eq!(
+            o.credentials,
+            Credentials::Basic(Secret("admin".into()), Secret("pw".into()))
+        );
+        let o = opts(
+            &["--insecure", "--ca-file", "x"],
+            &[("KAFKA_CONNECT_BEARER_TOKEN_FILE", "/etc/hostname")],
+        );
+        assert!(o.tls.insecure);
+        assert_eq!(
+            o.credentials,
+            Credentials::BearerFile("/etc/hostname".into())
+        );
+        assert_eq!(
+            o.ignored,
+            ["--ca-file has no effect with --insecure: nothing is verified"]
+        );
     }
 
     #[test]

@@ -305,7 +305,9 @@ fn unknown_server_errors_are_retried_a_few_times_then_exit_1() {
 fn a_redirect_is_not_followed() {
     let fake = FakeConnect::start(Config::default());
     let mut reply = Reply::raw(307, None, "");
-    reply.content_type = None;
+    reply
+        .headers
+        .push(("Location".into(), "http://127.0.0.1:1/elsewhere".into()));
     fake.script(Rule::new("PUT", "/connectors/clicks/config", 1, reply));
     let dir = TempDir::with(&[("c.json", CLICKS)]);
     deploy()

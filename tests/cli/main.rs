@@ -9,3 +9,4 @@ mod preview;
 mod ready;
 mod secrets;
 mod signals;
+mod tls;

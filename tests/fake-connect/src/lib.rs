@@ -34,6 +34,146 @@ pub struct Config {
     /// Mask values of keys containing "password" in `GET .../config`, as some vendor
     /// builds do.
     pub mask_passwords: bool,
+    /// Accept only this bearer token.
+    pub bearer: Option<String>,
+    /// Serve HTTPS.
+    pub tls: Option<TlsServer>,
+}
+
+/// HTTPS for the fake: a server certificate, and the CA that client certificates
+/// must chain to when mutual TLS is required.
+#[derive(Clone)]
+pub struct TlsServer {
+    pub cert_pem: String,
+    pub key_pem: String,
+    pub client_ca_pem: Option<String>,
+}
+
+impl std::fmt::Debug for TlsServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "TlsServer {{ mutual: {} }}",
+            self.client_ca_pem.is_some()
+        )
+    }
+}
+
+impl TlsServer {
+    fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let certs: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_slice_iter(self.cert_pem.as_bytes())
+                .collect::<Result<_, _>>()
+                .expect("server certificate PEM");
+        let key = PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes()).expect("server key PEM");
+        let builder = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
+            .with_safe_default_protocol_versions()
+            .expect("protocol versions");
+        let builder = match &self.client_ca_pem {
+            Some(ca) => {
+                let mut roots = rustls::RootCertStore::empty();
+                for c in CertificateDer::pem_slice_iter(ca.as_bytes()) {
+                    roots.add(c.expect("client CA PEM")).expect("client CA");
+                }
+                let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                    Arc::new(roots),
+                    provider,
+                )
+                .build()
+                .expect("client verifier");
+                builder.with_client_cert_verifier(verifier)
+            }
+            None => builder.with_no_client_auth(),
+        };
+        Arc::new(
+            builder
+                .with_single_cert(certs, key)
+                .expect("server certificate and key"),
+        )
+    }
+}
+
+/// A CA, a server certificate for `localhost`, `127.0.0.1` and `connectors`, and a
+/// client certificate, made at test time.
+pub struct TestPki {
+    pub ca_pem: String,
+    pub server_cert_pem: String,
+    pub server_key_pem: String,
+    pub client_cert_pem: String,
+    pub client_key_pem: String,
+}
+
+impl TestPki {
+    pub fn generate() -> TestPki {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+            KeyUsagePurpose,
+        };
+        let ca_key = KeyPair::generate().expect("CA key");
+        let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(DnType::CommonName, "connect-deploy test CA");
+        ca.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca_cert = ca.self_signed(&ca_key).expect("CA certificate");
+        let leaf = |names: Vec<String>, usage: ExtendedKeyUsagePurpose, cn: &str| {
+            let key = KeyPair::generate().expect("key");
+            let mut params = CertificateParams::new(names).expect("params");
+            params.distinguished_name.push(DnType::CommonName, cn);
+            params.extended_key_usages = vec![usage];
+            let cert = params
+                .signed_by(&key, &ca_cert, &ca_key)
+                .expect("certificate");
+            (cert.pem(), key.serialize_pem())
+        };
+        let (server_cert_pem, server_key_pem) = leaf(
+            vec!["localhost".into(), "127.0.0.1".into(), "connectors".into()],
+            ExtendedKeyUsagePurpose::ServerAuth,
+            "connectors",
+        );
+        let (client_cert_pem, client_key_pem) = leaf(
+            vec!["connect-deploy".into()],
+            ExtendedKeyUsagePurpose::ClientAuth,
+            "connect-deploy",
+        );
+        TestPki {
+            ca_pem: ca_cert.pem(),
+            server_cert_pem,
+            server_key_pem,
+            client_cert_pem,
+            client_key_pem,
+        }
+    }
+
+    /// The server side; `mutual` requires client certificates from this CA.
+    pub fn server(&self, mutual: bool) -> TlsServer {
+        TlsServer {
+            cert_pem: self.server_cert_pem.clone(),
+            key_pem: self.server_key_pem.clone(),
+            client_ca_pem: mutual.then(|| self.ca_pem.clone()),
+        }
+    }
+
+    /// Write ca.pem, server.pem, server-key.pem, client.pem, client-key.pem into `dir`.
+    pub fn write_to(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        for (name, text) in [
+            ("ca.pem", &self.ca_pem),
+            ("server.pem", &self.server_cert_pem),
+            ("server-key.pem", &self.server_key_pem),
+            ("client.pem", &self.client_cert_pem),
+            ("client-key.pem", &self.client_key_pem),
+        ] {
+            std::fs::write(dir.join(name), text)?;
+        }
+        Ok(())
+    }
 }
 
 impl Default for Config {
@@ -49,6 +189,8 @@ impl Default for Config {
                 "io.confluent.kafka.connect.datagen.DatagenConnector".into(),
             ],
             mask_passwords: false,
+            bearer: None,
+            tls: None,
         }
     }
 }
@@ -74,6 +216,14 @@ impl Config {
         self.mask_passwords = true;
         self
     }
+    pub fn bearer(mut self, token: &str) -> Self {
+        self.bearer = Some(token.into());
+        self
+    }
+    pub fn tls(mut self, tls: TlsServer) -> Self {
+        self.tls = Some(tls);
+        self
+    }
 
     fn at_least(&self, major: u32, minor: u32) -> bool {
         let mut parts = self.version.split(['.', '-']);
@@ -95,6 +245,7 @@ pub struct Reply {
     pub still_apply: bool,
     /// Close the connection without answering.
     pub hang_up: bool,
+    pub headers: Vec<(String, String)>,
 }
 
 impl Reply {
@@ -114,6 +265,7 @@ impl Reply {
             delay: Duration::ZERO,
             still_apply: false,
             hang_up: false,
+            headers: Vec::new(),
         }
     }
     pub fn html404() -> Reply {
@@ -262,6 +414,7 @@ impl FakeConnect {
             log,
         });
         let s = Arc::clone(&shared);
+        let tls = s.config.tls.as_ref().map(TlsServer::server_config);
         thread::spawn(move || {
             for stream in listener.incoming() {
                 if s.closed.load(Ordering::SeqCst) {
@@ -269,14 +422,28 @@ impl FakeConnect {
                 }
                 let Ok(stream) = stream else { continue };
                 let s = Arc::clone(&s);
-                thread::spawn(move || handle(stream, &s));
+                let tls = tls.clone();
+                thread::spawn(move || match tls {
+                    Some(config) => {
+                        let Ok(connection) = rustls::ServerConnection::new(config) else {
+                            return;
+                        };
+                        handle(rustls::StreamOwned::new(connection, stream), &s);
+                    }
+                    None => handle(stream, &s),
+                });
             }
         });
         FakeConnect { shared, addr }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.shared.config.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -385,12 +552,8 @@ impl Drop for FakeConnect {
 
 const HTML_404: &str = "<html>\n<head>\n<meta http-equiv=\"Content-Type\" content=\"text/html;charset=ISO-8859-1\"/>\n<title>Error 404 Not Found</title>\n</head>\n<body>\n<h2>HTTP ERROR 404 Not Found</h2>\n</body>\n</html>\n";
 
-fn handle(stream: TcpStream, shared: &Shared) {
-    let mut reader = BufReader::new(match stream.try_clone() {
-        Ok(s) => s,
-        Err(_) => return,
-    });
-    let mut writer = stream;
+fn handle<S: Read + Write>(stream: S, shared: &Shared) {
+    let mut reader = BufReader::new(stream);
     loop {
         let Some(request) = read_request(&mut reader) else {
             return;
@@ -417,7 +580,11 @@ fn handle(stream: TcpStream, shared: &Shared) {
         if let Some(ct) = &reply.content_type {
             head.push_str(&format!("Content-Type: {ct}\r\n"));
         }
+        for (name, value) in &reply.headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
         head.push_str(&format!("Content-Length: {}\r\n\r\n", reply.body.len()));
+        let writer = reader.get_mut();
         if writer.write_all(head.as_bytes()).is_err()
             || writer.write_all(reply.body.as_bytes()).is_err()
         {
@@ -427,7 +594,7 @@ fn handle(stream: TcpStream, shared: &Shared) {
     }
 }
 
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+fn read_request(reader: &mut impl BufRead) -> Option<Request> {
     let mut line = String::new();
     if reader.read_line(&mut line).ok()? == 0 {
         return None;
@@ -498,17 +665,6 @@ fn respond(shared: &Shared, request: &Request) -> Reply {
     if elapsed < config.html404_for {
         return Reply::html404();
     }
-    if let Some((user, password)) = &config.auth {
-        let expected = format!("Basic {}", base64(&format!("{user}:{password}")));
-        if request.header("authorization") != Some(expected.as_str()) {
-            // Connect's basic-auth extension: plain text although it says JSON.
-            return Reply::raw(
-                401,
-                Some("application/json"),
-                "User cannot access the resource.",
-            );
-        }
-    }
     let path = request.path.as_str();
     let scripted = {
         let mut st = shared.state.lock().unwrap();
@@ -531,6 +687,25 @@ fn respond(shared: &Shared, request: &Request) -> Reply {
             model(shared, request);
         }
         return reply;
+    }
+    // Scripted answers come first, so a test can script what a worker says before
+    // its credentials check; Connect's auth extension guards every other path.
+    let expected = match (&config.auth, &config.bearer) {
+        (Some((user, password)), _) => {
+            Some(format!("Basic {}", base64(&format!("{user}:{password}"))))
+        }
+        (None, Some(token)) => Some(format!("Bearer {token}")),
+        (None, None) => None,
+    };
+    if let Some(expected) = expected
+        && request.header("authorization") != Some(expected.as_str())
+    {
+        // Connect's basic-auth extension: plain text although it says JSON.
+        return Reply::raw(
+            401,
+            Some("application/json"),
+            "User cannot access the resource.",
+        );
     }
     let starting = elapsed < config.html404_for + config.starting_for;
     if starting && path != "/" {

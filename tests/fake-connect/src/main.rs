@@ -1,7 +1,9 @@
 //! The fake Kafka Connect worker as a program, for container tests and benchmarks.
 //!
 //! fake-connect [--listen ADDR] [--version V] [--html404 DURATION] [--starting DURATION]
-//!              [--auth USER:PASS] [--mask-passwords]
+//!              [--auth USER:PASS] [--bearer TOKEN] [--mask-passwords]
+//!              [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]
+//! fake-connect gen-certs DIR   (a test CA, server and client certificates)
 //! Prints `fake-connect: listening on ADDR`, then `METHOD PATH -> STATUS` per request.
 
 use std::net::TcpListener;
@@ -10,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use fake_connect::{Config, FakeConnect};
+use fake_connect::{Config, FakeConnect, TestPki, TlsServer};
 
 fn seconds(text: &str) -> Result<Duration, String> {
     let (n, scale) = match text.strip_suffix("ms") {
@@ -25,7 +27,18 @@ fn seconds(text: &str) -> Result<Duration, String> {
 fn main() -> ExitCode {
     let mut listen = "0.0.0.0:8083".to_string();
     let mut config = Config::default();
-    let mut args = std::env::args().skip(1);
+    let (mut cert, mut key, mut client_ca) = (None, None, None);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("gen-certs") {
+        let dir = args.nth(1).unwrap_or_else(|| ".".into());
+        return match TestPki::generate().write_to(std::path::Path::new(&dir)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("fake-connect: cannot write certificates to {dir}: {e}");
+                ExitCode::from(73)
+            }
+        };
+    }
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
         let result: Result<(), String> = (|| {
@@ -40,12 +53,40 @@ fn main() -> ExitCode {
                     config.auth = Some((u.into(), p.into()));
                 }
                 "--mask-passwords" => config.mask_passwords = true,
+                "--bearer" => config.bearer = Some(value()?),
+                "--tls-cert" => cert = Some(value()?),
+                "--tls-key" => key = Some(value()?),
+                "--tls-client-ca" => client_ca = Some(value()?),
                 other => return Err(format!("unknown argument {other}")),
             }
             Ok(())
         })();
         if let Err(e) = result {
             eprintln!("fake-connect: {e}");
+            return ExitCode::from(64);
+        }
+    }
+    let read = |p: &String| std::fs::read_to_string(p).map_err(|e| format!("cannot read {p}: {e}"));
+    match (&cert, &key) {
+        (Some(c), Some(k)) => {
+            let tls = (|| {
+                Ok::<_, String>(TlsServer {
+                    cert_pem: read(c)?,
+                    key_pem: read(k)?,
+                    client_ca_pem: client_ca.as_ref().map(read).transpose()?,
+                })
+            })();
+            match tls {
+                Ok(t) => config.tls = Some(t),
+                Err(e) => {
+                    eprintln!("fake-connect: {e}");
+                    return ExitCode::from(66);
+                }
+            }
+        }
+        (None, None) => {}
+        _ => {
+            eprintln!("fake-connect: --tls-cert and --tls-key go together");
             return ExitCode::from(64);
         }
     }
