@@ -106,6 +106,8 @@ impl Kind {
 
 /// Connecting should be quick; a SYN into the void must not hold up failover.
 const CONNECT_LIMIT: Duration = Duration::from_secs(5);
+/// A resolver that does not answer must not swallow a whole probe either.
+const RESOLVE_LIMIT: Duration = Duration::from_secs(2);
 
 pub struct Client {
     agent: ureq::Agent,
@@ -192,6 +194,7 @@ impl Client {
             .with_agent(&self.agent)
             .configure()
             .timeout_global(Some(limit))
+            .timeout_resolve(Some(RESOLVE_LIMIT.min(limit)))
             .timeout_connect(Some(CONNECT_LIMIT.min(limit)))
             .run();
         let mut response = match result {

@@ -942,8 +942,9 @@ fn unknown_plugin_message(config: &Config, class: &str) -> String {
         .plugins
         .iter()
         .map(|p| {
+            let kind = if p.contains("Sink") { "sink" } else { "source" };
             format!(
-                "PluginDesc{{klass=class {p}, name='{p}', version='{}', type=source}}",
+                "PluginDesc{{klass=class {p}, name='{p}', version='{}', type={kind}}}",
                 config.version
             )
         })
