@@ -134,13 +134,7 @@ fn an_unresolvable_name_is_waited_for() {
 
 #[test]
 fn a_worker_that_accepts_and_never_answers_cannot_outlive_the_deadline() {
-    let fake = FakeConnect::start(Config::default());
-    fake.script(Rule::new(
-        "GET",
-        "/",
-        100,
-        Reply::error(200, "never").delayed(Duration::from_secs(3600)),
-    ));
+    let fake = hanging_worker();
     deploy()
         .url(fake.url())
         .timeout("2s")

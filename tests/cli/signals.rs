@@ -7,13 +7,7 @@ use crate::support::*;
 
 /// Start a run whose request to the worker hangs, and wait until it is in flight.
 fn hanging_run() -> (FakeConnect, std::process::Child, TempDir) {
-    let fake = FakeConnect::start(Config::default());
-    fake.script(Rule::new(
-        "GET",
-        "/",
-        100,
-        Reply::error(200, "never").delayed(Duration::from_secs(3600)),
-    ));
+    let fake = hanging_worker();
     let dir = TempDir::with(&[("clicks.json", CLICKS)]);
     let child = deploy()
         .url(fake.url())
@@ -79,13 +73,7 @@ fn sigterm_as_pid_1_of_a_namespace_exits_143() {
             return;
         }
     }
-    let fake = FakeConnect::start(Config::default());
-    fake.script(Rule::new(
-        "GET",
-        "/",
-        100,
-        Reply::error(200, "never").delayed(Duration::from_secs(3600)),
-    ));
+    let fake = hanging_worker();
     let dir = TempDir::with(&[("clicks.json", CLICKS)]);
     let mut child = Command::new("unshare")
         .args([

@@ -78,6 +78,14 @@ impl Drop for TempDir {
     }
 }
 
+/// A worker that accepts every connection and never answers `GET /`.
+pub fn hanging_worker() -> FakeConnect {
+    let fake = FakeConnect::start(Config::default());
+    let never = Reply::error(200, "never").delayed(Duration::from_secs(3600));
+    fake.script(Rule::new("GET", "/", 100, never));
+    fake
+}
+
 /// A port nothing listens on (connections are refused), which can be bound later.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
