@@ -323,12 +323,12 @@ fn apply_config(
             // The write may still be queued on the worker: re-read before repeating it.
             wrote = true;
         }
-        if let Failure::Rejected(m) = &failure
-            && m.contains("already exists")
-        {
-            // Created by someone else between our read and our POST: read again.
-            continue;
-        }
+        let failure = match failure {
+            // Created by someone else between our read and our POST: read again,
+            // after a backoff like any answer that may change.
+            Failure::Rejected(m) if m.contains("already exists") => Failure::Transient(m),
+            other => other,
+        };
         retry.settle(failure, client, def)?;
     }
 }

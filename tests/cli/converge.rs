@@ -418,3 +418,25 @@ fn options_that_do_nothing_alone_are_warned_about() {
             "warning: --restart-failed has no effect without --wait-running",
         );
 }
+
+#[test]
+fn a_connector_created_by_someone_else_meanwhile_is_read_again() {
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "POST",
+        "/connectors",
+        1,
+        Reply::error(409, "Connector p already exists").still_apply(),
+    ));
+    let dir = TempDir::with(&[(
+        "p.json",
+        r#"{"name":"p","config":{"connector.class":"FileStreamSink","topics":"t"},"state":"PAUSED"}"#,
+    )]);
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "p: unchanged");
+    assert_eq!(fake.count("POST", "/connectors"), 1);
+    assert_eq!(fake.connector("p").unwrap().target, "PAUSED");
+}
