@@ -125,17 +125,19 @@ impl Client {
         credentials: &Credentials,
         deadline: Deadline,
     ) -> Result<Client, Error> {
-        let agent = ureq::Agent::config_builder()
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             // Redirects are answered, not followed, and no proxy is used: credentials
             // go to the configured URLs and nowhere else.
             .max_redirects(0)
             .max_redirects_will_error(false)
             .proxy(None)
-            .tls_config(transport::tls_config(tls)?)
-            .user_agent(concat!("connect-deploy/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .new_agent();
+            .user_agent(concat!("connect-deploy/", env!("CARGO_PKG_VERSION")));
+        #[cfg(feature = "tls")]
+        let config = config.tls_config(transport::tls_config(tls)?);
+        #[cfg(not(feature = "tls"))]
+        transport::check_no_tls(tls)?;
+        let agent = config.build().new_agent();
         let endpoints = endpoints
             .into_iter()
             .map(|e| {
@@ -228,15 +230,18 @@ impl Client {
 fn transport_failure(e: &ureq::Error, endpoint: &str) -> Failure {
     use std::io::ErrorKind;
     // Trust failures are final: waiting does not make a certificate valid.
-    let tls = match e {
-        ureq::Error::Rustls(r) => Some(r),
-        ureq::Error::Io(io) => io
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>()),
-        _ => None,
-    };
-    if let Some(why) = tls.and_then(|r| transport::trust_failure(r, endpoint)) {
-        return Failure::Denied(why);
+    #[cfg(feature = "tls")]
+    {
+        let tls = match e {
+            ureq::Error::Rustls(r) => Some(r),
+            ureq::Error::Io(io) => io
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>()),
+            _ => None,
+        };
+        if let Some(why) = tls.and_then(|r| transport::trust_failure(r, endpoint)) {
+            return Failure::Denied(why);
+        }
     }
     match e {
         ureq::Error::Timeout(_) => Failure::TimedOut(format!("{endpoint}: no answer in time")),

@@ -482,6 +482,11 @@ pub fn parse_endpoint(url: &str, origin: &str) -> Result<Endpoint, Error> {
     if scheme != "http" && scheme != "https" {
         return Err(bad("has an unsupported scheme: expected http or https"));
     }
+    if scheme == "https" && !cfg!(feature = "tls") {
+        return Err(bad(
+            "needs TLS, which this build leaves out (the tls feature)",
+        ));
+    }
     let (authority, path) = match rest.find(['/', '?', '#']) {
         Some(i) => rest.split_at(i),
         None => (rest, ""),

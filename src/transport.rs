@@ -2,14 +2,29 @@
 //! are read and checked before the first request; a bearer token is read again
 //! before every request, because projected tokens rotate.
 
-use std::path::{Path, PathBuf};
+#[cfg(feature = "tls")]
+use std::path::Path;
+use std::path::PathBuf;
 
+#[cfg(feature = "tls")]
 use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
 
 use crate::error::Error;
 use crate::options::{Credentials, Secret, Tls};
 
+/// Without the `tls` feature, TLS options are usage errors rather than ignored.
+#[cfg(not(feature = "tls"))]
+pub fn check_no_tls(tls: &Tls) -> Result<(), Error> {
+    if tls != &Tls::default() {
+        return Err(Error::Usage(
+            "TLS options need a build with the tls feature (the default)".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Build the TLS configuration; a bad or unreadable PEM file is a usage error.
+#[cfg(feature = "tls")]
 pub fn tls_config(tls: &Tls) -> Result<TlsConfig, Error> {
     let mut builder = TlsConfig::builder().disable_verification(tls.insecure);
     if let Some(path) = &tls.ca_file {
@@ -43,6 +58,7 @@ pub fn tls_config(tls: &Tls) -> Result<TlsConfig, Error> {
     Ok(builder.build())
 }
 
+#[cfg(feature = "tls")]
 fn read_pem(
     path: &Path,
     option: &str,
@@ -128,6 +144,7 @@ pub fn base64(input: &str) -> String {
 }
 
 /// Why a TLS failure happened, when it is about trust: not worth waiting for.
+#[cfg(feature = "tls")]
 pub fn trust_failure(e: &rustls::Error, endpoint: &str) -> Option<String> {
     use rustls::AlertDescription as A;
     match e {
@@ -172,6 +189,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "tls")]
     fn bad_pem_files_are_usage_errors() {
         let dir = std::env::temp_dir().join(format!("cd-pem-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

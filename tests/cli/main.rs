@@ -9,4 +9,5 @@ mod preview;
 mod ready;
 mod secrets;
 mod signals;
+#[cfg(feature = "tls")]
 mod tls;
