@@ -694,10 +694,10 @@ mod tests {
     #[test]
     fn credentials_in_urls_are_taken_out_and_never_echoed() {
         let o = opts(
-            &["--url", "https://us%40er:s3cr%3At@host:8443/connect/"],
+            &["--url", "http://us%40er:s3cr%3At@host:8443/connect/"],
             &[],
         );
-        assert_eq!(o.endpoints[0].base, "https://host:8443/connect");
+        assert_eq!(o.endpoints[0].base, "http://host:8443/connect");
         let (u, p) = o.endpoints[0].basic.clone().unwrap();
         assert_eq!((u.0.as_str(), p.0.as_str()), ("us@er", "s3cr:t"));
         assert!(!format!("{o:?}").contains("s3cr"), "Debug hides secrets");
@@ -705,6 +705,12 @@ mod tests {
             panic!()
         };
         assert!(!e.message().contains("s3cret"), "{e}");
+    }
+
+    #[test]
+    fn https_needs_the_tls_feature() {
+        let r = run(&["--url", "https://host:8443"], &[]);
+        assert_eq!(r.is_ok(), cfg!(feature = "tls"), "{r:?}");
     }
 
     #[test]
