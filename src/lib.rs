@@ -21,7 +21,8 @@ pub mod validate;
 use serde_json::{Value, json};
 
 use apply::{Applied, Report};
-use connect::Client;
+use connect::{Client, Version};
+use definitions::Definition;
 use error::Error;
 use options::Options;
 use output::{Level, Log};
@@ -48,7 +49,7 @@ pub fn run(options: Options, log: &Log) -> Finished {
         );
     }
     let mut client = match Client::new(
-        options.endpoints,
+        options.endpoints.clone(),
         &options.tls,
         &options.credentials,
         deadline,
@@ -85,16 +86,7 @@ pub fn run(options: Options, log: &Log) -> Finished {
         let started = std::time::Instant::now();
         let mut report = match &stop {
             Some(e) => Report::failed(&def.name, e.clone()),
-            None => match options.validate {
-                true => match validate::validate(&mut client, def) {
-                    Ok(secrets) => {
-                        def.secret_keys.extend(secrets);
-                        apply::apply(&mut client, def, version, options.dry_run)
-                    }
-                    Err(e) => Report::failed(&def.name, e),
-                },
-                false => apply::apply(&mut client, def, version, options.dry_run),
-            },
+            None => attempt(&mut client, def, version, &options),
         };
         report.duration = started.elapsed();
         match &report.error {
@@ -167,6 +159,23 @@ pub fn run(options: Options, log: &Log) -> Finished {
         None => counts,
     };
     Finished { code, summary }
+}
+
+/// Validate one connector when asked (learning which keys its plugin types as
+/// PASSWORD), then apply it.
+fn attempt(
+    client: &mut Client,
+    def: &mut Definition,
+    version: Version,
+    options: &Options,
+) -> Report {
+    if options.validate {
+        match validate::validate(client, def) {
+            Ok(secrets) => def.secret_keys.extend(secrets),
+            Err(e) => return Report::failed(&def.name, e),
+        }
+    }
+    apply::apply(client, def, version, options.dry_run)
 }
 
 /// The run ended before any connector was attempted.
