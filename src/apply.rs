@@ -38,7 +38,10 @@ impl Diff {
         ]
         .iter()
         .filter(|(_, keys)| !keys.is_empty())
-        .map(|(what, keys)| format!("{what}: {}", keys.join(", ")))
+        .map(|(what, keys)| {
+            let keys: Vec<_> = keys.iter().map(|k| crate::output::printable(k)).collect();
+            format!("{what}: {}", keys.join(", "))
+        })
         .collect();
         parts.join("; ")
     }

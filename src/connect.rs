@@ -353,7 +353,7 @@ impl Version {
         let minor: u32 = parts.next()?.parse().ok()?;
         let confluent = suffix.starts_with("ccs") || suffix.starts_with("ce");
         Some(match (confluent, major) {
-            (true, 6) => Version::new(2, 6 + minor),
+            (true, 6) => Version::new(2, minor.checked_add(6)?),
             (true, 7) => Version::new(3, minor),
             (true, 8) => Version::new(4, minor),
             _ => Version::new(major, minor),
@@ -508,6 +508,8 @@ mod tests {
         assert_eq!(Version::parse("8.0.1-ce"), Some(Version::new(4, 0)));
         assert_eq!(Version::parse("6.2.0-ccs"), Some(Version::new(2, 8)));
         assert_eq!(Version::parse("nonsense"), None);
+        // Found by fuzzing: the Confluent mapping must not overflow.
+        assert_eq!(Version::parse("6.4294967295-ccs"), None);
         assert!(Version::new(3, 10) > Version::new(3, 9));
     }
 }

@@ -13,6 +13,7 @@ use serde_json::value::RawValue;
 
 use crate::error::Error;
 use crate::options::Input;
+use crate::output::printable;
 
 /// The state a connector should be left in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,12 +258,15 @@ pub enum Scalar {
     Text(String),
     Null,
     Nested,
+    /// A string JSON's grammar accepts but no text can hold: a lone surrogate
+    /// escape such as `"\ud800"`.
+    Undecodable,
 }
 
 pub fn scalar(raw: &RawValue) -> Scalar {
     let text = raw.get();
     match text.as_bytes()[0] {
-        b'"' => Scalar::Text(serde_json::from_str(text).expect("a JSON string parses")),
+        b'"' => serde_json::from_str(text).map_or(Scalar::Undecodable, Scalar::Text),
         b'n' => Scalar::Null,
         b'{' | b'[' => Scalar::Nested,
         _ => Scalar::Text(text.to_string()),
@@ -289,7 +293,8 @@ fn definition(
             .find(|(k, _)| !WRAPPER_KEYS.contains(&k.as_str()))
         {
             return Err(err(format!(
-                "unknown key '{k}' beside 'config' (expected name, config, state)"
+                "unknown key '{}' beside 'config' (expected name, config, state)",
+                printable(k)
             )));
         }
         let outer_name = match member("name").map(scalar) {
@@ -310,10 +315,22 @@ fn definition(
     for (key, value) in raw_config {
         let text = match scalar(value) {
             Scalar::Text(s) => s,
-            Scalar::Null => return Err(err(format!("config key '{key}' is null; write a string"))),
+            Scalar::Null => {
+                return Err(err(format!(
+                    "config key '{}' is null; write a string",
+                    printable(&key)
+                )));
+            }
             Scalar::Nested => {
                 return Err(err(format!(
-                    "config key '{key}' holds an object or array; Connect takes only strings"
+                    "config key '{}' holds an object or array; Connect takes only strings",
+                    printable(&key)
+                )));
+            }
+            Scalar::Undecodable => {
+                return Err(err(format!(
+                    "config key '{}' holds a string with a lone surrogate escape (\\ud800-\\udfff), which no text can hold",
+                    printable(&key)
                 )));
             }
         };
@@ -323,7 +340,8 @@ fn definition(
     let name = match (outer_name, config.get("name")) {
         (Some(outer), Some(inner)) if &outer != inner => {
             return Err(err(format!(
-                "'name' ({outer}) and config 'name' differ; they must be equal"
+                "'name' ({}) and config 'name' differ; they must be equal",
+                printable(&outer)
             )));
         }
         (Some(outer), _) => outer,
@@ -379,11 +397,11 @@ fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("the connector name is empty".into());
     }
-    if name.contains('/') {
-        return Err(format!("connector name '{name}' contains '/'"));
-    }
     if name.chars().any(char::is_control) {
         return Err("the connector name contains a control character".into());
+    }
+    if name.contains('/') {
+        return Err(format!("connector name '{name}' contains '/'"));
     }
     if name.trim() != name {
         return Err(format!(
@@ -505,6 +523,27 @@ mod tests {
     fn connector_class_required() {
         assert!(error(r#"{"name":"a","config":{"topic":"t"}}"#).contains("connector.class"));
         assert!(error(r#"{"name":"a","config":{"connector.class":" "}}"#).contains("empty"));
+    }
+
+    #[test]
+    fn a_lone_surrogate_escape_is_an_error_not_a_panic() {
+        // Found by fuzzing: RawValue accepts it, decoding it to a String fails.
+        for text in [
+            r#"{"k":"\ud800"}"#,
+            r#"{"connector.class":"X","k":"\udc00\u0041"}"#,
+        ] {
+            assert!(error(text).contains("lone surrogate"), "{text}");
+        }
+        assert!(
+            error(r#"{"name":"\ud800","config":{"connector.class":"X"}}"#)
+                .contains("'name' must be a string")
+        );
+    }
+
+    #[test]
+    fn control_characters_in_keys_are_shown_escaped() {
+        let m = error("{\"connector.class\":\"X\",\"a\\nb\":null}");
+        assert!(m.contains("'a\\nb'") && !m.contains('\n'), "{m}");
     }
 
     #[test]

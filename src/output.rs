@@ -35,6 +35,24 @@ impl Level {
     }
 }
 
+/// Text from a definition or a worker as it may be printed: control characters
+/// escaped, so a key or name cannot forge extra log lines.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// Write a line and ignore failures: a closed pipe must not turn into a crash.
 fn line(mut out: impl Write, text: &str) {
     let _ = writeln!(out, "{text}");

@@ -22,9 +22,6 @@ pub fn mask(
 ) -> String {
     let mut out = mask_config_echo(message, config);
     out = mask_between(&out, "Invalid value ", " for configuration ");
-    if let Some(class) = config.get("connector.class") {
-        out = replace_token(&out, class);
-    }
     let mut values: Vec<&str> = config
         .iter()
         .filter(|(k, _)| k.as_str() != "name" && k.as_str() != "connector.class")
@@ -38,6 +35,11 @@ pub fn mask(
     values.dedup();
     for value in values {
         out = out.replace(value, MASK);
+    }
+    // After the values: the class is public, and masking it first could cut a
+    // secret that contains it into pieces that no longer match.
+    if let Some(class) = config.get("connector.class") {
+        out = replace_token(&out, class);
     }
     out
 }
@@ -185,6 +187,19 @@ mod tests {
                 &c
             ),
             "class matches ***, available: x.FileStreamSinkConnector; FileStreamSinkTask"
+        );
+    }
+
+    #[test]
+    fn a_secret_containing_the_class_name_is_hidden_whole() {
+        // Found in review: the class was masked first, leaving "pw *** 42" readable.
+        let c = config(&[
+            ("connector.class", "FileStreamSink"),
+            ("db.password", "pw FileStreamSink 42"),
+        ]);
+        assert_eq!(
+            mask("login failed: pw FileStreamSink 42", &c),
+            "login failed: ***"
         );
     }
 
