@@ -136,19 +136,19 @@ Options:
   --key-file PEM       its private key               [env KAFKA_CONNECT_TLS_AUTH_KEY]
   --insecure           skip TLS verification (warns) [env KAFKA_CONNECT_TLS_IS_INSECURE=true]
   -h, --help           print this help
+  -V, --version        print the version
 
 Credentials (environment only, never on the command line):
   KAFKA_CONNECT_BASIC_AUTH_USERNAME, KAFKA_CONNECT_BASIC_AUTH_PASSWORD, or their
   ..._FILE forms naming mounted files; or http(s)://user:password@host in the URL;
   KAFKA_CONNECT_BEARER_TOKEN_FILE: a bearer token, read again before each request.
-  -V, --version        print the version
 
 DURATION: 500ms, 30s, 5m, 1h or plain seconds.
 
-Exit status: 0 ok, 1 unexpected, 2 changes pending (--dry-run --detailed-exitcode), 64 usage, 65 invalid definition, 66 no input,
-69 a connector or task failed or did not run in time, 77 access refused,
-78 config rejected, 124 Connect not ready before the deadline,
-130/143 stopped by SIGINT/SIGTERM.
+Exit status: 0 ok, 1 unexpected, 2 changes pending (--dry-run --detailed-exitcode),
+64 usage, 65 invalid definition, 66 no input, 69 a connector or task failed or did
+not run in time, 77 access refused, 78 config rejected, 124 Connect not ready
+before the deadline, 130/143 stopped by SIGINT/SIGTERM.
 ";
 
 /// Parse arguments (without the program name) and variables from `env`.
