@@ -304,7 +304,7 @@ fn apply_config(
                         false,
                     )
                 };
-                match sent {
+                let failure = match sent {
                     (Ok(r), posted) if r.status == 201 || r.status == 200 => {
                         report.applied = Some(created_or_updated(r.status == 201));
                         let known = match (posted, existed) {
@@ -316,14 +316,16 @@ fn apply_config(
                     }
                     (Ok(r), _) => classify(&r),
                     (Err(f), _) => f,
+                };
+                if matches!(failure, Failure::TimedOut(_)) {
+                    // The write may still be queued on the worker: the next read tells,
+                    // before the write is repeated.
+                    wrote = true;
                 }
+                failure
             }
             Err(f) => f,
         };
-        if matches!(failure, Failure::TimedOut(_)) {
-            // The write may still be queued on the worker: re-read before repeating it.
-            wrote = true;
-        }
         let failure = match failure {
             // Created by someone else between our read and our POST: read again,
             // after a backoff like any answer that may change.

@@ -393,3 +393,28 @@ fn names_travel_as_one_encoded_path_segment() {
     );
     assert!(fake.connector("orders sink #1").is_some());
 }
+
+#[test]
+fn a_timed_out_read_is_not_mistaken_for_a_write() {
+    let fake = FakeConnect::start(Config::default());
+    fake.put_connector(
+        "clicks",
+        json!({"connector.class": "FileStreamSink", "topics": "t"}),
+    );
+    fake.script(Rule::new(
+        "GET",
+        "/connectors/clicks/config",
+        1,
+        Reply::error(500, "Request timed out"),
+    ));
+    let dir = TempDir::with(&[(
+        "c.json",
+        r#"{"name":"clicks","connector.class":"FileStreamSink","topics":"t"}"#,
+    )]);
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "clicks: unchanged");
+    assert_eq!(fake.count("PUT", "/connectors/clicks/config"), 0);
+}
