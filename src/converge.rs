@@ -128,6 +128,15 @@ struct Watch<'a> {
     last: String,
 }
 
+impl Watch<'_> {
+    /// Not in its state (yet): the stability window starts again. Returns "not done".
+    fn not_yet(&mut self, seen: String) -> bool {
+        self.last = seen;
+        self.since = None;
+        false
+    }
+}
+
 pub struct Settings {
     pub stable: Duration,
     pub restart_failed: u32,
@@ -178,21 +187,30 @@ pub fn wait(
             return;
         }
         let mut still = Vec::new();
+        let mut refused = false;
         for mut w in pending {
             let index = w.index;
+            if refused {
+                // Credentials refused once are refused for every connector.
+                reports[index].error =
+                    Some(Error::Denied("not checked: access was refused".into()));
+                continue;
+            }
             match look(client, &mut w, &mut reports[index], settings, log) {
                 Ok(true) => {}
                 Ok(false) => still.push(w),
-                Err(e @ Error::Denied(_)) => {
-                    reports[w.index].error = Some(e);
-                    for other in still.iter() {
-                        reports[other.index].error =
-                            Some(Error::Denied("not checked: access was refused".into()));
-                    }
-                    return;
+                Err(e) => {
+                    refused = matches!(e, Error::Denied(_));
+                    reports[index].error = Some(e);
                 }
-                Err(e) => reports[w.index].error = Some(e),
             }
+        }
+        if refused {
+            for w in &still {
+                reports[w.index].error =
+                    Some(Error::Denied("not checked: access was refused".into()));
+            }
+            return;
         }
         pending = still;
         if !pending.is_empty() {
@@ -210,31 +228,21 @@ fn look(
     log: &Log,
 ) -> Result<bool, Error> {
     let base = format!("/connectors/{}", encode_name(&w.def.name));
-    let observed = match client.get(&format!("{base}/status"), Kind::Read) {
-        Ok(r) if r.status == 200 => r.json.as_ref().and_then(Observed::from_json),
-        Ok(r) if r.status == 404 && r.json.is_some() => {
-            w.last = "no status yet".into();
-            None
-        }
-        Ok(r) => {
-            let f = classify(&r);
-            if let Failure::Denied(m) = f {
-                return Err(Error::Denied(format!("Kafka Connect refused access: {m}")));
+    let answer = client
+        .get(&format!("{base}/status"), Kind::Read)
+        .and_then(|r| {
+            match (r.status, &r.json) {
+                (200, Some(j)) => Ok(Observed::from_json(j)),
+                // `No status found`: right after creation, the worker's cache lags.
+                (404, Some(_)) => Ok(None),
+                _ => Err(classify(&r)),
             }
-            w.last = format!("status unavailable: {}", r.message());
-            None
-        }
-        Err(Failure::Denied(m)) => {
-            return Err(Error::Denied(format!("Kafka Connect refused access: {m}")));
-        }
-        Err(f) => {
-            w.last = format!("status unavailable: {}", f.message());
-            None
-        }
-    };
-    let Some(observed) = observed else {
-        w.since = None;
-        return Ok(false);
+        });
+    let observed = match answer {
+        Ok(Some(observed)) => observed,
+        Ok(None) => return Ok(w.not_yet("no status yet".into())),
+        Err(Failure::Denied(m)) => return Err(denied(&m)),
+        Err(f) => return Ok(w.not_yet(format!("status unavailable: {}", f.message()))),
     };
     let now = Instant::now();
     w.last = observed.describe();
@@ -262,7 +270,7 @@ fn look(
             ),
         );
         restart(client, &base, &observed, settings.version).map_err(|f| match f {
-            Failure::Denied(m) => Error::Denied(format!("Kafka Connect refused access: {m}")),
+            Failure::Denied(m) => denied(&m),
             other => Error::NotRunning(format!(
                 "{why}; the restart failed: {}",
                 w.def.hide(other.message())
@@ -276,8 +284,7 @@ fn look(
         return Ok(false);
     }
     if !observed.reached(w.def.state) {
-        w.since = None;
-        return Ok(false);
+        return Ok(w.not_yet(observed.describe()));
     }
     let since = *w.since.get_or_insert(now);
     if now.duration_since(since) >= settings.stable {
@@ -285,6 +292,10 @@ fn look(
         return Ok(true);
     }
     Ok(false)
+}
+
+fn denied(why: &str) -> Error {
+    Error::Denied(format!("Kafka Connect refused access: {why}"))
 }
 
 /// Restart what failed: one call from 3.0 on, else the connector and each task.

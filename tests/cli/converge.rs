@@ -440,3 +440,38 @@ fn a_connector_created_by_someone_else_meanwhile_is_read_again() {
     assert_eq!(fake.count("POST", "/connectors"), 1);
     assert_eq!(fake.connector("p").unwrap().target, "PAUSED");
 }
+
+#[test]
+fn refused_status_reads_leave_no_connector_counted_as_running() {
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "GET",
+        "/connectors/a/status",
+        1,
+        Reply::raw(
+            403,
+            Some("application/json"),
+            "User cannot access the resource.",
+        ),
+    ));
+    let dir = TempDir::with(&[
+        (
+            "a.json",
+            r#"{"connector.class":"FileStreamSink","topics":"t"}"#,
+        ),
+        (
+            "b.json",
+            r#"{"connector.class":"FileStreamSink","topics":"t"}"#,
+        ),
+    ]);
+    waiting()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(77, "a: failed: Kafka Connect refused access")
+        .expect(77, "b: failed: not checked: access was refused")
+        .expect(
+            77,
+            "summary: 0 created, 0 updated, 0 unchanged, 2 failed; 0 running",
+        );
+}
