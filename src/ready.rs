@@ -104,33 +104,23 @@ fn probe(client: &mut Client) -> Result<(Version, String), NotReady> {
     }
 }
 
-/// A GET whose transport failures and refusals end the probe.
+/// A GET for the probe: any answer comes back, except a refusal, which ends the
+/// wait; a transport failure means "keep waiting".
 fn get(client: &mut Client, path: &str) -> Result<Reply, NotReady> {
     match client.get(path, Kind::Probe) {
-        Ok(reply) if matches!(reply.status, 401 | 403) => Err(NotReady::Denied(format!(
-            "HTTP {}: {}",
-            reply.status,
-            reply.message()
-        ))),
-        Ok(reply) => Ok(reply),
+        Ok(reply) => match classify(&reply) {
+            Failure::Denied(m) => Err(NotReady::Denied(m)),
+            _ => Ok(reply),
+        },
         Err(Failure::Denied(m)) => Err(NotReady::Denied(m)),
-        Err(
-            Failure::Transient(m)
-            | Failure::TimedOut(m)
-            | Failure::Unknown(m)
-            | Failure::Rejected(m)
-            | Failure::Unexpected(m),
-        ) => Err(NotReady::Waiting(m)),
+        Err(f) => Err(NotReady::Waiting(f.message().to_string())),
     }
 }
 
 fn not_ready(endpoint: &str, what: &str, reply: &Reply) -> NotReady {
-    match classify(reply) {
-        Failure::Denied(m) => NotReady::Denied(m),
-        _ => NotReady::Waiting(format!(
-            "{endpoint}: {what} answered HTTP {}: {}",
-            reply.status,
-            reply.message()
-        )),
-    }
+    NotReady::Waiting(format!(
+        "{endpoint}: {what} answered HTTP {}: {}",
+        reply.status,
+        reply.message()
+    ))
 }
