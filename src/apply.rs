@@ -174,6 +174,14 @@ impl Report {
             .map_or(crate::exit::OK, Error::exit_code)
     }
 
+    /// `created`, `updated`, `unchanged`, `would_create`, `would_update` or `failed`.
+    pub fn outcome(&self) -> &'static str {
+        match (&self.error, &self.applied) {
+            (None, Some(applied)) => applied.outcome(),
+            _ => "failed",
+        }
+    }
+
     /// Whether a dry run found something to change.
     pub fn pending(&self) -> bool {
         self.error.is_none()

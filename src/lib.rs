@@ -92,7 +92,7 @@ pub fn run(options: Options, log: &Log) -> Finished {
         match &report.error {
             None => log.connector(
                 Level::Info,
-                report.applied.as_ref().map_or("applied", Applied::outcome),
+                report.outcome(),
                 &report.name,
                 &report.describe(),
             ),
@@ -198,19 +198,21 @@ fn failure_text(e: &Error) -> String {
     format!("failed: {} (exit {})", e.message(), e.exit_code())
 }
 
+/// How many connectors had this outcome.
+fn count(reports: &[Report], outcome: &str) -> usize {
+    reports.iter().filter(|r| r.outcome() == outcome).count()
+}
+
 /// `1 created, 0 updated, 2 unchanged, 0 failed; 3 running`.
 fn summary(reports: &[Report], waited: bool, dry_run: bool) -> String {
-    let count = |f: &dyn Fn(&Report) -> bool| reports.iter().filter(|r| f(r)).count();
-    let ok = |r: &Report| r.error.is_none();
-    let outcome =
-        |name: &str| count(&|r| ok(r) && r.applied.as_ref().is_some_and(|a| a.outcome() == name));
+    let outcome = |name: &str| count(reports, name);
     let mut text = if dry_run {
         format!(
             "dry run: {} would be created, {} would be updated, {} unchanged, {} failed",
             outcome("would_create"),
             outcome("would_update"),
             outcome("unchanged"),
-            count(&|r| !ok(r)),
+            outcome("failed"),
         )
     } else {
         format!(
@@ -218,18 +220,21 @@ fn summary(reports: &[Report], waited: bool, dry_run: bool) -> String {
             outcome("created"),
             outcome("updated"),
             outcome("unchanged"),
-            count(&|r| !ok(r)),
+            outcome("failed"),
         )
     };
     if waited {
         let mut states = Vec::new();
         for state in ["RUNNING", "PAUSED", "STOPPED"] {
-            let n = count(&|r| {
-                ok(r)
-                    && r.final_state
+            let n = reports
+                .iter()
+                .filter(|r| r.error.is_none())
+                .filter(|r| {
+                    r.final_state
                         .as_deref()
                         .is_some_and(|s| s.starts_with(state))
-            });
+                })
+                .count();
             if n > 0 || state == "RUNNING" {
                 states.push(format!("{n} {}", state.to_lowercase()));
             }
@@ -249,11 +254,7 @@ pub fn report_json(code: u8, dry_run: bool, reports: &[Report], error: Option<&E
             let keys = |f: fn(&apply::Diff) -> &Vec<String>| diff.map(f).cloned().unwrap_or_default();
             json!({
                 "name": r.name,
-                "outcome": match (&r.error, &r.applied) {
-                    (Some(_), _) => "failed",
-                    (None, Some(a)) => a.outcome(),
-                    (None, None) => "failed",
-                },
+                "outcome": r.outcome(),
                 "changed": keys(|d| &d.changed),
                 "added": keys(|d| &d.added),
                 "removed": keys(|d| &d.removed),
@@ -269,14 +270,7 @@ pub fn report_json(code: u8, dry_run: bool, reports: &[Report], error: Option<&E
             })
         })
         .collect();
-    let ok = |r: &&Report| r.error.is_none();
-    let total = |name: &str| {
-        reports
-            .iter()
-            .filter(ok)
-            .filter(|r| r.applied.as_ref().is_some_and(|a| a.outcome() == name))
-            .count()
-    };
+    let total = |name: &str| count(reports, name);
     json!({
         "exit_code": code,
         "dry_run": dry_run,
@@ -286,7 +280,7 @@ pub fn report_json(code: u8, dry_run: bool, reports: &[Report], error: Option<&E
             "unchanged": total("unchanged"),
             "would_create": total("would_create"),
             "would_update": total("would_update"),
-            "failed": reports.iter().filter(|r| r.error.is_some()).count(),
+            "failed": total("failed"),
         },
         "connectors": connectors,
         "error": error.map(|e| e.message()),

@@ -55,11 +55,6 @@ impl Default for Backoff {
 }
 
 impl Backoff {
-    /// The delay before the next attempt, without jitter.
-    pub fn base(&self) -> Duration {
-        self.next
-    }
-
     /// Sleep for the next delay. Returns false, without sleeping past it, when the
     /// deadline comes first.
     pub fn wait(&mut self, deadline: &Deadline) -> bool {
@@ -94,7 +89,7 @@ mod tests {
         let expected = [100, 200, 400, 800, 1000, 1000, 1000];
         for ms in expected {
             let base = Duration::from_millis(ms);
-            assert_eq!(b.base(), base);
+            assert_eq!(b.next, base);
             let d = b.next_delay();
             assert!(d >= base / 2 && d <= base, "{d:?} for base {base:?}");
         }
