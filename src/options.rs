@@ -79,7 +79,7 @@ pub struct Options {
     pub restart_failed: u32,
     /// Where the exit summary goes; `explicit` paths are created, the default is used
     /// only when it already exists.
-    pub termination_log: Option<TerminationLog>,
+    pub termination_log: TerminationLog,
     /// Validate every config with its plugin before writing.
     pub validate: bool,
     /// Read only; report what would change.
@@ -313,14 +313,14 @@ pub fn parse(
     }
     let termination_log =
         match termination_log.or_else(|| non_empty(env, "KAFKA_CONNECT_TERMINATION_LOG")) {
-            Some(path) => Some(TerminationLog {
+            Some(path) => TerminationLog {
                 path: PathBuf::from(path),
                 explicit: true,
-            }),
-            None => Some(TerminationLog {
+            },
+            None => TerminationLog {
                 path: PathBuf::from(KUBERNETES_TERMINATION_LOG),
                 explicit: false,
-            }),
+            },
         };
 
     if inputs.is_empty() {
@@ -752,7 +752,7 @@ mod tests {
         assert!(!o.wait_running);
         assert_eq!(o.stable, DEFAULT_STABLE);
         assert_eq!(o.restart_failed, 0);
-        let t = o.termination_log.unwrap();
+        let t = o.termination_log;
         assert_eq!(
             (t.path.to_str(), t.explicit),
             (Some(KUBERNETES_TERMINATION_LOG), false)
@@ -769,7 +769,7 @@ mod tests {
         assert!(o.wait_running);
         assert_eq!(o.stable, Duration::from_secs(2));
         assert_eq!(o.restart_failed, 3);
-        assert_eq!(o.termination_log.unwrap().path.to_str(), Some("/tmp/t"));
+        assert_eq!(o.termination_log.path.to_str(), Some("/tmp/t"));
         assert!(o.ignored.is_empty());
 
         assert!(

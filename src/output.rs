@@ -158,8 +158,7 @@ pub const TERMINATION_LIMIT: usize = 4096;
 /// Where the termination message goes, if anywhere: an explicit path must be
 /// writable (it is created now, before any request); the default only when it exists,
 /// so that nothing is ever created under /dev on a host.
-pub fn termination_target(log: &Option<TerminationLog>) -> Result<Option<&Path>, String> {
-    let Some(log) = log else { return Ok(None) };
+pub fn termination_target(log: &TerminationLog) -> Result<Option<&Path>, String> {
     if log.explicit {
         OpenOptions::new()
             .create(true)
