@@ -21,19 +21,18 @@ pub fn validate(client: &mut Client, def: &Definition) -> Result<BTreeSet<String
     let answer = Retry::default().run(client, def, |c| {
         let r = c.send(Method::PUT, &path, Some(&body), Kind::Write)?;
         match (r.status, &r.json) {
-            (200, Some(j)) => Ok(Ok(j.clone())),
+            (200, Some(j)) => Ok(Answer::Checked(j.clone())),
+            // classify() rejects the missing plugin whether it comes as 500 (up to
+            // 4.0) or 400; it is told apart here to list what is installed.
             _ => match classify(&r) {
-                // 500 before 4.1, 400 after: the same missing plugin.
-                Failure::Rejected(m) | Failure::Unknown(m) | Failure::Unexpected(m)
-                    if m.contains("Failed to find any class") =>
-                {
-                    Ok(Err(()))
+                Failure::Rejected(m) if m.contains("Failed to find any class") => {
+                    Ok(Answer::UnknownPlugin)
                 }
                 f => Err(f),
             },
         }
     })?;
-    let Ok(result) = answer else {
+    let Answer::Checked(result) = answer else {
         return Err(Error::Rejected(format!(
             "unknown plugin: the connector.class of {} is not installed on this worker; installed: {}",
             def.name,
@@ -82,6 +81,11 @@ pub fn validate(client: &mut Client, def: &Definition) -> Result<BTreeSet<String
         "validation found {error_count} error(s): {}",
         problems.join(" | ")
     )))
+}
+
+enum Answer {
+    Checked(Value),
+    UnknownPlugin,
 }
 
 /// The installed connector classes, for the unknown-plugin message.
