@@ -779,6 +779,15 @@ mod tests {
             )
             .wait_running
         );
+        let stable = |args: &[&str]| {
+            let vars = [
+                ("KAFKA_CONNECT_WAIT_RUNNING", "true"),
+                ("KAFKA_CONNECT_WAIT_STABLE", "750ms"),
+            ];
+            opts(args, &vars).stable
+        };
+        assert_eq!(stable(&[]), Duration::from_millis(750));
+        assert_eq!(stable(&["--stable", "0s"]), Duration::ZERO);
         let o = opts(&["--restart-failed", "2"], &[]);
         assert_eq!(
             o.ignored,
