@@ -39,7 +39,7 @@ impl Diff {
         .iter()
         .filter(|(_, keys)| !keys.is_empty())
         .map(|(what, keys)| {
-            let keys: Vec<_> = keys.iter().map(|k| crate::output::printable(k)).collect();
+            let keys: Vec<_> = keys.iter().map(|k| crate::redact::one_line(k)).collect();
             format!("{what}: {}", keys.join(", "))
         })
         .collect();
@@ -340,7 +340,7 @@ fn apply_config(
             Failure::Rejected(m) if m.contains("already exists") => Failure::Transient(m),
             other => other,
         };
-        retry.settle(failure, client, def)?;
+        retry.settle(failure, client)?;
     }
 }
 
@@ -365,7 +365,7 @@ fn ensure_state(
     let base = format!("/connectors/{}", encode_name(&def.name));
     let current: Option<String> = match known {
         Some(state) => Some(state.as_str().to_string()),
-        None => read_state(client, def, &base)?,
+        None => read_state(client, &base)?,
     };
     let action = match (def.state, current.as_deref()) {
         (State::Running, Some("PAUSED" | "STOPPED") | None) => "resume",
@@ -384,7 +384,7 @@ fn ensure_state(
         return Ok(());
     }
     let path = format!("{base}/{action}");
-    Retry::default().run(client, def, |c| {
+    Retry::default().run(client, |c| {
         let r = c.send(Method::PUT, &path, None, Kind::Write)?;
         match r.status {
             200..=204 => Ok(()),
@@ -401,9 +401,9 @@ fn ensure_state(
 }
 
 /// The connector's state from `GET .../status`; None when there is none yet.
-fn read_state(client: &mut Client, def: &Definition, base: &str) -> Result<Option<String>, Error> {
+fn read_state(client: &mut Client, base: &str) -> Result<Option<String>, Error> {
     let path = format!("{base}/status");
-    Retry::default().run(client, def, |c| {
+    Retry::default().run(client, |c| {
         let r = c.get(&path, Kind::Read)?;
         match (r.status, &r.json) {
             (200, Some(j)) => Ok(j["connector"]["state"].as_str().map(str::to_string)),
@@ -425,43 +425,36 @@ impl Retry {
     pub fn run<T>(
         &mut self,
         client: &mut Client,
-        def: &Definition,
         mut op: impl FnMut(&mut Client) -> Result<T, Failure>,
     ) -> Result<T, Error> {
         loop {
             match op(client) {
                 Ok(v) => return Ok(v),
-                Err(f) => self.settle(f, client, def)?,
+                Err(f) => self.settle(f, client)?,
             }
         }
     }
 
     /// Ok after a backoff when another attempt is worth it; else the error to report,
     /// its message masked.
-    pub fn settle(
-        &mut self,
-        failure: Failure,
-        client: &Client,
-        def: &Definition,
-    ) -> Result<(), Error> {
-        let hide = |m: &str| def.hide(m);
+    pub fn settle(&mut self, failure: Failure, client: &Client) -> Result<(), Error> {
         match failure {
-            Failure::Transient(m) | Failure::TimedOut(m) => self.wait(client, &hide(&m)),
+            Failure::Transient(m) | Failure::TimedOut(m) => self.wait(client, &m),
             Failure::Unknown(m) if self.unknown < UNKNOWN_RETRIES => {
                 self.unknown += 1;
-                self.wait(client, &hide(&m))
+                self.wait(client, &m)
             }
             Failure::Unknown(m) | Failure::Unexpected(m) => Err(Error::Unexpected(format!(
                 "unexpected answer from Kafka Connect: {}",
-                hide(&m)
+                m
             ))),
             Failure::Denied(m) => Err(Error::Denied(format!(
                 "Kafka Connect refused access: {}",
-                hide(&m)
+                m
             ))),
             Failure::Rejected(m) => Err(Error::Rejected(format!(
                 "Kafka Connect rejected the config: {}",
-                hide(&m)
+                m
             ))),
         }
     }

@@ -10,6 +10,7 @@ use ureq::http::{Method, Request};
 
 use crate::error::Error;
 use crate::options::{Credentials, Endpoint, Tls, display_url};
+use crate::redact::Redactor;
 use crate::retry::Deadline;
 use crate::transport::{self, Auth};
 
@@ -22,10 +23,26 @@ pub struct Reply {
     pub json: Option<Value>,
 }
 
+/// Server text longer than this is cut before it is kept; the redaction layer
+/// still masks a secret whose beginning is left at the cut.
+const MAX_TEXT: usize = 16 * 1024;
+
 impl Reply {
     pub fn new(status: u16, body: String) -> Reply {
         let json = serde_json::from_str(&body).ok();
         Reply { status, body, json }
+    }
+
+    /// An answer as it arrived: binary or compressed bodies are described, never kept.
+    pub fn from_bytes(status: u16, bytes: Vec<u8>) -> Reply {
+        match describe_binary(&bytes) {
+            Some(what) => Reply {
+                status,
+                body: what,
+                json: None,
+            },
+            None => Reply::new(status, String::from_utf8_lossy(&bytes).into_owned()),
+        }
     }
 
     /// Connect's `message` (or `/health`'s), else a short form of the raw text.
@@ -45,12 +62,29 @@ impl Reply {
         if text.is_empty() {
             return format!("HTTP {} with an empty body", self.status);
         }
-        let mut short: String = text.chars().take(300).collect();
-        if short.len() < text.len() {
-            short.push_str("...");
-        }
-        short
+        crate::redact::cut(text, MAX_TEXT)
     }
+}
+
+/// `a 512-byte gzip body`, for a body that is not text.
+fn describe_binary(bytes: &[u8]) -> Option<String> {
+    const KINDS: [(&[u8], &str); 5] = [
+        (b"\x1f\x8b", "gzip"),
+        (b"\x28\xb5\x2f\xfd", "zstd"),
+        (b"PK\x03\x04", "zip"),
+        (b"BZh", "bzip2"),
+        (b"\xfd7zXZ\x00", "xz"),
+    ];
+    let n = bytes.len();
+    if let Some((_, kind)) = KINDS.iter().find(|(magic, _)| bytes.starts_with(magic)) {
+        return Some(format!("a {n}-byte {kind} body"));
+    }
+    let text = std::str::from_utf8(bytes).ok();
+    let binary = text.is_none_or(|t| {
+        t.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x1b'))
+    });
+    binary.then(|| format!("a {n}-byte binary body"))
 }
 
 /// Why a request gave no usable answer. Messages may still echo config values:
@@ -115,6 +149,9 @@ pub struct Client {
     endpoints: Vec<(Endpoint, Auth)>,
     current: usize,
     pub deadline: Deadline,
+    /// Tokens read from a bearer-token file join the run's secrets as they rotate.
+    redactor: Redactor,
+    last_header: Option<String>,
 }
 
 impl Client {
@@ -124,6 +161,7 @@ impl Client {
         tls: &Tls,
         credentials: &Credentials,
         deadline: Deadline,
+        redactor: Redactor,
     ) -> Result<Client, Error> {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -150,6 +188,8 @@ impl Client {
             endpoints,
             current: 0,
             deadline,
+            redactor,
+            last_header: None,
         })
     }
 
@@ -187,6 +227,15 @@ impl Client {
             .header("Accept", "application/json")
             .header("Content-Type", "application/json");
         if let Some(value) = auth.header().map_err(Failure::Transient)? {
+            if self.last_header.as_ref() != Some(&value) {
+                self.redactor.update(|s| {
+                    s.add_credential(&value);
+                    if let Some(token) = value.strip_prefix("Bearer ") {
+                        s.add_credential(token);
+                    }
+                });
+                self.last_header = Some(value.clone());
+            }
             request = request.header("Authorization", value);
         }
         let request = request
@@ -214,10 +263,7 @@ impl Client {
             .limit(4 * 1024 * 1024)
             .read_to_vec();
         match bytes {
-            Ok(bytes) => Ok(Reply::new(
-                status,
-                String::from_utf8_lossy(&bytes).into_owned(),
-            )),
+            Ok(bytes) => Ok(Reply::from_bytes(status, bytes)),
             Err(e) => {
                 let failure = transport_failure(&e, &self.endpoint());
                 self.failover();
@@ -497,7 +543,14 @@ mod tests {
             "an HTML page (HTTP 404)"
         );
         assert_eq!(reply(503, "").message(), "HTTP 503 with an empty body");
-        assert!(reply(500, &"x".repeat(1000)).message().len() < 320);
+        assert_eq!(
+            Reply::from_bytes(502, vec![0x1f, 0x8b, 8, 0, 1, 2]).message(),
+            "a 6-byte gzip body"
+        );
+        assert_eq!(
+            Reply::from_bytes(500, vec![b'a', 0, 0xff]).message(),
+            "a 3-byte binary body"
+        );
     }
 
     #[test]

@@ -181,7 +181,7 @@ pub fn wait(
                 reports[w.index].error = Some(Error::NotRunning(format!(
                     "not {} before the deadline: {}",
                     w.def.state.as_str(),
-                    w.def.hide(&w.last)
+                    w.last.clone()
                 )));
             }
             return;
@@ -251,7 +251,7 @@ fn look(
         if w.grace_until.is_some_and(|t| now < t) {
             return Ok(false);
         }
-        let why = w.def.hide(&observed.failure());
+        let why = observed.failure();
         if report.restarts >= settings.restart_failed {
             let after = match report.restarts {
                 0 => String::new(),
@@ -271,10 +271,7 @@ fn look(
         );
         restart(client, &base, &observed, settings.version).map_err(|f| match f {
             Failure::Denied(m) => denied(&m),
-            other => Error::NotRunning(format!(
-                "{why}; the restart failed: {}",
-                w.def.hide(other.message())
-            )),
+            other => Error::NotRunning(format!("{why}; the restart failed: {}", other.message())),
         })?;
         report.attempts += 1;
         let grace = RESTART_GRACE

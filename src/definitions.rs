@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 use crate::error::Error;
 use crate::options::Input;
-use crate::output::printable;
+use crate::redact::{looks_secret, one_line as printable};
 
 /// The state a connector should be left in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,18 +48,18 @@ pub struct Definition {
 }
 
 impl Definition {
-    /// `text` with this connector's config values hidden.
-    pub fn hide(&self, text: &str) -> String {
-        crate::redact::mask(text, &self.config, &self.secret_keys)
+    /// Make this connector's values secrets of the run, and its names public.
+    pub fn register(&self, secrets: &mut crate::redact::Secrets) {
+        secrets.add_public(&self.name);
+        for (key, value) in &self.config {
+            secrets.add_public(key);
+            match key.as_str() {
+                "name" => {}
+                "connector.class" => secrets.add_class(value),
+                _ => secrets.add_value(value, self.secret_keys.contains(key)),
+            }
+        }
     }
-}
-
-/// Key names that mark a secret by convention.
-fn looks_secret(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    ["password", "secret", "token", "credential", "passphrase"]
-        .iter()
-        .any(|w| k.contains(w))
 }
 
 /// Load every input; any problem in any of them fails the whole load.
@@ -451,7 +451,12 @@ mod tests {
         );
         let keys: Vec<&str> = d.secret_keys.iter().map(String::as_str).collect();
         assert_eq!(keys, ["connection.password", "sasl.jaas.secret"]);
-        assert_eq!(d.hide("login pw failed on t"), "login *** failed on t");
+        let mut secrets = crate::redact::Secrets::default();
+        d.register(&mut secrets);
+        assert_eq!(
+            secrets.mask("login pw failed on t"),
+            "login *** failed on t"
+        );
     }
 
     #[test]

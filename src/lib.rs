@@ -13,19 +13,19 @@ pub mod options;
 pub mod output;
 pub mod ready;
 pub mod redact;
+pub mod report;
 pub mod retry;
 pub mod signals;
 pub mod transport;
 pub mod validate;
 
-use serde_json::{Value, json};
-
-use apply::{Applied, Report};
+use apply::Report;
 use connect::{Client, Version};
 use definitions::Definition;
 use error::Error;
 use options::Options;
 use output::{Level, Log};
+use report::{Progress, failure_text, report_json, stopped_early, summary};
 use retry::Deadline;
 
 /// How a run ended: its exit code and the summary for the termination message.
@@ -37,7 +37,7 @@ pub struct Finished {
 
 /// Load every definition (before any request), wait for Connect, validate and
 /// apply each connector, optionally wait until they run, and report.
-pub fn run(options: Options, log: &Log) -> Finished {
+pub fn run(options: Options, log: &Log, progress: &Progress) -> Finished {
     let deadline = Deadline::after(options.timeout);
     for warning in &options.ignored {
         log.warn("option_ignored", warning);
@@ -53,6 +53,7 @@ pub fn run(options: Options, log: &Log) -> Finished {
         &options.tls,
         &options.credentials,
         deadline,
+        log.redactor.clone(),
     ) {
         Ok(c) => c,
         Err(e) => return stopped_early(log, options.dry_run, &e, "usage", &[]),
@@ -61,6 +62,8 @@ pub fn run(options: Options, log: &Log) -> Finished {
         Ok(d) => d,
         Err(e) => return stopped_early(log, options.dry_run, &e, "definitions", &[]),
     };
+    log.redactor
+        .update(|secrets| definitions.iter().for_each(|d| d.register(secrets)));
     log.info(
         "loaded",
         &format!(
@@ -86,7 +89,7 @@ pub fn run(options: Options, log: &Log) -> Finished {
         let started = std::time::Instant::now();
         let mut report = match &stop {
             Some(e) => Report::failed(&def.name, e.clone()),
-            None => attempt(&mut client, def, version, &options),
+            None => attempt(&mut client, def, version, &options, log),
         };
         report.duration = started.elapsed();
         match &report.error {
@@ -109,6 +112,7 @@ pub fn run(options: Options, log: &Log) -> Finished {
                 _ => None,
             };
         }
+        progress.push(&report);
         reports.push(report);
     }
 
@@ -168,121 +172,13 @@ fn attempt(
     def: &mut Definition,
     version: Version,
     options: &Options,
+    log: &Log,
 ) -> Report {
     if options.validate {
-        match validate::validate(client, def) {
+        match validate::validate(client, def, &log.redactor) {
             Ok(secrets) => def.secret_keys.extend(secrets),
             Err(e) => return Report::failed(&def.name, e),
         }
     }
     apply::apply(client, def, version, options.dry_run)
-}
-
-/// The run ended before any connector was attempted.
-fn stopped_early(log: &Log, dry_run: bool, e: &Error, event: &str, reports: &[Report]) -> Finished {
-    for line in e.message().lines() {
-        log.error(event, line);
-    }
-    for r in reports {
-        log.connector(Level::Error, "not_applied", &r.name, "not applied");
-    }
-    let text = "nothing was applied";
-    log.finish(text, &report_json(e.exit_code(), dry_run, reports, Some(e)));
-    Finished {
-        code: e.exit_code(),
-        summary: format!("{text}: {}", e.message()),
-    }
-}
-
-fn failure_text(e: &Error) -> String {
-    format!("failed: {} (exit {})", e.message(), e.exit_code())
-}
-
-/// How many connectors had this outcome.
-fn count(reports: &[Report], outcome: &str) -> usize {
-    reports.iter().filter(|r| r.outcome() == outcome).count()
-}
-
-/// `1 created, 0 updated, 2 unchanged, 0 failed; 3 running`.
-fn summary(reports: &[Report], waited: bool, dry_run: bool) -> String {
-    let outcome = |name: &str| count(reports, name);
-    let mut text = if dry_run {
-        format!(
-            "dry run: {} would be created, {} would be updated, {} unchanged, {} failed",
-            outcome("would_create"),
-            outcome("would_update"),
-            outcome("unchanged"),
-            outcome("failed"),
-        )
-    } else {
-        format!(
-            "{} created, {} updated, {} unchanged, {} failed",
-            outcome("created"),
-            outcome("updated"),
-            outcome("unchanged"),
-            outcome("failed"),
-        )
-    };
-    if waited {
-        let mut states = Vec::new();
-        for state in ["RUNNING", "PAUSED", "STOPPED"] {
-            let n = reports
-                .iter()
-                .filter(|r| r.error.is_none())
-                .filter(|r| {
-                    r.final_state
-                        .as_deref()
-                        .is_some_and(|s| s.starts_with(state))
-                })
-                .count();
-            if n > 0 || state == "RUNNING" {
-                states.push(format!("{n} {}", state.to_lowercase()));
-            }
-        }
-        text.push_str("; ");
-        text.push_str(&states.join(", "));
-    }
-    text
-}
-
-/// The `--log-format json` report: one object, key names and states only.
-pub fn report_json(code: u8, dry_run: bool, reports: &[Report], error: Option<&Error>) -> Value {
-    let connectors: Vec<Value> = reports
-        .iter()
-        .map(|r| {
-            let diff = r.applied.as_ref().and_then(Applied::diff);
-            let keys = |f: fn(&apply::Diff) -> &Vec<String>| diff.map(f).cloned().unwrap_or_default();
-            json!({
-                "name": r.name,
-                "outcome": r.outcome(),
-                "changed": keys(|d| &d.changed),
-                "added": keys(|d| &d.added),
-                "removed": keys(|d| &d.removed),
-                "masked": keys(|d| &d.masked),
-                "state_change": r.state_change.as_ref().map(|c| json!({
-                    "from": c.from, "to": c.to.as_str(), "done": c.done,
-                })),
-                "final_state": r.final_state,
-                "error": r.error.as_ref().map(|e| json!({"exit_code": e.exit_code(), "message": e.message()})),
-                "attempts": r.attempts,
-                "restarts": r.restarts,
-                "duration_ms": r.duration.as_millis() as u64,
-            })
-        })
-        .collect();
-    let total = |name: &str| count(reports, name);
-    json!({
-        "exit_code": code,
-        "dry_run": dry_run,
-        "totals": {
-            "created": total("created"),
-            "updated": total("updated"),
-            "unchanged": total("unchanged"),
-            "would_create": total("would_create"),
-            "would_update": total("would_update"),
-            "failed": total("failed"),
-        },
-        "connectors": connectors,
-        "error": error.map(|e| e.message()),
-    })
 }

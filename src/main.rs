@@ -1,78 +1,142 @@
-//! The command: install signal handling, parse options, run, exit with its code.
-//! Only here does the process print a final error and exit.
+//! The command: install signal handling and the last-resort panic hook, parse
+//! options, run, exit with its code. Only here does the process print a final error
+//! and exit.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use connect_deploy::exit;
+use connect_deploy::error::Error;
 use connect_deploy::options::{self, Command};
-use connect_deploy::output::{self, Log};
+use connect_deploy::output::{self, Format, Log};
+use connect_deploy::redact::Redactor;
+use connect_deploy::report::{self, Progress};
 use connect_deploy::signals::{self, Stop};
+use connect_deploy::{Finished, exit};
+
+/// Where the termination message goes, once known: the panic hook needs it too.
+static TERMINATION: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
 
 fn main() -> ExitCode {
+    let redactor = Redactor::default();
+    panic_hook(redactor.clone());
+    let env = |k: &str| std::env::var_os(k);
+    // How to report, even when the options below turn out to be bad.
+    let (format, termination_log) = options::reporting(std::env::args_os().skip(1), &env);
+    let log = Log::new(format, redactor);
+    let termination = match output::termination_target(&termination_log) {
+        Ok(path) => path.map(|p| p.to_path_buf()),
+        Err(e) => {
+            let _ = TERMINATION.set(None);
+            return stopped(&log, &Error::Usage(e), &[]);
+        }
+    };
+    let _ = TERMINATION.set(termination);
+
     let stop = match signals::install() {
         Ok(s) => s,
         Err(e) => {
-            Log::default().error("signals", &format!("cannot install signal handlers: {e}"));
-            return ExitCode::from(exit::UNEXPECTED);
+            let e = Error::Unexpected(format!("cannot install signal handlers: {e}"));
+            return stopped(&log, &e, &[]);
         }
     };
-    let options = match options::parse(std::env::args_os().skip(1), &|k| std::env::var(k).ok()) {
+    let options = match options::parse(std::env::args_os().skip(1), &env) {
         Ok(Command::Run(o)) => *o,
-        Ok(Command::Help) => {
-            print!("{}", options::HELP);
-            return ExitCode::SUCCESS;
-        }
+        Ok(Command::Help) => return print(options::HELP),
         Ok(Command::Version) => {
-            println!("connect-deploy {}", env!("CARGO_PKG_VERSION"));
-            return ExitCode::SUCCESS;
+            return print(&format!("connect-deploy {}\n", env!("CARGO_PKG_VERSION")));
         }
         Err(e) => {
-            Log::default().error("usage", &format!("{e}\nTry 'connect-deploy --help'."));
-            return ExitCode::from(e.exit_code());
+            let e = match e {
+                Error::Usage(m) => Error::Usage(format!("{m}\nTry 'connect-deploy --help'.")),
+                other => other,
+            };
+            return stopped(&log, &e, &[]);
         }
     };
-    let log = Log::new(options.log_format);
-    let termination = match output::termination_target(&options.termination_log) {
-        Ok(path) => path.map(|p| p.to_path_buf()),
-        Err(e) => {
-            log.error("usage", &e);
-            return ExitCode::from(exit::USAGE);
-        }
-    };
-    let finish = |code: u8, summary: &str| {
-        if let Some(path) = &termination
-            && let Err(e) = output::write_termination(path, code, summary)
-        {
-            log.warn("termination_log", &e);
-        }
-        ExitCode::from(code)
-    };
+    log.redactor
+        .update(|secrets| options.register_secrets(secrets));
 
     // The work runs on its own thread so that a signal ends the process even while a
     // request or a read of standard input blocks.
+    let progress = Progress::default();
     let (done, finished) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done.send(connect_deploy::run(options, &log));
-    });
+    let worker = {
+        let (thread_log, thread_progress) = (log.clone(), progress.clone());
+        let options = Arc::new(Mutex::new(Some(options)));
+        let taken = Arc::clone(&options);
+        let spawned = std::thread::Builder::new().spawn(move || {
+            let options = taken.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(options) = options {
+                let _ = done.send(connect_deploy::run(options, &thread_log, &thread_progress));
+            }
+        });
+        match spawned {
+            Ok(_) => None,
+            // A pod's pids limit: run here; the second signal still ends it at once.
+            Err(e) => {
+                log.warn(
+                    "thread",
+                    &format!("cannot start a thread ({e}); signals end the run only after the current request"),
+                );
+                let options = options.lock().unwrap_or_else(|e| e.into_inner()).take();
+                options.map(|o| connect_deploy::run(o, &log, &progress))
+            }
+        }
+    };
+    if let Some(f) = worker {
+        return finish(&log, &f);
+    }
     loop {
         match finished.recv_timeout(Duration::from_millis(50)) {
-            Ok(f) => return finish(f.code, &f.summary),
+            Ok(f) => return finish(&log, &f),
             Err(RecvTimeoutError::Disconnected) => {
-                return finish(exit::UNEXPECTED, "the run ended without a result");
+                let e = Error::Unexpected("the run ended without a result".into());
+                return stopped(&log, &e, &progress.reports());
             }
             Err(RecvTimeoutError::Timeout) => {
                 if let Some(code) = stop.requested() {
-                    let text = format!("stopped by {}", Stop::name(code));
-                    log.error("stopped", &text);
-                    if log.format == output::Format::Json {
-                        let report = serde_json::json!({"exit_code": code, "stopped_by": Stop::name(code), "connectors": []});
-                        println!("{report}");
-                    }
-                    return finish(code, &text);
+                    let f = report::interrupted(&log, code, Stop::name(code), &progress);
+                    return finish(&log, &f);
                 }
             }
         }
     }
+}
+
+/// The run ended before it started: the error, a report, the termination message.
+fn stopped(log: &Log, e: &Error, reports: &[connect_deploy::apply::Report]) -> ExitCode {
+    let f = report::stopped_early(log, false, e, "usage", reports);
+    finish(log, &f)
+}
+
+fn finish(log: &Log, f: &Finished) -> ExitCode {
+    if let Some(Some(path)) = TERMINATION.get()
+        && let Err(e) = output::write_termination(path, &log.termination_text(f.code, &f.summary))
+    {
+        log.warn("termination_log", &e);
+    }
+    ExitCode::from(f.code)
+}
+
+/// `--help` and `--version`: a closed pipe or a full disk is not the user's error.
+fn print(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    ExitCode::SUCCESS
+}
+
+/// A panic is a bug: one masked line, the termination message, exit 1 (never 134).
+fn panic_hook(redactor: Redactor) {
+    std::panic::set_hook(Box::new(move |info| {
+        let log = Log::new(Format::Text, redactor.clone());
+        let text = format!("internal error: {info} (a bug; please report it)");
+        log.error("panic", &text);
+        if let Some(Some(path)) = TERMINATION.get() {
+            let _ = output::write_termination(path, &log.termination_text(exit::UNEXPECTED, &text));
+        }
+        std::process::exit(i32::from(exit::UNEXPECTED));
+    }));
 }

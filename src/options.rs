@@ -151,12 +151,126 @@ not run in time, 77 access refused, 78 config rejected, 124 Connect not ready
 before the deadline, 130/143 stopped by SIGINT/SIGTERM.
 ";
 
+/// Every variable the tool reads.
+pub const VARIABLES: [&str; 18] = [
+    "KAFKA_CONNECT_URL",
+    "KAFKA_CONNECT_TIMEOUT",
+    "KAFKA_CONNECT_WAIT_RUNNING",
+    "KAFKA_CONNECT_WAIT_STABLE",
+    "KAFKA_CONNECT_RESTART_FAILED",
+    "KAFKA_CONNECT_TERMINATION_LOG",
+    "KAFKA_CONNECT_VALIDATE",
+    "KAFKA_CONNECT_LOG_FORMAT",
+    "KAFKA_CONNECT_TLS_ROOT_CA_FILE",
+    "KAFKA_CONNECT_TLS_AUTH_CRT",
+    "KAFKA_CONNECT_TLS_AUTH_KEY",
+    "KAFKA_CONNECT_TLS_IS_INSECURE",
+    "KAFKA_CONNECT_BASIC_AUTH_USERNAME",
+    "KAFKA_CONNECT_BASIC_AUTH_USERNAME_FILE",
+    "KAFKA_CONNECT_BASIC_AUTH_PASSWORD",
+    "KAFKA_CONNECT_BASIC_AUTH_PASSWORD_FILE",
+    "KAFKA_CONNECT_BEARER_TOKEN_FILE",
+    "KAFKA_CONNECT_PARALLEL",
+];
+
+/// The variables as text; one that is not UTF-8 is a usage error naming it, never
+/// silently replaced by a default.
+fn read_variables(
+    env: &dyn Fn(&str) -> Option<OsString>,
+) -> Result<Vec<(&'static str, String)>, Error> {
+    let mut vars = Vec::new();
+    for name in VARIABLES {
+        if let Some(value) = env(name) {
+            let value = value
+                .into_string()
+                .map_err(|_| Error::Usage(format!("{name}: the value is not valid UTF-8")))?;
+            vars.push((name, value));
+        }
+    }
+    Ok(vars)
+}
+
+/// How to report a run (log format, termination log), read leniently before the
+/// options are checked, so that a usage error is reported the way the user asked.
+pub fn reporting(
+    args: impl IntoIterator<Item = OsString>,
+    env: &dyn Fn(&str) -> Option<OsString>,
+) -> (Format, TerminationLog) {
+    let var = |name: &str| env(name).and_then(|v| v.into_string().ok());
+    let mut format = var("KAFKA_CONNECT_LOG_FORMAT");
+    let mut path = var("KAFKA_CONNECT_TERMINATION_LOG");
+    let mut parser = lexopt::Parser::from_args(args);
+    while let Ok(Some(arg)) = parser.next() {
+        let value = |p: &mut lexopt::Parser| p.value().ok().and_then(|v| v.into_string().ok());
+        match arg {
+            lexopt::Arg::Long("log-format") => format = value(&mut parser),
+            lexopt::Arg::Long("termination-log") => path = value(&mut parser),
+            lexopt::Arg::Long(
+                "url" | "timeout" | "stable" | "restart-failed" | "ca-file" | "cert-file"
+                | "key-file" | "parallel" | "prune-scope",
+            ) => {
+                let _ = parser.value();
+            }
+            _ => {}
+        }
+    }
+    let format = match format.as_deref().map(str::trim) {
+        Some("json") => Format::Json,
+        _ => Format::Text,
+    };
+    (
+        format,
+        termination_log(path.filter(|p| !p.trim().is_empty())),
+    )
+}
+
+fn termination_log(path: Option<String>) -> TerminationLog {
+    match path {
+        Some(path) => TerminationLog {
+            path: PathBuf::from(path),
+            explicit: true,
+        },
+        None => TerminationLog {
+            path: PathBuf::from(KUBERNETES_TERMINATION_LOG),
+            explicit: false,
+        },
+    }
+}
+
+impl Options {
+    /// The tool's own credentials, as secrets of the run: the passwords, and the
+    /// header values built from them.
+    pub fn register_secrets(&self, secrets: &mut crate::redact::Secrets) {
+        let mut basic = |user: &Secret, password: &Secret| {
+            secrets.add_credential(&password.0);
+            let pair = format!("{}:{}", user.0, password.0);
+            secrets.add_credential(&pair);
+            secrets.add_credential(&format!("Basic {}", crate::redact::base64(pair.as_bytes())));
+        };
+        for endpoint in &self.endpoints {
+            if let Some((user, password)) = &endpoint.basic {
+                basic(user, password);
+            }
+        }
+        match &self.credentials {
+            Credentials::Basic(user, password) => basic(user, password),
+            Credentials::BearerFile(_) | Credentials::None => {}
+        }
+    }
+}
+
 /// Parse arguments (without the program name) and variables from `env`.
 pub fn parse(
     args: impl IntoIterator<Item = OsString>,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &dyn Fn(&str) -> Option<OsString>,
 ) -> Result<Command, Error> {
     use lexopt::prelude::*;
+    let vars = read_variables(env)?;
+    let env = &|name: &str| {
+        vars.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    };
 
     let mut parser = lexopt::Parser::from_args(args);
     let mut urls: Vec<String> = Vec::new();
@@ -165,7 +279,7 @@ pub fn parse(
     let mut wait_running: Option<bool> = None;
     let mut stable: Option<String> = None;
     let mut restart_failed: Option<String> = None;
-    let mut termination_log: Option<String> = None;
+    let mut termination_log_flag: Option<String> = None;
     let mut validate: Option<bool> = None;
     let mut dry_run = false;
     let mut detailed_exitcode = false;
@@ -187,7 +301,7 @@ pub fn parse(
                 restart_failed = Some(string_value(&mut parser, "--restart-failed")?)
             }
             Long("termination-log") => {
-                termination_log = Some(string_value(&mut parser, "--termination-log")?)
+                termination_log_flag = Some(string_value(&mut parser, "--termination-log")?)
             }
             Long("validate") => validate = Some(true),
             Long("dry-run") => dry_run = true,
@@ -311,17 +425,19 @@ pub fn parse(
             ignored.push(format!("{origin} has no effect without --wait-running"));
         }
     }
-    let termination_log =
-        match termination_log.or_else(|| non_empty(env, "KAFKA_CONNECT_TERMINATION_LOG")) {
-            Some(path) => TerminationLog {
-                path: PathBuf::from(path),
-                explicit: true,
-            },
-            None => TerminationLog {
-                path: PathBuf::from(KUBERNETES_TERMINATION_LOG),
-                explicit: false,
-            },
-        };
+    let termination_log = termination_log(
+        termination_log_flag.or_else(|| non_empty(env, "KAFKA_CONNECT_TERMINATION_LOG")),
+    );
+    if wait_running
+        && let Some((stable, origin)) = &stable
+        && *stable >= timeout
+    {
+        return Err(Error::Usage(format!(
+            "{origin}: the state must hold for {} but the whole run may take only {} (--timeout): make it shorter",
+            show_duration(*stable),
+            show_duration(timeout)
+        )));
+    }
 
     if inputs.is_empty() {
         inputs.push(Input::Path(PathBuf::from(DEFAULT_PATH)));
@@ -370,9 +486,10 @@ fn credentials(env: &dyn Fn(&str) -> Option<String>) -> Result<Credentials, Erro
             "basic auth needs both KAFKA_CONNECT_BASIC_AUTH_USERNAME and ..._PASSWORD (or their _FILE forms)".into(),
         )),
         (None, None, Some(path)) => {
-            std::fs::metadata(&path).map_err(|e| {
-                Error::Usage(format!("KAFKA_CONNECT_BEARER_TOKEN_FILE: cannot read {}: {e}", path.display()))
-            })?;
+            // Read now, so that an unusable file is a usage error before any request;
+            // it is read again before each request, as projected tokens rotate.
+            crate::transport::read_token(&path)
+                .map_err(|e| Error::Usage(format!("KAFKA_CONNECT_BEARER_TOKEN_FILE: {e}")))?;
             Ok(Credentials::BearerFile(path))
         }
         (None, None, None) => Ok(Credentials::None),
@@ -469,6 +586,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("'{t}' is too long"))
 }
 
+fn show_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
 /// Check one URL: `http` or `https`, userinfo taken out as basic-auth credentials.
 pub fn parse_endpoint(url: &str, origin: &str) -> Result<Endpoint, Error> {
     let bad = |why: &str| Error::Usage(format!("{origin}: '{}' {why}", display_url(url)));
@@ -487,13 +612,14 @@ pub fn parse_endpoint(url: &str, origin: &str) -> Result<Endpoint, Error> {
             "needs TLS, which this build leaves out (the tls feature)",
         ));
     }
+    // Userinfo runs to the last '@': a password may hold '/', '?' or '#'.
+    let (userinfo, rest) = match rest.rfind('@') {
+        Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+        None => (None, rest),
+    };
     let (authority, path) = match rest.find(['/', '?', '#']) {
         Some(i) => rest.split_at(i),
         None => (rest, ""),
-    };
-    let (userinfo, authority) = match authority.rfind('@') {
-        Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
-        None => (None, authority),
     };
     let basic = match userinfo {
         None => None,
@@ -544,15 +670,18 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// A URL as it may be printed: any userinfo replaced, since it can hold a password.
+/// A URL as it may be printed: whatever stands before its last '@' (after the
+/// scheme, if any) is replaced, since it can hold a password, even in a URL that
+/// cannot be parsed.
 pub fn display_url(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        if let Some(at) = rest[..end].rfind('@') {
-            return format!("{scheme}://***@{}", &rest[at + 1..]);
-        }
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
+    };
+    match rest.rfind('@') {
+        Some(at) => format!("{scheme}***@{}", &rest[at + 1..]),
+        None => url.to_string(),
     }
-    url.to_string()
 }
 
 #[cfg(test)]
@@ -564,7 +693,11 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let env = move |k: &str| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let env = move |k: &str| {
+            vars.iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| OsString::from(v))
+        };
         parse(args.iter().map(OsString::from), &env)
     }
 

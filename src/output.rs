@@ -1,6 +1,6 @@
 //! Everything the tool prints. Text: progress on stderr, one line per connector and a
 //! summary on stdout. JSON: one object per line on stderr, one report on stdout.
-//! Nothing here ever receives a config value.
+//! Everything printed passes the redaction layer (`redact`) on its way out.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -10,6 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use crate::options::TerminationLog;
+use crate::redact::{Redactor, one_line};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
@@ -35,37 +36,24 @@ impl Level {
     }
 }
 
-/// Text from a definition or a worker as it may be printed: control characters
-/// escaped, so a key or name cannot forge extra log lines.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return text.into();
-    }
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect::<String>()
-        .into()
-}
-
-/// Write a line and ignore failures: a closed pipe must not turn into a crash.
+/// Write a line and ignore failures: a closed pipe or a full disk must not change
+/// the exit code the run decided.
 fn line(mut out: impl Write, text: &str) {
     let _ = writeln!(out, "{text}");
+    let _ = out.flush();
 }
 
-#[derive(Debug, Default, Clone, Copy)]
+/// Every printed byte goes through here: the redaction layer masks the run's
+/// secrets in the whole text first, then it is escaped onto one line and cut.
+#[derive(Debug, Default, Clone)]
 pub struct Log {
     pub format: Format,
+    pub redactor: Redactor,
 }
 
 impl Log {
-    pub fn new(format: Format) -> Log {
-        Log { format }
+    pub fn new(format: Format, redactor: Redactor) -> Log {
+        Log { format, redactor }
     }
 
     /// Progress, on stderr.
@@ -81,10 +69,21 @@ impl Log {
         self.event(Level::Error, event, None, text);
     }
 
+    /// A text of several lines (a list of problems): masked whole, then one record
+    /// per line.
+    pub fn error_lines(&self, event: &str, text: &str) {
+        for line in self.redactor.mask(text).lines() {
+            self.event(Level::Error, event, None, line);
+        }
+    }
+
     /// A connector's result: `name: text` on stdout, or a JSON event on stderr.
     pub fn connector(&self, level: Level, event: &str, name: &str, text: &str) {
         match self.format {
-            Format::Text => line(std::io::stdout().lock(), &format!("{name}: {text}")),
+            Format::Text => line(
+                std::io::stdout().lock(),
+                &format!("{}: {}", one_line(name), self.redactor.record(text)),
+            ),
             Format::Json => self.event(level, event, Some(name), text),
         }
     }
@@ -97,15 +96,36 @@ impl Log {
     /// The closing line (text) or the report (JSON), on stdout.
     pub fn finish(&self, summary: &str, report: &Value) {
         match self.format {
-            Format::Text => line(std::io::stdout().lock(), &format!("summary: {summary}")),
+            Format::Text => line(
+                std::io::stdout().lock(),
+                &format!("summary: {}", self.redactor.record(summary)),
+            ),
             Format::Json => {
                 self.event(Level::Info, "summary", None, summary);
+                let mut report = report.clone();
+                self.clean_json(&mut report);
                 line(std::io::stdout().lock(), &report.to_string());
             }
         }
     }
 
+    /// Every string in a JSON value, masked and cut like any record.
+    fn clean_json(&self, value: &mut Value) {
+        match value {
+            Value::String(s) => *s = self.redactor.record(s),
+            Value::Array(items) => items.iter_mut().for_each(|v| self.clean_json(v)),
+            Value::Object(map) => map.values_mut().for_each(|v| self.clean_json(v)),
+            _ => {}
+        }
+    }
+
+    /// The termination message: masked, control characters escaped but its lines kept.
+    pub fn termination_text(&self, code: u8, summary: &str) -> String {
+        crate::redact::lines(&self.redactor.mask(&format!("exit {code}: {summary}")))
+    }
+
     fn event(&self, level: Level, event: &str, connector: Option<&str>, text: &str) {
+        let text = self.redactor.record(text);
         let text = match self.format {
             Format::Text => match level {
                 Level::Info => format!("connect-deploy: {text}"),
@@ -120,7 +140,7 @@ impl Log {
                     "message": text,
                 });
                 if let Some(name) = connector {
-                    object["connector"] = Value::from(name);
+                    object["connector"] = Value::from(one_line(name));
                 }
                 object.to_string()
             }
@@ -176,8 +196,8 @@ pub fn termination_target(log: &TerminationLog) -> Result<Option<&Path>, String>
 }
 
 /// Write the termination message, cut to the limit at a character boundary.
-pub fn write_termination(path: &Path, code: u8, summary: &str) -> Result<(), String> {
-    let mut text = format!("exit {code}: {summary}\n");
+pub fn write_termination(path: &Path, text: &str) -> Result<(), String> {
+    let mut text = format!("{text}\n");
     if text.len() > TERMINATION_LIMIT {
         let mut cut = TERMINATION_LIMIT - 4;
         while !text.is_char_boundary(cut) {
@@ -213,7 +233,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("cd-term-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("log");
-        write_termination(&path, 69, &"é".repeat(5000)).unwrap();
+        write_termination(&path, &"é".repeat(5000)).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.len() <= TERMINATION_LIMIT && text.ends_with("...\n"));
         let _ = std::fs::remove_dir_all(&dir);

@@ -2,9 +2,7 @@
 //! are read and checked before the first request; a bearer token is read again
 //! before every request, because projected tokens rotate.
 
-#[cfg(feature = "tls")]
-use std::path::Path;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[cfg(feature = "tls")]
 use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
@@ -111,18 +109,27 @@ impl Auth {
         match self {
             Auth::None => Ok(None),
             Auth::Header(value) => Ok(Some(value.0.clone())),
-            Auth::BearerFile(path) => match std::fs::read_to_string(path) {
-                Ok(token) if !token.trim().is_empty() => {
-                    Ok(Some(format!("Bearer {}", token.trim())))
-                }
-                Ok(_) => Err(format!("the bearer token file {} is empty", path.display())),
-                Err(e) => Err(format!(
-                    "cannot read the bearer token file {}: {e}",
-                    path.display()
-                )),
-            },
+            Auth::BearerFile(path) => read_token(path).map(|t| Some(format!("Bearer {t}"))),
         }
     }
+}
+
+/// A bearer token from its file: trailing line breaks dropped; empty, or holding a
+/// blank, a line break or another control character inside, it cannot be sent.
+pub fn read_token(path: &Path) -> Result<String, String> {
+    let shown = path.display();
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{shown} is not UTF-8 text"))?;
+    let token = text.trim_end_matches(['\n', '\r']);
+    if token.is_empty() {
+        return Err(format!("{shown} is empty"));
+    }
+    if token.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(format!(
+            "{shown} holds a blank, a line break or a control character inside the token"
+        ));
+    }
+    Ok(token.to_string())
 }
 
 pub fn base64(input: &str) -> String {

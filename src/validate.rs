@@ -10,15 +10,20 @@ use crate::apply::{Retry, encode_name};
 use crate::connect::{Client, Failure, Kind, classify};
 use crate::definitions::Definition;
 use crate::error::Error;
+use crate::redact::Redactor;
 
 /// Validate one definition. Ok(keys the plugin types as PASSWORD); Err when the
 /// plugin reports errors (each failing key with its messages, values masked) or
 /// is not installed.
-pub fn validate(client: &mut Client, def: &Definition) -> Result<BTreeSet<String>, Error> {
+pub fn validate(
+    client: &mut Client,
+    def: &Definition,
+    redactor: &Redactor,
+) -> Result<BTreeSet<String>, Error> {
     let class = &def.config["connector.class"];
     let path = format!("/connector-plugins/{}/config/validate", encode_name(class));
     let body = serde_json::to_string(&def.config).expect("a map of strings serialises");
-    let answer = Retry::default().run(client, def, |c| {
+    let answer = Retry::default().run(client, |c| {
         let r = c.send(Method::PUT, &path, Some(&body), Kind::Write)?;
         match (r.status, &r.json) {
             (200, Some(j)) => Ok(Answer::Checked(j.clone())),
@@ -36,7 +41,7 @@ pub fn validate(client: &mut Client, def: &Definition) -> Result<BTreeSet<String
         return Err(Error::Rejected(format!(
             "unknown plugin: the connector.class of {} is not installed on this worker; installed: {}",
             def.name,
-            installed(client, def)
+            installed(client)
         )));
     };
     let configs = result
@@ -44,11 +49,19 @@ pub fn validate(client: &mut Client, def: &Definition) -> Result<BTreeSet<String
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let secrets = configs
+    let secrets: BTreeSet<String> = configs
         .iter()
         .filter(|c| c["definition"]["type"] == "PASSWORD")
         .filter_map(|c| c["definition"]["name"].as_str().map(str::to_string))
         .collect();
+    // PASSWORD-typed values are secrets however short, before any message is shown.
+    redactor.update(|s| {
+        for key in &secrets {
+            if let Some(value) = def.config.get(key) {
+                s.add_value(value, true);
+            }
+        }
+    });
     let error_count = result
         .get("error_count")
         .and_then(Value::as_u64)
@@ -56,9 +69,6 @@ pub fn validate(client: &mut Client, def: &Definition) -> Result<BTreeSet<String
     if error_count == 0 {
         return Ok(secrets);
     }
-    // Masked with the PASSWORD keys known too, however short their values.
-    let mut masked = def.clone();
-    masked.secret_keys.extend(secrets.iter().cloned());
     let problems: Vec<String> = configs
         .iter()
         .filter_map(|c| {
@@ -74,7 +84,7 @@ pub fn validate(client: &mut Client, def: &Definition) -> Result<BTreeSet<String
                 .as_str()
                 .or(c["definition"]["name"].as_str())
                 .unwrap_or("?");
-            Some(format!("{key}: {}", masked.hide(&errors.join("; "))))
+            Some(format!("{key}: {}", errors.join("; ")))
         })
         .collect();
     Err(Error::Rejected(format!(
@@ -89,8 +99,8 @@ enum Answer {
 }
 
 /// The installed connector classes, for the unknown-plugin message.
-fn installed(client: &mut Client, def: &Definition) -> String {
-    let listed = Retry::default().run(client, def, |c| {
+fn installed(client: &mut Client) -> String {
+    let listed = Retry::default().run(client, |c| {
         let r = c.get("/connector-plugins", Kind::Read)?;
         match (r.status, r.json) {
             (200, Some(Value::Array(items))) => Ok(items),

@@ -1,0 +1,310 @@
+use super::*;
+
+fn secrets(values: &[(&str, bool)]) -> Secrets {
+    let mut s = Secrets::default();
+    for (v, secret) in values {
+        s.add_value(v, *secret);
+    }
+    s
+}
+
+fn percent(text: &str, plus: bool, lower: bool) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else if plus && b == b' ' {
+            out.push('+');
+        } else if lower {
+            out.push_str(&format!("%{b:02x}"));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn json_escaped(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap();
+    quoted[1..quoted.len() - 1].to_string()
+}
+
+/// JSON escaping of every non-ASCII character (`\u00e9`), as some encoders do.
+fn json_ascii(text: &str) -> String {
+    let mut out = String::new();
+    for c in json_escaped(text).chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
+        }
+    }
+    out
+}
+
+fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+#[test]
+fn plain_trimmed_and_line_echoes_are_masked() {
+    let s = secrets(&[("  hunter2hunter2 \n", false)]);
+    assert_eq!(s.mask("login hunter2hunter2 failed"), "login *** failed");
+    let jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required\n  username=\"u\"\n  password=\"s3cr3t-pw\";";
+    let s = secrets(&[(jaas, true)]);
+    let m = s.mask("bad line: password=\"s3cr3t-pw\"; in config");
+    assert!(!m.contains("s3cr3t-pw"), "{m}");
+}
+
+#[test]
+fn encoded_echoes_are_masked() {
+    let value = "tok@en&pa ss/wd+\"x\\y\u{e9}";
+    let s = secrets(&[(value, true)]);
+    for form in [
+        percent(value, false, false),
+        percent(value, true, false),
+        percent(value, false, true),
+        json_escaped(value),
+        json_ascii(value),
+        json_escaped(&json_escaped(value)),
+        html(value),
+        base64(value.as_bytes()),
+    ] {
+        let m = s.mask(&format!("GET /x?pw={form}&a=1 failed"));
+        assert!(!m.contains(&form), "{form} in {m}");
+        assert!(m.contains("***"), "{m}");
+        assert!(
+            m.starts_with("GET /x?pw=") && m.ends_with("&a=1 failed"),
+            "{m}"
+        );
+    }
+}
+
+#[test]
+fn a_secret_cut_short_is_masked_at_the_cut() {
+    let s = secrets(&[("abcdefghijklmnop", false)]);
+    assert_eq!(s.mask("value was abcdefghij"), "value was ***");
+    assert_eq!(
+        s.mask("value was abcdefghij... (cut)"),
+        "value was ***... (cut)"
+    );
+    assert_eq!(s.mask("value was abc"), "value was abc");
+}
+
+#[test]
+fn overlapping_secrets_leave_no_piece_readable() {
+    let s = secrets(&[("abcd1234", false), ("1234wxyz", false)]);
+    assert_eq!(s.mask("x abcd1234wxyz y"), "x *** y");
+}
+
+#[test]
+fn short_values_only_when_secret() {
+    let s = secrets(&[("ab", false), ("cd", true)]);
+    assert_eq!(s.mask("ab cd"), "ab ***");
+}
+
+#[test]
+fn public_names_stay_readable_where_whole() {
+    let mut s = secrets(&[("unwrap", false)]);
+    s.add_public("transforms.unwrap.type");
+    assert_eq!(
+        s.mask("changed: transforms.unwrap.type; echo unwrap"),
+        "changed: transforms.unwrap.type; echo ***"
+    );
+    // A value equal to a whole name is still a value.
+    let mut s = secrets(&[("db.password.x", false)]);
+    s.add_public("db.password.x");
+    assert_eq!(s.mask("saw db.password.x"), "saw ***");
+}
+
+#[test]
+fn whole_config_echo_shows_keys_only() {
+    let s = secrets(&[("VALUE", true)]);
+    assert_eq!(
+        s.mask(
+            "Connector config {name=tr-x, topic=t, some.password=VALUE} contains no connector type"
+        ),
+        "Connector config {name=***, topic=***, some.password=***} contains no connector type"
+    );
+}
+
+#[test]
+fn invalid_value_echo_hides_even_short_values() {
+    let s = secrets(&[("zzzz", false)]);
+    let m = s.mask("Invalid value ab for configuration tasks.max: Not a number of type INT");
+    assert_eq!(
+        m,
+        "Invalid value *** for configuration tasks.max: Not a number of type INT"
+    );
+}
+
+#[test]
+fn the_connector_class_is_hidden_only_as_a_whole_token() {
+    let mut s = Secrets::default();
+    s.add_class("FileStreamSink");
+    assert_eq!(
+        s.mask(
+            "class matches FileStreamSink, available: x.FileStreamSinkConnector; FileStreamSinkTask"
+        ),
+        "class matches ***, available: x.FileStreamSinkConnector; FileStreamSinkTask"
+    );
+}
+
+#[test]
+fn a_secret_containing_the_class_name_is_hidden_whole() {
+    let mut s = secrets(&[("pw FileStreamSink 42", true)]);
+    s.add_class("FileStreamSink");
+    assert_eq!(
+        s.mask("login failed: pw FileStreamSink 42"),
+        "login failed: ***"
+    );
+}
+
+#[test]
+fn credentials_and_their_headers() {
+    let mut s = Secrets::default();
+    s.add_credential("Basic dXNlcjpwYXNz");
+    s.add_credential("pass");
+    assert_eq!(
+        s.mask("401: Authorization: Basic dXNlcjpwYXNz rejected for user:pass"),
+        "401: Authorization: *** rejected for user:***"
+    );
+}
+
+#[test]
+fn records_are_one_line_and_cut_after_masking() {
+    let r = Redactor::default();
+    r.update(|s| s.add_value("0123456789abcdef", false));
+    let long = format!("{}0123456789abcdef", "x".repeat(MAX_RECORD - 10));
+    let out = r.record(&long);
+    assert!(!out.contains("0123456"), "a prefix survived the cut");
+    assert_eq!(
+        r.record("a\nb: created\x1b[31m"),
+        "a\\nb: created\\u{1b}[31m"
+    );
+    assert_eq!(lines("a\nb\x07"), "a\nb\\u{7}");
+}
+
+#[test]
+fn nothing_to_mask_leaves_text_alone() {
+    let s = secrets(&[("zzzzzz", false)]);
+    let text = "Connector name configuration (other) doesn't match (tr-x) 100% &amp; \\n";
+    assert_eq!(s.mask(text), text);
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Characters that encoders treat differently.
+    fn awkward() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just(' '),
+                Just('"'),
+                Just('\\'),
+                Just('%'),
+                Just('/'),
+                Just('+'),
+                Just('\n'),
+                Just('&'),
+                Just('é'),
+                Just('€'),
+                proptest::char::range('a', 'z'),
+                proptest::char::range('0', '9'),
+            ],
+            0..4,
+        )
+        .prop_map(|v| v.into_iter().collect())
+    }
+
+    fn core() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                4 => proptest::char::range('a', 'z'),
+                2 => proptest::char::range('A', 'Z'),
+                2 => proptest::char::range('0', '9'),
+                1 => Just('"'),
+                1 => Just('\\'),
+                1 => Just('%'),
+                1 => Just('/'),
+                1 => Just('+'),
+                1 => Just(' '),
+                1 => Just('é'),
+                1 => Just('@'),
+            ],
+            8..24,
+        )
+        .prop_map(|v| v.into_iter().collect::<String>())
+        // The core is what a hostile echo shows; blanks at its ends would be
+        // trimmed away by the echoing side and are tested through the value.
+        .prop_filter("core without outer blanks", |c: &String| c.trim() == c)
+    }
+
+    fn forms(core: &str) -> Vec<String> {
+        vec![
+            core.to_string(),
+            percent(core, false, false),
+            percent(core, true, false),
+            percent(core, false, true),
+            json_escaped(core),
+            json_ascii(core),
+            json_escaped(&json_escaped(core)),
+            html(core),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn no_form_of_the_core_survives(
+            before in awkward(),
+            after in awkward(),
+            core in core(),
+            secret in any::<bool>(),
+            prefix in ".{0,40}",
+            suffix in ".{0,40}",
+            form_index in 0usize..8,
+            variant in 0usize..3,
+            cut in any::<bool>(),
+        ) {
+            let value = format!("{before}{core}{after}");
+            let mut s = Secrets::default();
+            s.add_value(&value, secret);
+            // What the echoing side holds: the value, trimmed (Connect), or the line
+            // of it that holds the core.
+            let echoed = match variant {
+                0 => value.clone(),
+                1 => value.trim().to_string(),
+                _ => value.lines().find(|l| l.contains(core.as_str())).unwrap_or(&value).to_string(),
+            };
+            let form = forms(&echoed)[form_index].clone();
+            let mut message = format!("{prefix}{form}{suffix}");
+            if cut {
+                // Cut inside the echo, as a worker or a gateway might.
+                let keep = prefix.len() + form.find(&forms(&core)[form_index]).unwrap_or(0)
+                    + forms(&core)[form_index].len() * 3 / 4;
+                let mut end = keep.max(prefix.len() + 6).min(message.len());
+                while !message.is_char_boundary(end) { end -= 1; }
+                message.truncate(end);
+            }
+            let masked = s.mask(&message);
+            for f in forms(&core) {
+                prop_assert!(!masked.contains(&f), "{f:?} in {masked:?} (from {message:?})");
+            }
+            if cut {
+                // No readable beginning of the core of 8 characters or more.
+                let start: String = core.chars().take(8).collect();
+                prop_assert!(!masked.contains(&start), "{start:?} in {masked:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Reporting a run: the summary line, the JSON report and the termination
+//! message's text, with the same counts in each, for every way a run can end.
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+use crate::Finished;
+use crate::apply::{self, Applied, Report};
+use crate::error::Error;
+use crate::output::{Level, Log};
+
+/// The connectors reported so far, shared with `main`, which reports them when a
+/// signal ends the run early.
+#[derive(Debug, Clone, Default)]
+pub struct Progress(Arc<Mutex<Vec<Report>>>);
+
+impl Progress {
+    pub fn push(&self, report: &Report) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(report.clone());
+    }
+
+    pub fn reports(&self) -> Vec<Report> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// A signal ended the run: what was done so far, in the usual shapes.
+pub fn interrupted(log: &Log, code: u8, signal: &str, progress: &Progress) -> Finished {
+    let reports = progress.reports();
+    let text = format!("stopped by {signal}");
+    log.error("stopped", &text);
+    let counts = summary(&reports, false, false);
+    let mut report = report_json(code, false, &reports, None);
+    report["stopped_by"] = Value::from(signal);
+    report["error"] = Value::from(text.clone());
+    log.finish(&format!("{text}; so far {counts}"), &report);
+    Finished {
+        code,
+        summary: format!("{text}; so far {counts}"),
+    }
+}
+
+/// The run ended before any connector was attempted.
+pub fn stopped_early(
+    log: &Log,
+    dry_run: bool,
+    e: &Error,
+    event: &str,
+    reports: &[Report],
+) -> Finished {
+    log.error_lines(event, e.message());
+    for r in reports {
+        log.connector(Level::Error, "not_applied", &r.name, "not applied");
+    }
+    let text = "nothing was applied";
+    log.finish(text, &report_json(e.exit_code(), dry_run, reports, Some(e)));
+    Finished {
+        code: e.exit_code(),
+        summary: format!("{text}: {}", e.message()),
+    }
+}
+
+pub fn failure_text(e: &Error) -> String {
+    format!("failed: {} (exit {})", e.message(), e.exit_code())
+}
+
+/// How many connectors had this outcome.
+fn count(reports: &[Report], outcome: &str) -> usize {
+    reports.iter().filter(|r| r.outcome() == outcome).count()
+}
+
+/// `1 created, 0 updated, 2 unchanged, 0 failed; 3 running`.
+pub fn summary(reports: &[Report], waited: bool, dry_run: bool) -> String {
+    let outcome = |name: &str| count(reports, name);
+    let mut text = if dry_run {
+        format!(
+            "dry run: {} would be created, {} would be updated, {} unchanged, {} failed",
+            outcome("would_create"),
+            outcome("would_update"),
+            outcome("unchanged"),
+            outcome("failed"),
+        )
+    } else {
+        format!(
+            "{} created, {} updated, {} unchanged, {} failed",
+            outcome("created"),
+            outcome("updated"),
+            outcome("unchanged"),
+            outcome("failed"),
+        )
+    };
+    if waited {
+        let mut states = Vec::new();
+        for state in ["RUNNING", "PAUSED", "STOPPED"] {
+            let n = reports
+                .iter()
+                .filter(|r| r.error.is_none())
+                .filter(|r| {
+                    r.final_state
+                        .as_deref()
+                        .is_some_and(|s| s.starts_with(state))
+                })
+                .count();
+            if n > 0 || state == "RUNNING" {
+                states.push(format!("{n} {}", state.to_lowercase()));
+            }
+        }
+        text.push_str("; ");
+        text.push_str(&states.join(", "));
+    }
+    text
+}
+
+/// The `--log-format json` report: one object, key names and states only.
+pub fn report_json(code: u8, dry_run: bool, reports: &[Report], error: Option<&Error>) -> Value {
+    let connectors: Vec<Value> = reports
+        .iter()
+        .map(|r| {
+            let diff = r.applied.as_ref().and_then(Applied::diff);
+            let keys = |f: fn(&apply::Diff) -> &Vec<String>| diff.map(f).cloned().unwrap_or_default();
+            json!({
+                "name": r.name,
+                "outcome": r.outcome(),
+                "changed": keys(|d| &d.changed),
+                "added": keys(|d| &d.added),
+                "removed": keys(|d| &d.removed),
+                "masked": keys(|d| &d.masked),
+                "state_change": r.state_change.as_ref().map(|c| json!({
+                    "from": c.from, "to": c.to.as_str(), "done": c.done,
+                })),
+                "final_state": r.final_state,
+                "error": r.error.as_ref().map(|e| json!({"exit_code": e.exit_code(), "message": e.message()})),
+                "attempts": r.attempts,
+                "restarts": r.restarts,
+                "duration_ms": r.duration.as_millis() as u64,
+            })
+        })
+        .collect();
+    let total = |name: &str| count(reports, name);
+    json!({
+        "exit_code": code,
+        "dry_run": dry_run,
+        "totals": {
+            "created": total("created"),
+            "updated": total("updated"),
+            "unchanged": total("unchanged"),
+            "would_create": total("would_create"),
+            "would_update": total("would_update"),
+            "failed": total("failed"),
+        },
+        "connectors": connectors,
+        "error": error.map(|e| e.message()),
+    })
+}
