@@ -9,7 +9,7 @@
 //! byte of a view remembering where in the text it came from; a secret found in any
 //! view masks that span of the text. Every span any secret covers is masked, so
 //! overlapping secrets cannot leave pieces of one another readable. Credentials also
-//! count in base64 (`Authorization: Basic ...`). A text cut short, by a worker or by
+//! count in base64 (`Authorization: Basic ...`), as does every value. A text cut short, by a worker or by
 //! us, that ends in the first part of a secret is masked there too.
 //!
 //! Masking happens on the whole text, before anything is cut, shortened or escaped;
@@ -77,10 +77,10 @@ impl Secrets {
                 }
             }
         }
+        // Any value may be a credential (a JDBC URL with its password): its base64
+        // is looked for too, which costs nothing where nobody encodes it.
         for base in bases {
-            if secret {
-                self.add_base64(base);
-            }
+            self.add_base64(base);
             self.forms.insert(base.as_bytes().to_vec());
         }
     }

@@ -7,6 +7,7 @@ mod converge;
 mod inputs;
 mod preview;
 mod ready;
+mod redaction;
 mod secrets;
 mod signals;
 #[cfg(feature = "tls")]

@@ -1,0 +1,335 @@
+//! The redaction layer, black-box: a hostile worker or gateway echoes secrets in
+//! every form software uses, on every path, and nothing of them reaches stdout,
+//! stderr, the JSON report or the termination message; server text cannot forge
+//! lines.
+
+use std::time::Duration;
+
+use crate::support::*;
+
+/// A value Connect would trim, with characters every encoder treats differently.
+const VALUE: &str = "  tok@en&pa\\\"ss/wd+é 1%x \n";
+/// What must never be readable, in any form.
+const CORE: &str = "tok@en&pa\\\"ss/wd+é 1%x";
+
+fn percent(text: &str, plus: bool) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        match b {
+            b if b.is_ascii_alphanumeric() || b"-._~".contains(&b) => out.push(b as char),
+            b' ' if plus => out.push('+'),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn json_escaped(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap();
+    quoted[1..quoted.len() - 1].to_string()
+}
+
+fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+}
+
+/// Every form the core is looked for in the output.
+fn forms(core: &str) -> Vec<String> {
+    vec![
+        core.to_string(),
+        percent(core, false),
+        percent(core, false).to_lowercase(),
+        percent(core, true),
+        json_escaped(core),
+        json_escaped(&json_escaped(core)),
+        html(core),
+        fake_connect::base64(core),
+    ]
+}
+
+fn definition(value: &str) -> String {
+    serde_json::json!({
+        "name": "db",
+        "config": {"connector.class": "FileStreamSink", "topics": "t", "connection.url": value}
+    })
+    .to_string()
+}
+
+/// Run against `fake` in text and in JSON mode, with a termination log; every
+/// output of both runs, and the exit codes.
+fn outputs(fake: &FakeConnect, dir: &TempDir, extra: &[&str]) -> Vec<(i32, String)> {
+    let mut seen = Vec::new();
+    for format in ["text", "json"] {
+        let log = dir.path().join(format!("termination-{format}"));
+        let mut run = deploy()
+            .url(fake.url())
+            .timeout("5s")
+            .arg("--log-format")
+            .arg(format)
+            .arg("--termination-log")
+            .arg(log.display().to_string());
+        for a in extra {
+            run = run.arg(*a);
+        }
+        let out = run
+            .arg(dir.path().join("db.json").display().to_string())
+            .run();
+        let termination = std::fs::read_to_string(&log).unwrap_or_default();
+        seen.push((out.code, format!("{}\n{termination}", out.all())));
+    }
+    seen
+}
+
+#[track_caller]
+fn assert_no_form(seen: &[(i32, String)], core: &str) {
+    for (_, text) in seen {
+        for form in forms(core) {
+            assert!(!text.contains(&form), "{form:?} was printed:\n{text}");
+        }
+        // Nor a readable beginning of it.
+        assert!(!text.contains(&core[..8]), "a prefix was printed:\n{text}");
+    }
+}
+
+#[test]
+fn echoes_of_a_rejected_config_in_every_form() {
+    // Connect trims the value, then a gateway or Connect echoes it, encoded.
+    for form in forms(CORE) {
+        let fake = FakeConnect::start(Config::default());
+        let message = format!("Invalid connection URL jdbc://{form}/db: refused");
+        fake.script(Rule::new(
+            "PUT",
+            "/connectors/db/config",
+            10,
+            Reply::error(400, &message),
+        ));
+        let dir = TempDir::with(&[("db.json", &definition(VALUE))]);
+        let seen = outputs(&fake, &dir, &[]);
+        assert!(seen.iter().all(|(code, _)| *code == 78), "{seen:?}");
+        assert!(
+            seen[0].1.contains("Invalid connection URL jdbc://***/db"),
+            "{}",
+            seen[0].1
+        );
+        assert_no_form(&seen, CORE);
+    }
+}
+
+#[test]
+fn a_long_plain_text_body_cut_inside_the_secret() {
+    let fake = FakeConnect::start(Config::default());
+    let core = "Zq9-very-long-secret-value-0123456789";
+    // The secret straddles position 300, where bodies used to be cut.
+    let body = format!("{}{core} and more", "x".repeat(290));
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/db/config",
+        10,
+        Reply::raw(400, Some("text/plain"), &body),
+    ));
+    let dir = TempDir::with(&[("db.json", &definition(core))]);
+    assert_no_form(&outputs(&fake, &dir, &[]), core);
+    // A gateway that cuts the echo itself, mid-secret.
+    let fake = FakeConnect::start(Config::default());
+    let body = format!("upstream said: {}...", &core[..20]);
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/db/config",
+        10,
+        Reply::raw(502, Some("text/plain"), &body),
+    ));
+    assert_no_form(&outputs(&fake, &dir, &["--timeout", "2s"]), &core[..20]);
+}
+
+#[test]
+fn one_line_of_a_multi_line_secret() {
+    let jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required\n  username=\"svc\"\n  password=\"jaas-Secret-42\";";
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/db/config",
+        10,
+        Reply::error(
+            400,
+            "Could not parse line: password=\"jaas-Secret-42\"; (near column 3)",
+        ),
+    ));
+    let def = serde_json::json!({"name": "db", "config": {"connector.class": "X", "sasl.jaas.config": jaas}});
+    let dir = TempDir::with(&[("db.json", &def.to_string())]);
+    assert_no_form(&outputs(&fake, &dir, &[]), "jaas-Secret-42");
+}
+
+#[test]
+fn task_traces_and_validation_errors() {
+    let fake = FakeConnect::start(Config::default());
+    let trace = format!(
+        "org.apache.kafka.connect.errors.ConnectException: cannot open {{\"url\":\"{}\"}}\n\tat x.y",
+        json_escaped(CORE)
+    );
+    fake.timeline(
+        "db",
+        vec![(
+            Duration::ZERO,
+            fake_connect::Status::failed_task("RUNNING", &trace),
+        )],
+    );
+    let dir = TempDir::with(&[("db.json", &definition(VALUE))]);
+    let seen = outputs(&fake, &dir, &["--wait-running", "--stable", "1s"]);
+    assert!(seen.iter().all(|(code, _)| *code == 69), "{seen:?}");
+    assert_no_form(&seen, CORE);
+
+    let fake = FakeConnect::start(Config::default());
+    let validation = serde_json::json!({
+        "name": "FileStreamSink", "error_count": 1, "groups": [],
+        "configs": [{"definition": {"name": "connection.url", "type": "STRING"},
+                     "value": {"name": "connection.url", "value": CORE,
+                               "errors": [format!("bad URL {}", percent(CORE, true))]}}]
+    });
+    fake.script(Rule::new(
+        "PUT",
+        "/connector-plugins/FileStreamSink/config/validate",
+        10,
+        Reply::raw(200, Some("application/json"), &validation.to_string()),
+    ));
+    let seen = outputs(&fake, &dir, &["--validate"]);
+    assert!(seen.iter().all(|(code, _)| *code == 78), "{seen:?}");
+    assert_no_form(&seen, CORE);
+}
+
+#[test]
+fn a_gateway_quoting_the_tools_own_credentials() {
+    let password = "gw-Pa55/w:rd";
+    let header = format!(
+        "Basic {}",
+        fake_connect::base64(&format!("deployer:{password}"))
+    );
+    for body in [
+        format!("401: credentials deployer:{password} rejected"),
+        format!("401: Authorization: {header} rejected"),
+        format!("denied for {}", percent(password, false)),
+    ] {
+        let fake = FakeConnect::start(Config::default());
+        fake.script(Rule::new(
+            "GET",
+            "/",
+            10,
+            Reply::raw(401, Some("text/plain"), &body),
+        ));
+        let dir = TempDir::with(&[("db.json", &definition("jdbc:x"))]);
+        let out = deploy()
+            .url(fake.url())
+            .env("KAFKA_CONNECT_BASIC_AUTH_USERNAME", "deployer")
+            .env("KAFKA_CONNECT_BASIC_AUTH_PASSWORD", password)
+            .arg("--log-format")
+            .arg("json")
+            .arg(dir.arg())
+            .run();
+        assert_eq!(out.code, 77, "{}", out.all());
+        for form in forms(password).into_iter().chain([header.clone()]) {
+            assert!(
+                !out.all().contains(&form),
+                "{form:?} printed:\n{}",
+                out.all()
+            );
+        }
+    }
+    // A bearer token, echoed by a 403.
+    let token = "eyJhbGciOi.bearer-token.sig";
+    let dir = TempDir::with(&[("db.json", &definition("jdbc:x")), ("token", token)]);
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "GET",
+        "/",
+        10,
+        Reply::error(403, &format!("token {token} has no access")),
+    ));
+    let out = deploy()
+        .url(fake.url())
+        .env(
+            "KAFKA_CONNECT_BEARER_TOKEN_FILE",
+            dir.path().join("token").display().to_string(),
+        )
+        .arg(dir.path().join("db.json").display().to_string())
+        .run();
+    out.expect(77, "token *** has no access");
+    assert!(!out.all().contains("bearer-token"), "{}", out.all());
+}
+
+#[test]
+fn server_text_cannot_forge_lines() {
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/db/config",
+        10,
+        Reply::error(
+            400,
+            "bad\nother-connector: created\n\u{1b}[2Ksummary: 9 created\u{2028}x",
+        ),
+    ));
+    let dir = TempDir::with(&[("db.json", &definition("jdbc:x"))]);
+    let out = deploy().url(fake.url()).arg(dir.arg()).run();
+    assert_eq!(out.code, 78, "{}", out.all());
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "one line for the connector and the summary: {lines:?}"
+    );
+    assert!(lines[0].starts_with("db: failed: "), "{lines:?}");
+    assert!(
+        lines[0].contains("bad\\nother-connector: created\\n\\u{1b}[2K"),
+        "{lines:?}"
+    );
+    assert!(lines[1].starts_with("summary: 0 created"), "{lines:?}");
+    assert!(!out.stderr.contains('\u{1b}'), "{}", out.stderr);
+    for line in out.stderr.lines() {
+        assert!(
+            line.starts_with("connect-deploy: "),
+            "forged stderr line {line:?}"
+        );
+    }
+}
+
+#[test]
+fn urls_are_shown_without_their_userinfo() {
+    for (url, password) in [
+        ("http://admin:Pa/ss@connect:8083x", "Pa/ss"),
+        ("http://admin:pa#ss@connect:0", "pa#ss"),
+        ("http://admin:pa?ss@connect:99999", "pa?ss"),
+        ("http://admin:p@ss@connect:bad", "p@ss"),
+        ("http://admin:p%ZZss@connect:8083", "p%ZZss"),
+        ("admin:pw-noscheme@connect:8083", "pw-noscheme"),
+        ("ftp://admin:ftp-pass@connect:8083", "ftp-pass"),
+    ] {
+        for format in ["text", "json"] {
+            let out = deploy()
+                .url(url)
+                .arg("--log-format")
+                .arg(format)
+                .arg("/nonexistent")
+                .run();
+            assert_eq!(out.code, 64, "{url}: {}", out.all());
+            assert!(out.all().contains("***@"), "{url}: {}", out.all());
+            assert!(!out.all().contains(password), "{url}: {}", out.all());
+        }
+    }
+}
+
+#[test]
+fn a_url_password_echoed_by_the_worker() {
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "GET",
+        "/",
+        10,
+        Reply::raw(401, Some("text/plain"), "bad login admin:url-Secret-9"),
+    ));
+    let url = fake.url().replace("http://", "http://admin:url-Secret-9@");
+    let dir = TempDir::with(&[("db.json", &definition("jdbc:x"))]);
+    let out = deploy().url(url).arg(dir.arg()).run();
+    out.expect(77, "bad login ***");
+    assert!(!out.all().contains("url-Secret-9"), "{}", out.all());
+}
