@@ -198,6 +198,11 @@ impl Client {
         display_url(&self.endpoints[self.current].0.base)
     }
 
+    /// How many endpoints there are to try.
+    pub fn endpoints(&self) -> usize {
+        self.endpoints.len()
+    }
+
     /// Move to the next endpoint, after one was unreachable.
     pub fn failover(&mut self) {
         self.current = (self.current + 1) % self.endpoints.len();

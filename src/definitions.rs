@@ -1,7 +1,7 @@
 //! Connector definitions: found in files, directories (a mounted ConfigMap's layout) or
 //! standard input, parsed and checked, all before the first request.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::io::Read;
 use std::path::Path;
@@ -71,7 +71,7 @@ pub fn load(inputs: &[Input]) -> Result<Vec<Definition>, Error> {
         match read_input(input) {
             Ok(files) => {
                 for (source, stem, text) in files {
-                    match parse(&source, stem.as_deref(), &text) {
+                    match text.and_then(|text| parse(&source, stem.as_deref(), &text)) {
                         Ok(found) => definitions.extend(found),
                         Err(e) => problems.push(e.to_string()),
                     }
@@ -83,11 +83,12 @@ pub fn load(inputs: &[Input]) -> Result<Vec<Definition>, Error> {
             }
         }
     }
-    for (i, d) in definitions.iter().enumerate() {
-        if let Some(first) = definitions[..i].iter().find(|e| e.name == d.name) {
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    for d in &definitions {
+        if let Some(first) = seen.insert(&d.name, &d.source) {
             problems.push(format!(
-                "{}: connector '{}' is defined twice (also in {})",
-                d.source, d.name, first.source
+                "{}: connector '{}' is defined twice (also in {first})",
+                d.source, d.name
             ));
         }
     }
@@ -116,17 +117,22 @@ fn input_name(input: &Input) -> String {
     }
 }
 
-/// (source for messages, file stem, text) of each file an input contributes.
-type Source = (String, Option<String>, String);
+/// (source for messages, file stem, text) of each file an input contributes; text
+/// that is not UTF-8 is an invalid definition (65), not a missing input (66).
+type Source = (String, Option<String>, Result<String, Error>);
 
 fn read_input(input: &Input) -> Result<Vec<Source>, String> {
     match input {
         Input::Stdin => {
-            let mut text = String::new();
+            let mut bytes = Vec::new();
             std::io::stdin()
-                .read_to_string(&mut text)
+                .read_to_end(&mut bytes)
                 .map_err(|e| format!("standard input: cannot read: {}", io_reason(&e)))?;
-            Ok(vec![("standard input".into(), None, text)])
+            Ok(vec![(
+                "standard input".into(),
+                None,
+                utf8("standard input", bytes),
+            )])
         }
         Input::Path(path) => {
             let shown = path.display().to_string();
@@ -146,17 +152,28 @@ fn read_directory(dir: &Path) -> Result<Vec<Source>, String> {
     let shown = dir.display().to_string();
     let entries = fs::read_dir(dir).map_err(|e| format!("{shown}: {}", io_reason(&e)))?;
     let mut names = Vec::new();
+    let mut files = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| format!("{shown}: {}", io_reason(&e)))?;
         let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if name.starts_with('.') || !name.ends_with(".json") {
+        let bytes = name.as_encoded_bytes();
+        if bytes.starts_with(b".") || !bytes.ends_with(b".json") {
             continue;
         }
-        names.push(name.to_string());
+        match name.to_str() {
+            Some(name) => names.push(name.to_string()),
+            // Skipping it would leave a connector out without a word.
+            None => files.push((
+                entry.path().display().to_string(),
+                None,
+                Err(Error::Definition(format!(
+                    "{}: the file name is not UTF-8",
+                    entry.path().display()
+                ))),
+            )),
+        }
     }
     names.sort();
-    let mut files = Vec::new();
     for name in names {
         let path = dir.join(&name);
         let meta =
@@ -168,9 +185,21 @@ fn read_directory(dir: &Path) -> Result<Vec<Source>, String> {
     Ok(files)
 }
 
-fn read_file(path: &Path) -> Result<String, String> {
+fn read_file(path: &Path) -> Result<Result<String, Error>, String> {
     let bytes = fs::read(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
-    String::from_utf8(bytes).map_err(|_| format!("{}: is not UTF-8 text", path.display()))
+    Ok(utf8(&path.display().to_string(), bytes))
+}
+
+/// The text of a definition; UTF-16 (Windows editors, PowerShell) is named as such.
+fn utf8(source: &str, bytes: Vec<u8>) -> Result<String, Error> {
+    let utf16 = bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]);
+    String::from_utf8(bytes).map_err(|_| {
+        Error::Definition(if utf16 {
+            format!("{source}: is UTF-16 text, not UTF-8: save it as UTF-8")
+        } else {
+            format!("{source}: is not UTF-8 text")
+        })
+    })
 }
 
 fn stem(path: &Path) -> Option<String> {
@@ -220,10 +249,12 @@ pub fn parse(source: &str, stem: Option<&str>, text: &str) -> Result<Vec<Definit
 fn entries<'a>(raw: &'a RawValue, source: &str) -> Result<Vec<(String, &'a RawValue)>, Error> {
     let Entries(list) = serde_json::from_str(raw.get())
         .map_err(|e| Error::Definition(format!("{source}: invalid JSON: {e}")))?;
-    for (i, (key, _)) in list.iter().enumerate() {
-        if list[..i].iter().any(|(k, _)| k == key) {
+    let mut seen = HashSet::with_capacity(list.len());
+    for (key, _) in &list {
+        if !seen.insert(key.as_str()) {
             return Err(Error::Definition(format!(
-                "{source}: key '{key}' appears twice"
+                "{source}: key '{}' appears twice",
+                printable(key)
             )));
         }
     }
@@ -391,6 +422,8 @@ fn parse_state(state: Option<&RawValue>, initial: Option<&RawValue>) -> Result<S
     }
 }
 
+const MAX_ENCODED_NAME: usize = 4096;
+
 /// Names travel as one URL path segment: no `/`, no control characters, not empty,
 /// no surrounding blanks (POST would trim them, PUT would not).
 fn check_name(name: &str) -> Result<(), String> {
@@ -406,6 +439,18 @@ fn check_name(name: &str) -> Result<(), String> {
     if name.trim() != name {
         return Err(format!(
             "connector name '{name}' starts or ends with blanks"
+        ));
+    }
+    if name == "." || name == ".." {
+        return Err(format!(
+            "connector name '{name}' would be a dot segment of the URL path"
+        ));
+    }
+    // Jetty refuses request lines beyond 8 KB (HTTP 414); leave room for the rest.
+    if crate::apply::encode_name(name).len() > MAX_ENCODED_NAME {
+        return Err(format!(
+            "the connector name is too long for a request line ({} characters)",
+            name.chars().count()
         ));
     }
     Ok(())

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use connect_deploy::error::Error;
 use connect_deploy::options::{self, Command};
@@ -15,6 +15,9 @@ use connect_deploy::redact::Redactor;
 use connect_deploy::report::{self, Progress};
 use connect_deploy::signals::{self, Stop};
 use connect_deploy::{Finished, exit};
+
+/// How long past its deadline a run may take to end by itself.
+const BACKSTOP_GRACE: Duration = Duration::from_secs(2);
 
 /// Where the termination message goes, once known: the panic hook needs it too.
 static TERMINATION: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
@@ -58,6 +61,9 @@ fn main() -> ExitCode {
     };
     log.redactor
         .update(|secrets| options.register_secrets(secrets));
+    // The run keeps its own deadline; this is the backstop for anything that does
+    // not return in time (a FIFO or a standard input that never closes).
+    let backstop = Instant::now() + options.timeout + BACKSTOP_GRACE;
 
     // The work runs on its own thread so that a signal ends the process even while a
     // request or a read of standard input blocks.
@@ -99,6 +105,10 @@ fn main() -> ExitCode {
             Err(RecvTimeoutError::Timeout) => {
                 if let Some(code) = stop.requested() {
                     let f = report::interrupted(&log, code, Stop::name(code), &progress);
+                    return finish(&log, &f);
+                }
+                if Instant::now() >= backstop {
+                    let f = report::interrupted(&log, exit::TIMEOUT, "deadline", &progress);
                     return finish(&log, &f);
                 }
             }

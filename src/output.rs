@@ -180,6 +180,16 @@ pub const TERMINATION_LIMIT: usize = 4096;
 /// so that nothing is ever created under /dev on a host.
 pub fn termination_target(log: &TerminationLog) -> Result<Option<&Path>, String> {
     if log.explicit {
+        // A FIFO would block the writer until someone reads it, past the deadline
+        // and past signals; a directory or device is no place for a message either.
+        if let Ok(meta) = std::fs::metadata(&log.path)
+            && !meta.is_file()
+        {
+            return Err(format!(
+                "--termination-log: {} is not a regular file",
+                log.path.display()
+            ));
+        }
         OpenOptions::new()
             .create(true)
             .append(true)
@@ -192,7 +202,8 @@ pub fn termination_target(log: &TerminationLog) -> Result<Option<&Path>, String>
             })?;
         return Ok(Some(&log.path));
     }
-    Ok(log.path.exists().then_some(log.path.as_path()))
+    let regular = std::fs::metadata(&log.path).is_ok_and(|m| m.is_file());
+    Ok(regular.then_some(log.path.as_path()))
 }
 
 /// Write the termination message, cut to the limit at a character boundary.

@@ -1,126 +1,127 @@
 //! Waiting until Kafka Connect can really take writes (`connect-rest.md`, "Start-up").
+//! Every answer is classified as it is later (`connect::classify`, `apply::Retry`):
+//! what means "not yet" is waited for, anything permanent ends the wait at once
+//! with the code it gets later.
 
 use std::time::Instant;
 
 use serde_json::Value;
 
+use crate::apply::Retry;
 use crate::connect::{Client, Failure, Kind, Reply, Version, classify};
 use crate::error::Error;
 use crate::output::Log;
-use crate::retry::Backoff;
 
 /// A name no one uses: its JSON 404 proves the REST resources and herder answer.
 const PROBE: &str = "/connectors/connect-deploy-readiness-probe";
 
-/// Why a probe did not find the worker ready.
-enum NotReady {
-    Waiting(String),
-    Denied(String),
-}
+/// A worker that answers "not ready" this many times in a row is left for the next
+/// URL, as an unreachable one is.
+const NOT_READY_BEFORE_FAILOVER: u32 = 5;
 
 /// Wait until a worker is ready, trying each endpoint in turn; the version it reports.
 pub fn wait(client: &mut Client, log: &Log) -> Result<Version, Error> {
     let started = Instant::now();
-    let mut backoff = Backoff::default();
+    let mut retry = Retry::default();
     let mut last_reason = String::new();
     let mut attempts = 0u32;
+    let mut in_a_row = 0u32;
     loop {
         attempts += 1;
-        match probe(client) {
-            Ok(version) => {
+        let endpoint = client.endpoint();
+        let failure = match probe(client) {
+            Ok((version, text)) => {
                 log.info(
                     "ready",
                     &format!(
-                        "Kafka Connect {} at {} is ready (attempt {attempts}, {:.1}s)",
-                        version.1,
-                        client.endpoint(),
+                        "Kafka Connect {text} at {endpoint} is ready (attempt {attempts}, {:.1}s)",
                         started.elapsed().as_secs_f64()
                     ),
                 );
-                return Ok(version.0);
+                return Ok(version);
             }
-            Err(NotReady::Denied(why)) => {
-                return Err(Error::Denied(format!(
-                    "Kafka Connect at {} refused access: {why}",
-                    client.endpoint()
-                )));
-            }
-            Err(NotReady::Waiting(why)) => {
-                if why != last_reason {
-                    log.info("waiting", &format!("waiting for Kafka Connect: {why}"));
-                    last_reason = why;
-                }
-                if !backoff.wait(&client.deadline) {
-                    return Err(Error::Deadline(format!(
-                        "Kafka Connect was not ready before the deadline ({attempts} attempts; last: {last_reason})"
-                    )));
-                }
+            Err(f) => f,
+        };
+        let why = format!("{endpoint}: {}", failure.message());
+        if why != last_reason {
+            log.info("waiting", &format!("waiting for Kafka Connect: {why}"));
+            last_reason = why;
+        }
+        // A transport failure has already moved on to the next endpoint.
+        if client.endpoint() == endpoint {
+            in_a_row += 1;
+            if in_a_row >= NOT_READY_BEFORE_FAILOVER && client.endpoints() > 1 {
+                client.failover();
             }
         }
+        if client.endpoint() != endpoint {
+            in_a_row = 0;
+        }
+        retry.settle(failure, client).map_err(|e| match e {
+            Error::Deadline(_) => Error::Deadline(format!(
+                "Kafka Connect was not ready before the deadline ({attempts} attempts; last: {last_reason})"
+            )),
+            other => other,
+        })?;
     }
 }
 
-fn probe(client: &mut Client) -> Result<(Version, String), NotReady> {
-    let endpoint = client.endpoint();
+/// One look: the version when ready, else why not, classified.
+fn probe(client: &mut Client) -> Result<(Version, String), Failure> {
     let root = get(client, "/")?;
-    let version_text = root
+    let Some(version_text) = root
         .json
         .as_ref()
-        .filter(|_| root.status == 200)
         .and_then(|j| j.get("version"))
         .and_then(Value::as_str)
-        .map(str::to_string);
-    let Some(version_text) = version_text else {
-        return Err(not_ready(&endpoint, "GET /", &root));
+        .map(str::to_string)
+    else {
+        return Err(Failure::Transient(format!(
+            "GET / answered HTTP {} without a version: {}",
+            root.status,
+            root.message()
+        )));
     };
     // An unreadable version is treated as old: the probe below works everywhere.
     let version = Version::parse(&version_text).unwrap_or(Version::new(0, 0));
 
     if version >= Version::new(3, 9) {
-        let health = get(client, "/health")?;
-        match health.status {
-            200 => return Ok((version, version_text)),
+        match client.get("/health", Kind::Probe)? {
+            h if h.status == 200 => return Ok((version, version_text)),
             // A build that reports a new version without /health: fall back to the probe.
-            404 if health.json.is_some() => {}
-            _ => {
-                let status = health
-                    .json
-                    .as_ref()
-                    .and_then(|j| j.get("status"))
-                    .and_then(Value::as_str);
-                let why = match status {
-                    Some(s) => format!("{endpoint}: /health says {s}: {}", health.message()),
-                    None => format!("{endpoint}: GET /health answered {}", health.message()),
-                };
-                return Err(NotReady::Waiting(why));
+            h if h.status == 404 && h.json.is_some() => {}
+            h => {
+                return Err(match h.json.as_ref().and_then(|j| j.get("status")) {
+                    Some(Value::String(s)) => {
+                        Failure::Transient(format!("/health says {s}: {}", h.message()))
+                    }
+                    _ => not_ready("GET /health", &h),
+                });
             }
         }
     }
-    let answer = get(client, PROBE)?;
+    let answer = client.get(PROBE, Kind::Probe)?;
     match answer.status {
         200 => Ok((version, version_text)),
         404 if answer.json.is_some() => Ok((version, version_text)),
-        _ => Err(not_ready(&endpoint, "GET /connectors/...", &answer)),
+        _ => Err(not_ready("GET /connectors/...", &answer)),
     }
 }
 
-/// A GET for the probe: any answer comes back, except a refusal, which ends the
-/// wait; a transport failure means "keep waiting".
-fn get(client: &mut Client, path: &str) -> Result<Reply, NotReady> {
-    match client.get(path, Kind::Probe) {
-        Ok(reply) => match classify(&reply) {
-            Failure::Denied(m) => Err(NotReady::Denied(m)),
-            _ => Ok(reply),
-        },
-        Err(Failure::Denied(m)) => Err(NotReady::Denied(m)),
-        Err(f) => Err(NotReady::Waiting(f.message().to_string())),
+/// A 200, or why not.
+fn get(client: &mut Client, path: &str) -> Result<Reply, Failure> {
+    let reply = client.get(path, Kind::Probe)?;
+    match reply.status {
+        200 => Ok(reply),
+        _ => Err(not_ready(&format!("GET {path}"), &reply)),
     }
 }
 
-fn not_ready(endpoint: &str, what: &str, reply: &Reply) -> NotReady {
-    NotReady::Waiting(format!(
-        "{endpoint}: {what} answered HTTP {}: {}",
-        reply.status,
-        reply.message()
-    ))
+/// An answer that is not the one hoped for, classified as any other answer is.
+fn not_ready(what: &str, reply: &Reply) -> Failure {
+    match classify(reply) {
+        Failure::Transient(m) => Failure::Transient(format!("{what} answered {m}")),
+        Failure::TimedOut(m) => Failure::TimedOut(format!("{what} answered {m}")),
+        other => other,
+    }
 }

@@ -28,20 +28,23 @@ impl Progress {
     }
 }
 
-/// A signal ended the run: what was done so far, in the usual shapes.
-pub fn interrupted(log: &Log, code: u8, signal: &str, progress: &Progress) -> Finished {
+/// A signal (or the deadline, while something did not return) ended the run:
+/// what was done so far, in the usual shapes. `why` is `SIGTERM`, `SIGINT` or
+/// `deadline`.
+pub fn interrupted(log: &Log, code: u8, why: &str, progress: &Progress) -> Finished {
     let reports = progress.reports();
-    let text = format!("stopped by {signal}");
+    let text = match why {
+        "deadline" => "the deadline passed before the run could finish".to_string(),
+        signal => format!("stopped by {signal}"),
+    };
     log.error("stopped", &text);
     let counts = summary(&reports, false, false);
     let mut report = report_json(code, false, &reports, None);
-    report["stopped_by"] = Value::from(signal);
+    report["stopped_by"] = Value::from(why);
     report["error"] = Value::from(text.clone());
-    log.finish(&format!("{text}; so far {counts}"), &report);
-    Finished {
-        code,
-        summary: format!("{text}; so far {counts}"),
-    }
+    let summary = format!("{text}; so far {counts}");
+    log.finish(&summary, &report);
+    Finished { code, summary }
 }
 
 /// The run ended before any connector was attempted.
