@@ -145,6 +145,11 @@ pub struct Report {
     pub attempts: u32,
     pub restarts: u32,
     pub duration: Duration,
+    /// What the first read found (existed, diff), kept across rounds.
+    pub first_seen: Option<(bool, Diff)>,
+    /// A write was sent whose answer did not say it failed: a later read that finds
+    /// the config equal means this run created or updated it.
+    pub wrote: bool,
 }
 
 impl Report {
@@ -158,6 +163,8 @@ impl Report {
             attempts: 0,
             restarts: 0,
             duration: Duration::ZERO,
+            first_seen: None,
+            wrote: false,
         }
     }
 
@@ -227,19 +234,24 @@ pub fn encode_name(name: &str) -> String {
 }
 
 /// Create or update one connector and move it to its desired state; in a dry run,
-/// only find out what that would change.
-pub fn apply(client: &mut Client, def: &Definition, version: Version, dry_run: bool) -> Report {
-    let mut report = Report::new(&def.name);
+/// only find out what that would change. `report` may hold what an earlier round
+/// learnt about it.
+pub fn apply(
+    client: &mut Client,
+    def: &Definition,
+    version: Version,
+    dry_run: bool,
+    report: &mut Report,
+) {
     if def.state == State::Stopped && version < Version::new(3, 5) {
         report.error = Some(Error::Rejected(format!(
             "state STOPPED needs Kafka Connect 3.5 or newer; this worker runs {version}"
         )));
-        return report;
+        return;
     }
-    let result = apply_config(client, def, version, dry_run, &mut report)
-        .and_then(|known| ensure_state(client, def, known, dry_run, &mut report));
+    let result = apply_config(client, def, version, dry_run, report)
+        .and_then(|known| ensure_state(client, def, known, dry_run, report));
     report.error = result.err();
-    report
 }
 
 /// Write the config only when it differs, because an identical PUT still restarts
@@ -258,8 +270,6 @@ fn apply_config(
     // the worker can (KIP-980); elsewhere they are created, then moved at once.
     let create_in_state = def.state != State::Running && version >= Version::new(3, 7);
     let mut retry = Retry::default();
-    let mut first: Option<(bool, Diff)> = None; // (existed, diff) at the first read
-    let mut wrote = false;
     loop {
         let failure = match read_config(client, &path) {
             Ok(current) => {
@@ -270,8 +280,10 @@ fn apply_config(
                         ..Diff::default()
                     },
                 };
-                let (existed, first_diff) =
-                    first.get_or_insert((current.is_some(), d.clone())).clone();
+                let (existed, first_diff) = report
+                    .first_seen
+                    .get_or_insert((current.is_some(), d.clone()))
+                    .clone();
                 let created_or_updated = |status_created: bool| {
                     if status_created || !existed {
                         Applied::Created
@@ -281,7 +293,7 @@ fn apply_config(
                 };
                 if current.is_some() && d.is_empty() {
                     // Equal: nothing to do, or an earlier write that timed out landed.
-                    report.applied = Some(if wrote {
+                    report.applied = Some(if report.wrote {
                         created_or_updated(false)
                     } else {
                         Applied::Unchanged(d)
@@ -312,6 +324,8 @@ fn apply_config(
                         false,
                     )
                 };
+                // Until an answer says otherwise, the write may have landed.
+                report.wrote = true;
                 let failure = match sent {
                     (Ok(r), posted) if r.status == 201 || r.status == 200 => {
                         report.applied = Some(created_or_updated(r.status == 201));
@@ -325,10 +339,11 @@ fn apply_config(
                     (Ok(r), _) => classify(&r),
                     (Err(f), _) => f,
                 };
-                if matches!(failure, Failure::TimedOut(_)) {
-                    // The write may still be queued on the worker: the next read tells,
-                    // before the write is repeated.
-                    wrote = true;
+                // An answer that refuses the write says it did not land; a lost or
+                // timed-out one says nothing: the next read tells, before the write
+                // is repeated.
+                if matches!(failure, Failure::Denied(_) | Failure::Rejected(_)) {
+                    report.wrote = false;
                 }
                 failure
             }
@@ -368,7 +383,10 @@ fn ensure_state(
         None => read_state(client, &base)?,
     };
     let action = match (def.state, current.as_deref()) {
-        (State::Running, Some("PAUSED" | "STOPPED") | None) => "resume",
+        (State::Running, Some("PAUSED" | "STOPPED")) => "resume",
+        // No status yet ("No status found"): the connector is starting, which is
+        // where a RUNNING connector goes anyway.
+        (State::Running, None) => return Ok(()),
         (State::Paused, Some(s)) if s != "PAUSED" => "pause",
         (State::Paused, None) => "pause",
         (State::Stopped, Some(s)) if s != "STOPPED" => "stop",

@@ -143,6 +143,7 @@ const CONNECT_LIMIT: Duration = Duration::from_secs(5);
 /// A resolver that does not answer must not swallow a whole probe either.
 const RESOLVE_LIMIT: Duration = Duration::from_secs(2);
 
+#[derive(Clone)]
 pub struct Client {
     agent: ureq::Agent,
     /// Each endpoint with how it authenticates.
@@ -150,7 +151,7 @@ pub struct Client {
     current: usize,
     pub deadline: Deadline,
     /// Tokens read from a bearer-token file join the run's secrets as they rotate.
-    redactor: Redactor,
+    pub redactor: Redactor,
     last_header: Option<String>,
 }
 

@@ -269,10 +269,25 @@ fn look(
                 report.restarts, settings.restart_failed
             ),
         );
-        restart(client, &base, &observed, settings.version).map_err(|f| match f {
-            Failure::Denied(m) => denied(&m),
-            other => Error::NotRunning(format!("{why}; the restart failed: {}", other.message())),
-        })?;
+        match restart(client, &base, &observed, settings.version) {
+            Ok(()) => {}
+            Err(Failure::Denied(m)) => return Err(denied(&m)),
+            // A rebalance (409) or a worker busy for a moment: the restart is tried
+            // again at the next look, and not counted.
+            Err(f @ (Failure::Transient(_) | Failure::TimedOut(_) | Failure::Unknown(_))) => {
+                report.restarts -= 1;
+                return Ok(w.not_yet(format!(
+                    "{why}; the restart is to be tried again: {}",
+                    f.message()
+                )));
+            }
+            Err(other) => {
+                return Err(Error::NotRunning(format!(
+                    "{why}; the restart failed: {}",
+                    other.message()
+                )));
+            }
+        }
         report.attempts += 1;
         let grace = RESTART_GRACE
             .saturating_mul(1 << (report.restarts - 1).min(8))

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod apply;
+pub mod batch;
 pub mod connect;
 pub mod converge;
 pub mod definitions;
@@ -20,6 +21,7 @@ pub mod transport;
 pub mod validate;
 
 use apply::Report;
+use batch::Step;
 use connect::{Client, Version};
 use definitions::Definition;
 use error::Error;
@@ -27,6 +29,7 @@ use options::Options;
 use output::{Level, Log};
 use report::{Progress, failure_text, report_json, stopped_early, summary};
 use retry::Deadline;
+use std::time::Instant;
 
 /// How a run ended: its exit code and the summary for the termination message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +61,7 @@ pub fn run(options: Options, log: &Log, progress: &Progress) -> Finished {
         Ok(c) => c,
         Err(e) => return stopped_early(log, options.dry_run, &e, "usage", &[]),
     };
-    let mut definitions = match definitions::load(&options.inputs) {
+    let definitions = match definitions::load(&options.inputs) {
         Ok(d) => d,
         Err(e) => return stopped_early(log, options.dry_run, &e, "definitions", &[]),
     };
@@ -83,38 +86,19 @@ pub fn run(options: Options, log: &Log, progress: &Progress) -> Finished {
         }
     };
 
-    let mut reports: Vec<Report> = Vec::with_capacity(definitions.len());
-    let mut stop: Option<Error> = None;
-    for def in &mut definitions {
-        let started = std::time::Instant::now();
-        let mut report = match &stop {
-            Some(e) => Report::failed(&def.name, e.clone()),
-            None => attempt(&mut client, def, version, &options, log),
-        };
-        report.duration = started.elapsed();
-        match &report.error {
-            None => log.connector(
-                Level::Info,
-                report.outcome(),
-                &report.name,
-                &report.describe(),
-            ),
-            Some(e) => log.connector(Level::Error, "failed", &report.name, &failure_text(e)),
-        }
-        if stop.is_none() {
-            stop = match report.error {
-                Some(Error::Denied(_)) => {
-                    Some(Error::Denied("not attempted: access was refused".into()))
-                }
-                Some(Error::Deadline(_)) => {
-                    Some(Error::Deadline("not attempted: the deadline passed".into()))
-                }
-                _ => None,
-            };
-        }
-        progress.push(&report);
-        reports.push(report);
+    let mut reports: Vec<Report> = definitions.iter().map(|d| Report::new(&d.name)).collect();
+    if options.validate {
+        reports = validate_all(&client, &definitions, &options, reports);
     }
+    let mut reports = apply_all(
+        &client,
+        &definitions,
+        version,
+        &options,
+        log,
+        progress,
+        reports,
+    );
 
     if options.wait_running && !options.dry_run {
         let settings = converge::Settings {
@@ -165,20 +149,133 @@ pub fn run(options: Options, log: &Log, progress: &Progress) -> Finished {
     Finished { code, summary }
 }
 
-/// Validate one connector when asked (learning which keys its plugin types as
-/// PASSWORD), then apply it.
-fn attempt(
-    client: &mut Client,
-    def: &mut Definition,
+/// Log a connector's final line and keep it for a signal's report.
+fn reported(log: &Log, progress: &Progress, report: &Report) {
+    match &report.error {
+        None => log.connector(
+            Level::Info,
+            report.outcome(),
+            &report.name,
+            &report.describe(),
+        ),
+        Some(e) => log.connector(Level::Error, "failed", &report.name, &failure_text(e)),
+    }
+    progress.push(report);
+}
+
+/// What a step under a slice of the deadline made of a connector: final, or to be
+/// tried again in a later round when only its slice (not the deadline) ran out.
+fn settled(report: Report, deadline: Deadline) -> Step<Report> {
+    match &report.error {
+        Some(Error::Deadline(_)) if !deadline.passed() => Step::Again(report),
+        _ => Step::Done(report),
+    }
+}
+
+fn not_attempted(report: &Report, deadline: Deadline) -> Option<Report> {
+    deadline.passed().then(|| {
+        Report::failed(
+            &report.name,
+            Error::Deadline("not attempted: the deadline passed".into()),
+        )
+    })
+}
+
+/// Refused credentials are refused for every connector: the rest are skipped.
+fn refused(report: &Report) -> bool {
+    matches!(report.error, Some(Error::Denied(_)))
+}
+
+fn skipped_after_refusal(report: Report) -> Report {
+    Report::failed(
+        &report.name,
+        Error::Denied("not attempted: access was refused".into()),
+    )
+}
+
+/// Create or update every connector, fairly under the deadline; those already
+/// failed (by validation) are only reported.
+fn apply_all(
+    client: &Client,
+    definitions: &[Definition],
     version: Version,
     options: &Options,
     log: &Log,
-) -> Report {
-    if options.validate {
-        match validate::validate(client, def, &log.redactor) {
-            Ok(secrets) => def.secret_keys.extend(secrets),
-            Err(e) => return Report::failed(&def.name, e),
+    progress: &Progress,
+    items: Vec<Report>,
+) -> Vec<Report> {
+    let deadline = client.deadline;
+    let step = |client: &mut Client, i: usize, mut report: Report| {
+        if report.error.is_some() {
+            return Step::Done(report);
         }
+        if let Some(skipped) = not_attempted(&report, deadline) {
+            return Step::Done(skipped);
+        }
+        let started = Instant::now();
+        apply::apply(
+            client,
+            &definitions[i],
+            version,
+            options.dry_run,
+            &mut report,
+        );
+        report.duration += started.elapsed();
+        settled(report, deadline)
+    };
+    let rules = batch::Rules {
+        step: &step,
+        stops: &refused,
+        skip: &skipped_after_refusal,
+    };
+    batch::run(client, options.parallel, items, &rules, |_, r| {
+        reported(log, progress, r)
+    })
+}
+
+/// `--validate`: every config checked by its plugin before the first write. When
+/// any is rejected, nothing is written: the others are marked not applied (a dry
+/// run, which writes nothing anyway, still previews them).
+fn validate_all(
+    client: &Client,
+    definitions: &[Definition],
+    options: &Options,
+    items: Vec<Report>,
+) -> Vec<Report> {
+    let deadline = client.deadline;
+    let redactor = &client.redactor;
+    let step = |client: &mut Client, i: usize, report: Report| {
+        if let Some(skipped) = not_attempted(&report, deadline) {
+            return Step::Done(skipped);
+        }
+        let started = Instant::now();
+        let mut report = match validate::validate(client, &definitions[i], redactor) {
+            Ok(()) => report,
+            Err(e) => Report::failed(&report.name, e),
+        };
+        report.duration += started.elapsed();
+        settled(report, deadline)
+    };
+    let rules = batch::Rules {
+        step: &step,
+        stops: &refused,
+        skip: &skipped_after_refusal,
+    };
+    let checked = batch::run(client, options.parallel, items, &rules, |_, _| {});
+    if options.dry_run || checked.iter().all(|r| r.error.is_none()) {
+        return checked;
     }
-    apply::apply(client, def, version, options.dry_run)
+    checked
+        .into_iter()
+        .map(|r| match r.error {
+            Some(_) => r,
+            None => Report::failed(
+                &r.name,
+                Error::Rejected(
+                    "not applied: another connector failed validation, and nothing is written then"
+                        .into(),
+                ),
+            ),
+        })
+        .collect()
 }

@@ -15,6 +15,9 @@ pub const DEFAULT_URL: &str = "http://localhost:8083";
 pub const DEFAULT_PATH: &str = "/etc/config/connector";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 pub const DEFAULT_STABLE: Duration = Duration::from_secs(5);
+/// Connectors applied at a time (bench/run measures the choice).
+pub const DEFAULT_PARALLEL: usize = 4;
+pub const MAX_PARALLEL: usize = 64;
 /// Kubernetes creates this file in every container and shows it in `kubectl describe`.
 pub const KUBERNETES_TERMINATION_LOG: &str = "/dev/termination-log";
 
@@ -89,6 +92,8 @@ pub struct Options {
     pub log_format: Format,
     pub tls: Tls,
     pub credentials: Credentials,
+    /// Connectors worked on at a time.
+    pub parallel: usize,
     /// Options that do nothing in this combination, to warn about.
     pub ignored: Vec<String>,
 }
@@ -128,6 +133,7 @@ Options:
                                                      [env KAFKA_CONNECT_VALIDATE=true]
   --dry-run            read only: report what would be created, updated or left alone
   --detailed-exitcode  with --dry-run: exit 2 when changes are pending, 0 when none
+  --parallel N         connectors applied at a time  [env KAFKA_CONNECT_PARALLEL, default 4]
   --log-format FORMAT  text or json (JSON lines on stderr, a JSON report on stdout)
                                                      [env KAFKA_CONNECT_LOG_FORMAT, default text]
   --ca-file PEM        trust these CAs instead of the built-in Mozilla roots
@@ -288,6 +294,7 @@ pub fn parse(
     let mut cert_file: Option<String> = None;
     let mut key_file: Option<String> = None;
     let mut insecure: Option<bool> = None;
+    let mut parallel: Option<String> = None;
 
     while let Some(arg) = parser.next().map_err(usage)? {
         match arg {
@@ -311,6 +318,7 @@ pub fn parse(
             Long("cert-file") => cert_file = Some(string_value(&mut parser, "--cert-file")?),
             Long("key-file") => key_file = Some(string_value(&mut parser, "--key-file")?),
             Long("insecure") => insecure = Some(true),
+            Long("parallel") => parallel = Some(string_value(&mut parser, "--parallel")?),
             Value(v) if v == "-" => {
                 if inputs.contains(&Input::Stdin) {
                     return Err(Error::Usage(
@@ -405,6 +413,14 @@ pub fn parse(
                 .ok_or_else(|| format!("'{v}' is not a whole number from 0 to 1000"))
         },
     )?;
+    let parallel = setting(parallel, env, "--parallel", "KAFKA_CONNECT_PARALLEL", |v| {
+        v.trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_PARALLEL).contains(n))
+            .ok_or_else(|| format!("'{v}' is not a whole number from 1 to {MAX_PARALLEL}"))
+    })?
+    .map_or(DEFAULT_PARALLEL, |(n, _)| n);
     let mut ignored = Vec::new();
     if tls.insecure && tls.ca_file.is_some() {
         ignored.push("--ca-file has no effect with --insecure: nothing is verified".to_string());
@@ -456,6 +472,7 @@ pub fn parse(
         log_format,
         tls,
         credentials,
+        parallel,
         ignored,
     })))
 }

@@ -17,6 +17,17 @@ impl Deadline {
         }
     }
 
+    pub fn at(end: Instant) -> Deadline {
+        Deadline { end }
+    }
+
+    /// The earlier of two deadlines.
+    pub fn min(self, other: Deadline) -> Deadline {
+        Deadline {
+            end: self.end.min(other.end),
+        }
+    }
+
     pub fn remaining(&self) -> Duration {
         self.end.saturating_duration_since(Instant::now())
     }

@@ -12,14 +12,11 @@ use crate::definitions::Definition;
 use crate::error::Error;
 use crate::redact::Redactor;
 
-/// Validate one definition. Ok(keys the plugin types as PASSWORD); Err when the
+/// Validate one definition; the values of keys the plugin types as PASSWORD become
+/// secrets of the run. Err when the
 /// plugin reports errors (each failing key with its messages, values masked) or
 /// is not installed.
-pub fn validate(
-    client: &mut Client,
-    def: &Definition,
-    redactor: &Redactor,
-) -> Result<BTreeSet<String>, Error> {
+pub fn validate(client: &mut Client, def: &Definition, redactor: &Redactor) -> Result<(), Error> {
     let class = &def.config["connector.class"];
     let path = format!("/connector-plugins/{}/config/validate", encode_name(class));
     let body = serde_json::to_string(&def.config).expect("a map of strings serialises");
@@ -67,7 +64,7 @@ pub fn validate(
         .and_then(Value::as_u64)
         .unwrap_or(0);
     if error_count == 0 {
-        return Ok(secrets);
+        return Ok(());
     }
     let problems: Vec<String> = configs
         .iter()

@@ -369,7 +369,13 @@ fn refused_credentials_stop_the_run_with_77() {
         ),
         ("b.json", r#"{"connector.class":"com.example.Missing"}"#),
     ]);
-    let out = deploy().url(fake.url()).arg(dir.arg()).run();
+    // One at a time: with more, b is under way before a's answer arrives.
+    let out = deploy()
+        .url(fake.url())
+        .arg("--parallel")
+        .arg("1")
+        .arg(dir.arg())
+        .run();
     out.expect(77, "a: failed: Kafka Connect refused access")
         .expect(77, "b: failed: not attempted");
     assert_eq!(fake.count("PUT", "/connectors/"), 0);

@@ -42,12 +42,22 @@ fn validation_errors_stop_the_write_and_name_each_key() {
             "tasks.max: Invalid value *** for configuration tasks.max",
         )
         .expect(78, "topic: Missing required configuration")
-        .expect(78, "good: created");
+        // Every config is validated before the first write: one invalid config
+        // means nothing is written, not a half-applied run.
+        .expect(
+            78,
+            "good: failed: not applied: another connector failed validation",
+        );
     assert!(!out.all().contains("lots-of-them"), "{}", out.all());
     assert_eq!(
-        fake.count("PUT", "/connectors/bad/"),
+        fake.count("PUT", "/connectors/"),
         0,
-        "nothing written for an invalid config"
+        "nothing written when any config is invalid"
+    );
+    assert_eq!(
+        fake.count("PUT", "/connector-plugins/"),
+        2,
+        "both validated"
     );
     let validate = fake
         .requests()

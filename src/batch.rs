@@ -1,0 +1,113 @@
+//! Doing one step (validate, apply) for every connector under one deadline, fairly:
+//! each connector gets a slice of the time left, so that one connector whose
+//! writes keep timing out cannot spend the whole deadline while the next one,
+//! which Connect would reject at once, is never tried. A connector that runs out
+//! of its slice is tried again in a later round, as long as the deadline allows.
+//! Up to `--parallel` connectors are worked on at a time, each worker with its own
+//! client; results are reported in definition order all the same.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::connect::Client;
+use crate::retry::Deadline;
+
+/// No slice is shorter than this, however many connectors share the time.
+const MIN_SLICE: Duration = Duration::from_secs(2);
+
+/// What one step made of one connector.
+pub enum Step<T> {
+    /// Final: reported as it is.
+    Done(T),
+    /// Ran out of its slice with only transient answers: try again in a later round.
+    Again(T),
+}
+
+/// How a batch treats its items.
+pub struct Rules<'a, T> {
+    /// The work for one item, with a client whose deadline is the item's slice.
+    pub step: &'a (dyn Fn(&mut Client, usize, T) -> Step<T> + Sync),
+    /// A final result that ends the batch: items not yet started are skipped.
+    pub stops: &'a (dyn Fn(&T) -> bool + Sync),
+    /// What a skipped item becomes.
+    pub skip: &'a (dyn Fn(T) -> T + Sync),
+}
+
+/// Run the step for every item until each is final. `report` sees each final item
+/// once, in item order, as soon as it and every item before it are final.
+pub fn run<T: Send>(
+    client: &Client,
+    parallel: usize,
+    items: Vec<T>,
+    rules: &Rules<T>,
+    mut report: impl FnMut(usize, &T),
+) -> Vec<T> {
+    let deadline = client.deadline;
+    let n = items.len();
+    let mut finals: Vec<Option<T>> = (0..n).map(|_| None).collect();
+    let mut reported = 0;
+    let stopped = AtomicBool::new(false);
+    let mut todo: VecDeque<(usize, T)> = items.into_iter().enumerate().collect();
+    while !todo.is_empty() {
+        let workers = parallel.clamp(1, todo.len());
+        let slice = deadline
+            .remaining()
+            .mul_f64(workers as f64 / todo.len() as f64)
+            .max(MIN_SLICE);
+        let queue = Mutex::new(std::mem::take(&mut todo));
+        let (sender, results) = mpsc::channel::<(usize, Step<T>)>();
+        let work = |client: &mut Client, sender: mpsc::Sender<(usize, Step<T>)>| loop {
+            let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+            let Some((i, item)) = next else { return };
+            let result = if stopped.load(Ordering::SeqCst) {
+                Step::Done((rules.skip)(item))
+            } else {
+                client.deadline = Deadline::at(Instant::now() + slice).min(deadline);
+                (rules.step)(client, i, item)
+            };
+            if sender.send((i, result)).is_err() {
+                return;
+            }
+        };
+        std::thread::scope(|scope| {
+            let mut spawned = 0;
+            for _ in 0..workers {
+                let mut own = client.clone();
+                let sender = sender.clone();
+                let work = &work;
+                match std::thread::Builder::new()
+                    .spawn_scoped(scope, move || work(&mut own, sender))
+                {
+                    Ok(_) => spawned += 1,
+                    // A pod's pids limit: fewer workers, never a panic.
+                    Err(_) => break,
+                }
+            }
+            if spawned == 0 {
+                work(&mut client.clone(), sender);
+            } else {
+                drop(sender);
+            }
+            for (i, result) in results.iter() {
+                match result {
+                    Step::Done(t) => {
+                        if (rules.stops)(&t) {
+                            stopped.store(true, Ordering::SeqCst);
+                        }
+                        finals[i] = Some(t);
+                    }
+                    Step::Again(t) => todo.push_back((i, t)),
+                }
+                while let Some(Some(t)) = finals.get(reported) {
+                    report(reported, t);
+                    reported += 1;
+                }
+            }
+        });
+        todo.make_contiguous().sort_by_key(|(i, _)| *i);
+    }
+    finals.into_iter().flatten().collect()
+}
