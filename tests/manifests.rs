@@ -1,7 +1,7 @@
 //! The Kubernetes manifests under k8s/ agree with the binary:
 //! - every podFailurePolicy fails the Job at once on exactly the binary's permanent
 //!   exit codes (`connect_deploy::exit::FAIL_JOB_CODES`), for the connect-deploy
-//!   container, and ignores `DisruptionTarget` pod conditions;
+//!   container, and ignores `DisruptionTarget` pod conditions (`status: "True"`);
 //! - every Job that sets `activeDeadlineSeconds` gives connect-deploy a shorter
 //!   `KAFKA_CONNECT_TIMEOUT`, so the binary reports 124 before Kubernetes kills it.
 //!
@@ -319,15 +319,18 @@ fn check_pod_failure_policy(m: &Manifest, at: usize) {
         );
     }
 
+    // `status: "True"` is what the rule means; Kubernetes 1.31 to 1.34 also
+    // reject a pattern without it (their schemas require the field).
     let ignores_disruption = rules.iter().any(|r| {
         value(r, "action").as_deref() == Some("Ignore")
             && value(r, "onPodConditions").is_some()
             && value(r, "type").as_deref() == Some("DisruptionTarget")
+            && value(r, "status").as_deref() == Some("True")
     });
     if !ignores_disruption {
         m.fail(
             Some(head),
-            "podFailurePolicy must Ignore the DisruptionTarget pod condition",
+            "podFailurePolicy must Ignore the DisruptionTarget pod condition with status: \"True\"",
         );
     }
 
@@ -533,7 +536,7 @@ fn parser_self_check() {
     assert_eq!(strip_comment(r#"value: "a # b""#), r#"value: "a # b""#);
 
     // Kustomize's rendering style: lists at their key's indent, block-style values.
-    let rendered = "spec:\n  podFailurePolicy:\n    rules:\n    - action: Ignore\n      onPodConditions:\n      - type: DisruptionTarget\n    - action: FailJob\n      onExitCodes:\n        containerName: connect-deploy\n        operator: In\n        values:\n        - 78\n        - 77\n        - 66\n        - 65\n        - 64\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - env:\n        - name: KAFKA_CONNECT_TIMEOUT\n          value: \"59s\"\n        image: x\n        name: connect-deploy\n  activeDeadlineSeconds: 60\n";
+    let rendered = "spec:\n  podFailurePolicy:\n    rules:\n    - action: Ignore\n      onPodConditions:\n      - type: DisruptionTarget\n        status: \"True\"\n    - action: FailJob\n      onExitCodes:\n        containerName: connect-deploy\n        operator: In\n        values:\n        - 78\n        - 77\n        - 66\n        - 65\n        - 64\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - env:\n        - name: KAFKA_CONNECT_TIMEOUT\n          value: \"59s\"\n        image: x\n        name: connect-deploy\n  activeDeadlineSeconds: 60\n";
     let m = Manifest::parse(Path::new("rendered.yaml"), rendered);
     assert_eq!(m.container_names(), ["connect-deploy"]);
     check_pod_failure_policy(&m, m.find_key("podFailurePolicy")[0]);
@@ -551,6 +554,11 @@ fn parser_self_check() {
         message.contains("differ from the binary's permanent exit codes"),
         "{message}"
     );
+    // An Ignore rule without status: "True" (rejected by Kubernetes 1.31 to 1.34).
+    let statusless = rendered.replace("        status: \"True\"\n", "");
+    let m = Manifest::parse(Path::new("statusless.yaml"), &statusless);
+    let at = m.find_key("podFailurePolicy")[0];
+    assert!(std::panic::catch_unwind(|| check_pod_failure_policy(&m, at)).is_err());
     let late = rendered.replace("\"59s\"", "1m");
     let m = Manifest::parse(Path::new("late.yaml"), &late);
     assert!(std::panic::catch_unwind(|| check_timeout_below_deadline(&m)).is_err());
