@@ -1,4 +1,5 @@
-//! The Kubernetes manifests under k8s/ agree with the binary:
+//! The Kubernetes manifests under k8s/, and the Helm chart's renderings under
+//! charts/connect-deploy/ci/rendered/, agree with the binary:
 //! - every podFailurePolicy fails the Job at once on exactly the binary's permanent
 //!   exit codes (`connect_deploy::exit::FAIL_JOB_CODES`), for the connect-deploy
 //!   container, and ignores `DisruptionTarget` pod conditions (`status: "True"`);
@@ -13,6 +14,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use connect_deploy::exit::FAIL_JOB_CODES;
+use connect_deploy::options::parse_duration;
 
 /// A meaningful line: comments and blank lines dropped, indentation measured.
 #[derive(Debug, Clone)]
@@ -348,24 +350,10 @@ fn check_pod_failure_policy(m: &Manifest, at: usize) {
     }
 }
 
-/// `500ms`, `30s`, `5m`, `1h`, or plain seconds, in milliseconds.
+/// A DURATION in milliseconds, read by the binary's own parser (`1.5m` included).
 fn parse_duration_ms(text: &str) -> Option<u64> {
-    let t = text.trim();
-    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 1)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1_000)
-    } else if let Some(n) = t.strip_suffix('m') {
-        (n, 60_000)
-    } else if let Some(n) = t.strip_suffix('h') {
-        (n, 3_600_000)
-    } else {
-        (t, 1_000)
-    };
-    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    number.parse::<u64>().ok()?.checked_mul(scale)
+    let duration = parse_duration(text).ok()?;
+    u64::try_from(duration.as_millis()).ok()
 }
 
 /// The value of the env var `name` in the manifest: (line, value).
@@ -506,6 +494,40 @@ fn examples_agree_with_the_binary_too() {
     );
 }
 
+/// The Helm chart as rendered for each values file of its test matrix. Rendering
+/// needs Helm, so scripts/check-helm keeps these files equal to a fresh rendering
+/// (and fails when they differ); this test ties them to the binary.
+#[test]
+fn helm_chart_renderings_agree_with_the_binary() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("charts/connect-deploy/ci/rendered");
+    let mut files = Vec::new();
+    yaml_files(&dir, &mut files);
+    assert!(
+        files.len() >= 2,
+        "{}: expected the chart's renderings (scripts/check-helm --update writes them)",
+        dir.display()
+    );
+    for path in &files {
+        let m = Manifest::load(path);
+        if !m.kinds().contains(&"Job") {
+            m.fail(None, "a rendering of the chart without its Job");
+        }
+        let policies = m.find_key("podFailurePolicy");
+        let [at] = policies[..] else {
+            m.fail(
+                None,
+                &format!("expected one podFailurePolicy, found {}", policies.len()),
+            );
+        };
+        check_pod_failure_policy(&m, at);
+        assert!(
+            check_timeout_below_deadline(&m),
+            "{}: no activeDeadlineSeconds",
+            m.display()
+        );
+    }
+}
+
 #[test]
 fn connector_definition_keeps_the_seed_numbers_as_json_numbers() {
     let path = k8s_dir().join("connectors/clicks-datagen-connector.json");
@@ -527,6 +549,7 @@ fn parser_self_check() {
     assert_eq!(parse_duration_ms("1h"), Some(3_600_000));
     assert_eq!(parse_duration_ms("500ms"), Some(500));
     assert_eq!(parse_duration_ms("120"), Some(120_000));
+    assert_eq!(parse_duration_ms("2.5m"), Some(150_000));
     assert_eq!(parse_duration_ms("5 m"), None);
     assert_eq!(parse_duration_ms("m"), None);
     assert_eq!(
