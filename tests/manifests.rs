@@ -1,7 +1,8 @@
-//! The Kubernetes manifests under k8s/ agree with the binary:
+//! The Kubernetes manifests under k8s/, and the Helm chart's renderings under
+//! charts/connect-deploy/ci/rendered/, agree with the binary:
 //! - every podFailurePolicy fails the Job at once on exactly the binary's permanent
 //!   exit codes (`connect_deploy::exit::FAIL_JOB_CODES`), for the connect-deploy
-//!   container, and ignores `DisruptionTarget` pod conditions;
+//!   container, and ignores `DisruptionTarget` pod conditions (`status: "True"`);
 //! - every Job that sets `activeDeadlineSeconds` gives connect-deploy a shorter
 //!   `KAFKA_CONNECT_TIMEOUT`, so the binary reports 124 before Kubernetes kills it.
 //!
@@ -13,6 +14,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use connect_deploy::exit::FAIL_JOB_CODES;
+use connect_deploy::options::parse_duration;
 
 /// A meaningful line: comments and blank lines dropped, indentation measured.
 #[derive(Debug, Clone)]
@@ -319,15 +321,18 @@ fn check_pod_failure_policy(m: &Manifest, at: usize) {
         );
     }
 
+    // `status: "True"` is what the rule means; Kubernetes 1.31 to 1.34 also
+    // reject a pattern without it (their schemas require the field).
     let ignores_disruption = rules.iter().any(|r| {
         value(r, "action").as_deref() == Some("Ignore")
             && value(r, "onPodConditions").is_some()
             && value(r, "type").as_deref() == Some("DisruptionTarget")
+            && value(r, "status").as_deref() == Some("True")
     });
     if !ignores_disruption {
         m.fail(
             Some(head),
-            "podFailurePolicy must Ignore the DisruptionTarget pod condition",
+            "podFailurePolicy must Ignore the DisruptionTarget pod condition with status: \"True\"",
         );
     }
 
@@ -345,24 +350,10 @@ fn check_pod_failure_policy(m: &Manifest, at: usize) {
     }
 }
 
-/// `500ms`, `30s`, `5m`, `1h`, or plain seconds, in milliseconds.
+/// A DURATION in milliseconds, read by the binary's own parser (`1.5m` included).
 fn parse_duration_ms(text: &str) -> Option<u64> {
-    let t = text.trim();
-    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 1)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1_000)
-    } else if let Some(n) = t.strip_suffix('m') {
-        (n, 60_000)
-    } else if let Some(n) = t.strip_suffix('h') {
-        (n, 3_600_000)
-    } else {
-        (t, 1_000)
-    };
-    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    number.parse::<u64>().ok()?.checked_mul(scale)
+    let duration = parse_duration(text).ok()?;
+    u64::try_from(duration.as_millis()).ok()
 }
 
 /// The value of the env var `name` in the manifest: (line, value).
@@ -503,6 +494,40 @@ fn examples_agree_with_the_binary_too() {
     );
 }
 
+/// The Helm chart as rendered for each values file of its test matrix. Rendering
+/// needs Helm, so scripts/check-helm keeps these files equal to a fresh rendering
+/// (and fails when they differ); this test ties them to the binary.
+#[test]
+fn helm_chart_renderings_agree_with_the_binary() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("charts/connect-deploy/ci/rendered");
+    let mut files = Vec::new();
+    yaml_files(&dir, &mut files);
+    assert!(
+        files.len() >= 2,
+        "{}: expected the chart's renderings (scripts/check-helm --update writes them)",
+        dir.display()
+    );
+    for path in &files {
+        let m = Manifest::load(path);
+        if !m.kinds().contains(&"Job") {
+            m.fail(None, "a rendering of the chart without its Job");
+        }
+        let policies = m.find_key("podFailurePolicy");
+        let [at] = policies[..] else {
+            m.fail(
+                None,
+                &format!("expected one podFailurePolicy, found {}", policies.len()),
+            );
+        };
+        check_pod_failure_policy(&m, at);
+        assert!(
+            check_timeout_below_deadline(&m),
+            "{}: no activeDeadlineSeconds",
+            m.display()
+        );
+    }
+}
+
 #[test]
 fn connector_definition_keeps_the_seed_numbers_as_json_numbers() {
     let path = k8s_dir().join("connectors/clicks-datagen-connector.json");
@@ -524,6 +549,7 @@ fn parser_self_check() {
     assert_eq!(parse_duration_ms("1h"), Some(3_600_000));
     assert_eq!(parse_duration_ms("500ms"), Some(500));
     assert_eq!(parse_duration_ms("120"), Some(120_000));
+    assert_eq!(parse_duration_ms("2.5m"), Some(150_000));
     assert_eq!(parse_duration_ms("5 m"), None);
     assert_eq!(parse_duration_ms("m"), None);
     assert_eq!(
@@ -533,7 +559,7 @@ fn parser_self_check() {
     assert_eq!(strip_comment(r#"value: "a # b""#), r#"value: "a # b""#);
 
     // Kustomize's rendering style: lists at their key's indent, block-style values.
-    let rendered = "spec:\n  podFailurePolicy:\n    rules:\n    - action: Ignore\n      onPodConditions:\n      - type: DisruptionTarget\n    - action: FailJob\n      onExitCodes:\n        containerName: connect-deploy\n        operator: In\n        values:\n        - 78\n        - 77\n        - 66\n        - 65\n        - 64\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - env:\n        - name: KAFKA_CONNECT_TIMEOUT\n          value: \"59s\"\n        image: x\n        name: connect-deploy\n  activeDeadlineSeconds: 60\n";
+    let rendered = "spec:\n  podFailurePolicy:\n    rules:\n    - action: Ignore\n      onPodConditions:\n      - type: DisruptionTarget\n        status: \"True\"\n    - action: FailJob\n      onExitCodes:\n        containerName: connect-deploy\n        operator: In\n        values:\n        - 78\n        - 77\n        - 66\n        - 65\n        - 64\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - env:\n        - name: KAFKA_CONNECT_TIMEOUT\n          value: \"59s\"\n        image: x\n        name: connect-deploy\n  activeDeadlineSeconds: 60\n";
     let m = Manifest::parse(Path::new("rendered.yaml"), rendered);
     assert_eq!(m.container_names(), ["connect-deploy"]);
     check_pod_failure_policy(&m, m.find_key("podFailurePolicy")[0]);
@@ -551,6 +577,11 @@ fn parser_self_check() {
         message.contains("differ from the binary's permanent exit codes"),
         "{message}"
     );
+    // An Ignore rule without status: "True" (rejected by Kubernetes 1.31 to 1.34).
+    let statusless = rendered.replace("        status: \"True\"\n", "");
+    let m = Manifest::parse(Path::new("statusless.yaml"), &statusless);
+    let at = m.find_key("podFailurePolicy")[0];
+    assert!(std::panic::catch_unwind(|| check_pod_failure_policy(&m, at)).is_err());
     let late = rendered.replace("\"59s\"", "1m");
     let m = Manifest::parse(Path::new("late.yaml"), &late);
     assert!(std::panic::catch_unwind(|| check_timeout_below_deadline(&m)).is_err());
