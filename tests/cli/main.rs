@@ -4,6 +4,7 @@ mod support;
 
 mod apply;
 mod converge;
+mod honest;
 mod inputs;
 mod preview;
 mod ready;
