@@ -14,6 +14,7 @@ use serde_json::value::RawValue;
 use crate::error::Error;
 use crate::options::Input;
 use crate::redact::{looks_secret, one_line as printable};
+use crate::references::{self, Reference};
 
 /// The state a connector should be left in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,9 +43,11 @@ pub struct Definition {
     pub state: State,
     /// Where it came from, for messages.
     pub source: String,
-    /// Keys whose values are hidden however short: by their name here, and those
-    /// the plugin's validation marks as PASSWORD.
+    /// Keys whose values are hidden however short: by their name, and those that
+    /// come from references.
     pub secret_keys: BTreeSet<String>,
+    /// Config values to be read from a file or a variable (`load` resolves them).
+    pub references: Vec<(String, Reference)>,
 }
 
 impl Definition {
@@ -63,7 +66,7 @@ impl Definition {
 }
 
 /// Load every input; any problem in any of them fails the whole load.
-pub fn load(inputs: &[Input]) -> Result<Vec<Definition>, Error> {
+pub fn load(inputs: &[Input], env: &references::Env) -> Result<Vec<Definition>, Error> {
     let mut definitions: Vec<Definition> = Vec::new();
     let mut problems = Vec::new();
     let mut missing = false;
@@ -71,8 +74,19 @@ pub fn load(inputs: &[Input]) -> Result<Vec<Definition>, Error> {
         match read_input(input) {
             Ok(files) => {
                 for (source, stem, text) in files {
+                    let base = match input {
+                        Input::Stdin => None,
+                        Input::Path(_) => Path::new(&source).parent().map(Path::to_path_buf),
+                    };
                     match text.and_then(|text| parse(&source, stem.as_deref(), &text)) {
-                        Ok(found) => definitions.extend(found),
+                        Ok(found) => {
+                            for mut d in found {
+                                match resolve_references(&mut d, base.as_deref(), env) {
+                                    Ok(()) => definitions.push(d),
+                                    Err(e) => problems.push(e),
+                                }
+                            }
+                        }
                         Err(e) => problems.push(e.to_string()),
                     }
                 }
@@ -108,6 +122,20 @@ pub fn load(inputs: &[Input]) -> Result<Vec<Definition>, Error> {
         )));
     }
     Ok(definitions)
+}
+
+/// Read each referenced value into the config.
+fn resolve_references(
+    def: &mut Definition,
+    base: Option<&Path>,
+    env: &references::Env,
+) -> Result<(), String> {
+    for (key, reference) in &def.references {
+        let value = references::resolve(reference, base, env)
+            .map_err(|why| format!("{}: config key '{}': {why}", def.source, printable(key)))?;
+        def.config.insert(key.clone(), value);
+    }
+    Ok(())
 }
 
 fn input_name(input: &Input) -> String {
@@ -343,6 +371,7 @@ fn definition(
     };
 
     let mut config = BTreeMap::new();
+    let mut pending = Vec::new();
     for (key, value) in raw_config {
         let text = match scalar(value) {
             Scalar::Text(s) => s,
@@ -352,9 +381,16 @@ fn definition(
                     printable(&key)
                 )));
             }
+            Scalar::Nested if value.get().starts_with('{') => {
+                // A reference, resolved by `load` before the first request.
+                let reference = references::parse(value)
+                    .map_err(|why| err(format!("config key '{}': {why}", printable(&key))))?;
+                pending.push((key.clone(), reference));
+                String::new()
+            }
             Scalar::Nested => {
                 return Err(err(format!(
-                    "config key '{}' holds an object or array; Connect takes only strings",
+                    "config key '{}' holds an array; Connect takes only strings",
                     printable(&key)
                 )));
             }
@@ -398,13 +434,19 @@ fn definition(
             )));
         }
     }
-    let secret_keys = config.keys().filter(|k| looks_secret(k)).cloned().collect();
+    // Resolved values are secrets however short, whatever their key is called.
+    let secret_keys = config
+        .keys()
+        .filter(|k| looks_secret(k) || pending.iter().any(|(p, _)| p == *k))
+        .cloned()
+        .collect();
     Ok(Definition {
         name,
         config,
         state,
         source: source.to_string(),
         secret_keys,
+        references: pending,
     })
 }
 

@@ -14,6 +14,7 @@ pub mod options;
 pub mod output;
 pub mod ready;
 pub mod redact;
+pub mod references;
 pub mod report;
 pub mod retry;
 pub mod signals;
@@ -40,7 +41,7 @@ pub struct Finished {
 
 /// Load every definition (before any request), wait for Connect, validate and
 /// apply each connector, optionally wait until they run, and report.
-pub fn run(options: Options, log: &Log, progress: &Progress) -> Finished {
+pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progress) -> Finished {
     let deadline = Deadline::after(options.timeout);
     for warning in &options.ignored {
         log.warn("option_ignored", warning);
@@ -61,7 +62,7 @@ pub fn run(options: Options, log: &Log, progress: &Progress) -> Finished {
         Ok(c) => c,
         Err(e) => return stopped_early(log, options.dry_run, &e, "usage", &[]),
     };
-    let definitions = match definitions::load(&options.inputs) {
+    let definitions = match definitions::load(&options.inputs, env) {
         Ok(d) => d,
         Err(e) => return stopped_early(log, options.dry_run, &e, "definitions", &[]),
     };

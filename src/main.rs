@@ -76,7 +76,12 @@ fn main() -> ExitCode {
         let spawned = std::thread::Builder::new().spawn(move || {
             let options = taken.lock().unwrap_or_else(|e| e.into_inner()).take();
             if let Some(options) = options {
-                let _ = done.send(connect_deploy::run(options, &thread_log, &thread_progress));
+                let _ = done.send(connect_deploy::run(
+                    options,
+                    &env,
+                    &thread_log,
+                    &thread_progress,
+                ));
             }
         });
         match spawned {
@@ -88,7 +93,7 @@ fn main() -> ExitCode {
                     &format!("cannot start a thread ({e}); signals end the run only after the current request"),
                 );
                 let options = options.lock().unwrap_or_else(|e| e.into_inner()).take();
-                options.map(|o| connect_deploy::run(o, &log, &progress))
+                options.map(|o| connect_deploy::run(o, &env, &log, &progress))
             }
         }
     };

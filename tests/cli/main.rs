@@ -9,6 +9,7 @@ mod inputs;
 mod preview;
 mod ready;
 mod redaction;
+mod references;
 mod secrets;
 mod signals;
 #[cfg(feature = "tls")]

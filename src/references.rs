@@ -1,0 +1,152 @@
+//! Config values that name a secret instead of holding it: `{"file": PATH}` (a
+//! mounted Secret's file, trailing line breaks dropped; a relative path is relative
+//! to the definition file's directory) or `{"env": NAME}` (a variable set from a
+//! Secret). Resolved before the first request; a resolved value is a secret of the
+//! run at any length, and no message ever shows it.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use serde_json::value::RawValue;
+
+/// Where a value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    File(PathBuf),
+    Env(String),
+}
+
+/// How variables are read (the process environment, or a test's).
+pub type Env = dyn Fn(&str) -> Option<OsString> + Sync;
+
+/// A JSON object as a config value: a reference, or why it is none.
+pub fn parse(raw: &RawValue) -> Result<Reference, String> {
+    const SHAPE: &str =
+        "a config value that is an object must be {\"file\": PATH} or {\"env\": NAME}";
+    let members: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(raw.get()).map_err(|_| SHAPE.to_string())?;
+    let mut members = members.into_iter();
+    let (Some((key, value)), None) = (members.next(), members.next()) else {
+        return Err(SHAPE.into());
+    };
+    let Some(text) = value.as_str().filter(|t| !t.is_empty()) else {
+        return Err(format!(
+            "'{key}' must name a {} as a non-empty string",
+            what(&key)
+        ));
+    };
+    match key.as_str() {
+        "file" => Ok(Reference::File(PathBuf::from(text))),
+        "env" => Ok(Reference::Env(text.to_string())),
+        _ => Err(SHAPE.into()),
+    }
+}
+
+fn what(key: &str) -> &'static str {
+    if key == "env" { "variable" } else { "file" }
+}
+
+/// The value a reference names. `base` is the directory of the definition file
+/// (None for standard input: the working directory). Errors name the path or the
+/// variable, never the content.
+pub fn resolve(reference: &Reference, base: Option<&Path>, env: &Env) -> Result<String, String> {
+    match reference {
+        Reference::File(path) => {
+            let path = match base {
+                Some(dir) if path.is_relative() => dir.join(path),
+                _ => path.clone(),
+            };
+            let shown = path.display();
+            if path.is_dir() {
+                return Err(format!("{{\"file\": ...}} names {shown}, a directory"));
+            }
+            let bytes = std::fs::read(&path)
+                .map_err(|e| format!("{{\"file\": ...}} cannot read {shown}: {}", io_reason(&e)))?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| format!("{{\"file\": ...}} {shown} is not UTF-8 text"))?;
+            Ok(text.trim_end_matches(['\n', '\r']).to_string())
+        }
+        Reference::Env(name) => match env(name) {
+            None => Err(format!("{{\"env\": ...}} the variable {name} is not set")),
+            Some(value) => value
+                .into_string()
+                .map_err(|_| format!("{{\"env\": ...}} the variable {name} is not UTF-8")),
+        },
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(text: &str) -> Box<RawValue> {
+        RawValue::from_string(text.to_string()).unwrap()
+    }
+
+    #[test]
+    fn shapes() {
+        assert_eq!(
+            parse(&raw(r#"{"file":"/s/pw"}"#)),
+            Ok(Reference::File("/s/pw".into()))
+        );
+        assert_eq!(
+            parse(&raw(r#"{"env":"PG_PASSWORD"}"#)),
+            Ok(Reference::Env("PG_PASSWORD".into()))
+        );
+        for bad in [
+            r#"{}"#,
+            r#"{"file":"a","env":"b"}"#,
+            r#"{"path":"a"}"#,
+            r#"{"file":1}"#,
+            r#"{"env":""}"#,
+            r#"{"env":null}"#,
+            r#"[1]"#,
+        ] {
+            assert!(parse(&raw(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn files_relative_to_the_definition_and_variables() {
+        let dir = std::env::temp_dir().join(format!("cd-refs-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("pw"), "s3cret\n\n").unwrap();
+        std::fs::write(dir.join("bin"), [0xff, 0xfe]).unwrap();
+        let env = |k: &str| (k == "SET").then(|| OsString::from("v"));
+        let file = |p: &str| Reference::File(p.into());
+        assert_eq!(resolve(&file("pw"), Some(&dir), &env), Ok("s3cret".into()));
+        assert!(
+            resolve(&file("missing"), Some(&dir), &env)
+                .unwrap_err()
+                .contains("no such file")
+        );
+        assert!(
+            resolve(&file("sub"), Some(&dir), &env)
+                .unwrap_err()
+                .contains("a directory")
+        );
+        assert!(
+            resolve(&file("bin"), Some(&dir), &env)
+                .unwrap_err()
+                .contains("not UTF-8")
+        );
+        assert_eq!(
+            resolve(&Reference::Env("SET".into()), None, &env),
+            Ok("v".into())
+        );
+        assert!(
+            resolve(&Reference::Env("UNSET".into()), None, &env)
+                .unwrap_err()
+                .contains("UNSET is not set")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
