@@ -53,6 +53,12 @@ pub fn is_masked(value: &str) -> bool {
     value == "[hidden]" || (value.len() >= 3 && value.bytes().all(|b| b == b'*'))
 }
 
+/// Keys a vendor's worker adds to every stored config and manages itself
+/// (Confluent Platform 8.x: `__internal.config.version`): never drift, never sent.
+pub fn is_server_managed(key: &str) -> bool {
+    key.starts_with("__internal.")
+}
+
 /// Compare what the user wants with what `GET .../config` returned.
 pub fn diff(desired: &BTreeMap<String, String>, current: &Map<String, Value>) -> Diff {
     let mut d = Diff::default();
@@ -65,7 +71,7 @@ pub fn diff(desired: &BTreeMap<String, String>, current: &Map<String, Value>) ->
         }
     }
     for key in current.keys() {
-        if !desired.contains_key(key) {
+        if !desired.contains_key(key) && !is_server_managed(key) {
             d.removed.push(key.clone());
         }
     }
@@ -523,6 +529,13 @@ mod tests {
         assert_eq!(d.added, ["c"]);
         assert_eq!(d.removed, ["z"]);
         assert_eq!(d.describe(), "changed: b; added: c; removed: z");
+    }
+
+    #[test]
+    fn server_managed_keys_are_never_drift() {
+        let desired: BTreeMap<String, String> = [("a".to_string(), "1".to_string())].into();
+        let current = map(&[("a", "1".into()), ("__internal.config.version", "1".into())]);
+        assert!(diff(&desired, &current).is_empty());
     }
 
     #[test]

@@ -373,6 +373,12 @@ fn definition(
     let mut config = BTreeMap::new();
     let mut pending = Vec::new();
     for (key, value) in raw_config {
+        if crate::apply::is_server_managed(&key) {
+            return Err(err(format!(
+                "config key '{}' is managed by the worker (keys starting with __internal. are set by Confluent Platform); leave it out",
+                printable(&key)
+            )));
+        }
         let text = match scalar(value) {
             Scalar::Text(s) => s,
             Scalar::Null => {

@@ -424,3 +424,67 @@ fn a_timed_out_read_is_not_mistaken_for_a_write() {
         .expect(0, "clicks: unchanged");
     assert_eq!(fake.count("PUT", "/connectors/clicks/config"), 0);
 }
+
+/// Confluent Platform 8.x adds `__internal.config.version` to every stored config:
+/// never drift, never sent back, never shown; declaring it is an invalid definition.
+#[test]
+fn confluent_platform_8_server_managed_keys_are_no_drift() {
+    for version in ["8.1.0-ccs", "8.0.1-ce"] {
+        let fake = FakeConnect::start(Config::default().version(version));
+        let dir = TempDir::with(&[("clicks.json", CLICKS)]);
+        deploy()
+            .url(fake.url())
+            .arg(dir.arg())
+            .run()
+            .expect(0, "clicks: created");
+        let again = deploy().url(fake.url()).arg(dir.arg()).run();
+        again.expect(0, "clicks: unchanged");
+        assert!(!again.all().contains("__internal"), "{}", again.all());
+        deploy()
+            .url(fake.url())
+            .arg("--dry-run")
+            .arg("--detailed-exitcode")
+            .arg(dir.arg())
+            .run()
+            .expect(0, "clicks: unchanged");
+        assert_eq!(
+            fake.count("PUT", "/connectors/clicks/config"),
+            1,
+            "{version}"
+        );
+        assert!(
+            fake.requests()
+                .iter()
+                .all(|r| !r.body.contains("__internal")),
+            "sent back"
+        );
+    }
+    let dir = TempDir::with(&[(
+        "x.json",
+        r#"{"connector.class":"FileStreamSource","__internal.config.version":"1"}"#,
+    )]);
+    deploy()
+        .url("http://127.0.0.1:9")
+        .arg(dir.arg())
+        .run()
+        .expect(65, "is managed by the worker");
+}
+
+/// Confluent Platform version strings map to the Kafka release they ship: a 7.6
+/// worker (Kafka 3.6) cannot create a connector STOPPED in one request, a 7.9 one can.
+#[test]
+fn confluent_platform_versions_decide_the_features() {
+    let stopped = r#"{"name":"s","config":{"connector.class":"FileStreamSource","topic":"t"},"state":"STOPPED"}"#;
+    for (version, posts) in [("7.6.0-ccs", 0), ("7.9.0-ce", 1), ("8.1.0-ccs", 1)] {
+        let fake = FakeConnect::start(Config::default().version(version));
+        let dir = TempDir::with(&[("s.json", stopped)]);
+        let out = deploy().url(fake.url()).arg(dir.arg()).run();
+        out.expect(0, "s: created; stopped");
+        assert!(
+            out.all().contains(&format!("Kafka Connect {version}")),
+            "{}",
+            out.all()
+        );
+        assert_eq!(fake.count("POST", "/connectors"), posts, "{version}");
+    }
+}

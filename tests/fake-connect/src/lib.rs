@@ -779,6 +779,11 @@ fn model(shared: &Shared, request: &Request) -> Reply {
                         }
                     }
                 }
+                // Confluent Platform 8.x stores a server-managed key with every
+                // connector and shows it here.
+                if config.version.starts_with("8.") && config.version.contains("-c") {
+                    shown.insert("__internal.config.version".into(), Value::from("1"));
+                }
                 json_reply(200, Value::Object(shown))
             }
             None => not_found(name),
