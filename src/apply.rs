@@ -12,6 +12,7 @@ use crate::connect::{Client, Failure, Kind, Version, classify};
 use crate::definitions::{Definition, State};
 use crate::error::Error;
 use crate::retry::Backoff;
+use crate::snapshot::Known;
 
 /// Key names that differ between the desired and the current config.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -248,6 +249,7 @@ pub fn apply(
     version: Version,
     dry_run: bool,
     report: &mut Report,
+    seen: Option<Option<&Known>>,
 ) {
     if def.state == State::Stopped && version < Version::new(3, 5) {
         report.error = Some(Error::Rejected(format!(
@@ -255,8 +257,10 @@ pub fn apply(
         )));
         return;
     }
-    let result = apply_config(client, def, version, dry_run, report)
-        .and_then(|known| ensure_state(client, def, known, dry_run, report));
+    // What a snapshot of the cluster showed stands in for the first reads.
+    let seen_state = seen.flatten().and_then(|k| k.state.clone());
+    let result = apply_config(client, def, version, dry_run, report, seen)
+        .and_then(|known| ensure_state(client, def, known, seen_state, dry_run, report));
     report.error = result.err();
 }
 
@@ -268,6 +272,7 @@ fn apply_config(
     version: Version,
     dry_run: bool,
     report: &mut Report,
+    mut seen: Option<Option<&Known>>,
 ) -> Result<Option<State>, Error> {
     let base = format!("/connectors/{}", encode_name(&def.name));
     let path = format!("{base}/config");
@@ -277,7 +282,11 @@ fn apply_config(
     let create_in_state = def.state != State::Running && version >= Version::new(3, 7);
     let mut retry = Retry::default();
     loop {
-        let failure = match read_config(client, &path) {
+        let read = match seen.take() {
+            Some(known) => Ok(known.map(|k| k.config.clone())),
+            None => read_config(client, &path),
+        };
+        let failure = match read {
             Ok(current) => {
                 let d = match &current {
                     Some(map) => diff(&def.config, map),
@@ -370,6 +379,7 @@ fn ensure_state(
     client: &mut Client,
     def: &Definition,
     known: Option<State>,
+    seen_state: Option<String>,
     dry_run: bool,
     report: &mut Report,
 ) -> Result<(), Error> {
@@ -384,9 +394,10 @@ fn ensure_state(
         return Ok(());
     }
     let base = format!("/connectors/{}", encode_name(&def.name));
-    let current: Option<String> = match known {
-        Some(state) => Some(state.as_str().to_string()),
-        None => read_state(client, &base)?,
+    let current: Option<String> = match (known, seen_state) {
+        (Some(state), _) => Some(state.as_str().to_string()),
+        (None, Some(seen)) => Some(seen),
+        (None, None) => read_state(client, &base)?,
     };
     let action = match (def.state, current.as_deref()) {
         (State::Running, Some("PAUSED" | "STOPPED")) => "resume",

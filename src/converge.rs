@@ -11,6 +11,7 @@ use crate::connect::{Client, Failure, Kind, Version, classify};
 use crate::definitions::{Definition, State};
 use crate::error::Error;
 use crate::output::{Level, Log};
+use crate::snapshot::Snapshot;
 
 /// Time between two looks at a connector's status.
 const POLL: Duration = Duration::from_millis(500);
@@ -188,6 +189,8 @@ pub fn wait(
         }
         let mut still = Vec::new();
         let mut refused = false;
+        // Every state in one request where the worker can; else one per connector.
+        let snapshot = Snapshot::read(client, settings.version, false);
         for mut w in pending {
             let index = w.index;
             if refused {
@@ -196,7 +199,14 @@ pub fn wait(
                     Some(Error::Denied("not checked: access was refused".into()));
                 continue;
             }
-            match look(client, &mut w, &mut reports[index], settings, log) {
+            match look(
+                client,
+                snapshot.as_ref(),
+                &mut w,
+                &mut reports[index],
+                settings,
+                log,
+            ) {
                 Ok(true) => {}
                 Ok(false) => still.push(w),
                 Err(e) => {
@@ -222,22 +232,29 @@ pub fn wait(
 /// Look at one connector once. Ok(true) when it is done (reached and stable).
 fn look(
     client: &mut Client,
+    snapshot: Option<&Snapshot>,
     w: &mut Watch,
     report: &mut Report,
     settings: &Settings,
     log: &Log,
 ) -> Result<bool, Error> {
     let base = format!("/connectors/{}", encode_name(&w.def.name));
-    let answer = client
-        .get(&format!("{base}/status"), Kind::Read)
-        .and_then(|r| {
-            match (r.status, &r.json) {
-                (200, Some(j)) => Ok(Observed::from_json(j)),
-                // `No status found`: right after creation, the worker's cache lags.
-                (404, Some(_)) => Ok(None),
-                _ => Err(classify(&r)),
-            }
-        });
+    let answer = match snapshot {
+        Some(s) => Ok(s
+            .get(&w.def.name)
+            .and_then(|k| k.status.as_ref())
+            .and_then(Observed::from_json)),
+        None => client
+            .get(&format!("{base}/status"), Kind::Read)
+            .and_then(|r| {
+                match (r.status, &r.json) {
+                    (200, Some(j)) => Ok(Observed::from_json(j)),
+                    // `No status found`: right after creation, the worker's cache lags.
+                    (404, Some(_)) => Ok(None),
+                    _ => Err(classify(&r)),
+                }
+            }),
+    };
     let observed = match answer {
         Ok(Some(observed)) => observed,
         Ok(None) => return Ok(w.not_yet("no status yet".into())),

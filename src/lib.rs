@@ -18,6 +18,7 @@ pub mod references;
 pub mod report;
 pub mod retry;
 pub mod signals;
+pub mod snapshot;
 pub mod transport;
 pub mod validate;
 
@@ -206,10 +207,17 @@ fn apply_all(
     items: Vec<Report>,
 ) -> Vec<Report> {
     let deadline = client.deadline;
+    // One request for every config and state; per connector where it cannot be had.
+    let snapshot = snapshot::Snapshot::read(&mut client.clone(), version, true);
     let step = |client: &mut Client, i: usize, mut report: Report| {
         if report.error.is_some() {
             return Step::Done(report);
         }
+        // Only the first round trusts the snapshot: later ones read afresh.
+        let seen = match (&snapshot, report.first_seen.is_none()) {
+            (Some(s), true) => Some(s.get(&definitions[i].name)),
+            _ => None,
+        };
         if let Some(skipped) = not_attempted(&report, deadline) {
             return Step::Done(skipped);
         }
@@ -220,6 +228,7 @@ fn apply_all(
             version,
             options.dry_run,
             &mut report,
+            seen,
         );
         report.duration += started.elapsed();
         settled(report, deadline)

@@ -29,21 +29,18 @@ pub fn parse(raw: &RawValue) -> Result<Reference, String> {
     let (Some((key, value)), None) = (members.next(), members.next()) else {
         return Err(SHAPE.into());
     };
-    let Some(text) = value.as_str().filter(|t| !t.is_empty()) else {
-        return Err(format!(
-            "'{key}' must name a {} as a non-empty string",
-            what(&key)
-        ));
+    let what = match key.as_str() {
+        "file" => "file",
+        "env" => "variable",
+        _ => return Err(SHAPE.into()),
     };
-    match key.as_str() {
-        "file" => Ok(Reference::File(PathBuf::from(text))),
-        "env" => Ok(Reference::Env(text.to_string())),
-        _ => Err(SHAPE.into()),
-    }
-}
-
-fn what(key: &str) -> &'static str {
-    if key == "env" { "variable" } else { "file" }
+    let Some(text) = value.as_str().filter(|t| !t.is_empty()) else {
+        return Err(format!("'{key}' must name a {what} as a non-empty string"));
+    };
+    Ok(match what {
+        "file" => Reference::File(PathBuf::from(text)),
+        _ => Reference::Env(text.to_string()),
+    })
 }
 
 /// The value a reference names. `base` is the directory of the definition file

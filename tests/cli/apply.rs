@@ -194,6 +194,7 @@ fn a_timed_out_write_that_landed_is_not_repeated() {
 #[test]
 fn a_timed_out_write_that_did_not_land_is_sent_again() {
     let fake = FakeConnect::start(Config::default());
+    per_connector_reads(&fake);
     fake.script(Rule::new(
         "PUT",
         "/connectors/clicks/config",
@@ -352,6 +353,7 @@ fn every_connector_is_attempted_and_the_worst_code_wins() {
 #[test]
 fn refused_credentials_stop_the_run_with_77() {
     let fake = FakeConnect::start(Config::default());
+    per_connector_reads(&fake);
     fake.script(Rule::new(
         "GET",
         "/connectors/a/config",
@@ -486,5 +488,55 @@ fn confluent_platform_versions_decide_the_features() {
             out.all()
         );
         assert_eq!(fake.count("POST", "/connectors"), posts, "{version}");
+    }
+}
+
+/// Re-applying unchanged connectors, and waiting for them to run, costs a constant
+/// number of requests (one snapshot of every config and state), not one or two per
+/// connector; workers without `?expand` (before 2.3) are read per connector.
+#[test]
+fn unchanged_connectors_cost_a_constant_number_of_requests() {
+    for (version, per_connector) in [("4.1.0", false), ("2.2.0", true)] {
+        let fake = FakeConnect::start(Config::default().version(version));
+        let dir = TempDir::new();
+        for i in 0..20 {
+            dir.write(
+                &format!("c{i:02}.json"),
+                &format!(r#"{{"connector.class":"FileStreamSource","topic":"t{i}"}}"#),
+            );
+        }
+        deploy()
+            .url(fake.url())
+            .arg(dir.arg())
+            .run()
+            .expect(0, "20 created");
+        let before = fake.requests().len();
+        let out = deploy()
+            .url(fake.url())
+            .arg("--wait-running")
+            .arg("--stable")
+            .arg("200ms")
+            .arg(dir.arg())
+            .run();
+        out.expect(
+            0,
+            "0 created, 0 updated, 20 unchanged, 0 failed; 20 running",
+        );
+        let run: Vec<_> = fake.requests().into_iter().skip(before).collect();
+        let each = run
+            .iter()
+            .filter(|r| r.path.starts_with("/connectors/"))
+            .count();
+        if per_connector {
+            assert!(each >= 40, "{version}: {each} per-connector requests");
+        } else {
+            assert_eq!(
+                each,
+                0,
+                "{version}: {:?}",
+                run.iter().map(|r| &r.path).collect::<Vec<_>>()
+            );
+            assert!(run.len() <= 10, "{version}: {} requests in all", run.len());
+        }
     }
 }

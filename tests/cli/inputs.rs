@@ -79,7 +79,7 @@ fn invalid_definitions_exit_65_naming_file_and_key() {
         ("{\"connector.class\": \"X\",}", "invalid JSON"),
         (
             r#"{"connector.class":"X","nested":{"a":1}}"#,
-            "config key 'nested' holds an object",
+            "config key 'nested': a config value that is an object must be {\"file\": PATH} or {\"env\": NAME}",
         ),
         (r#"{"topic":"t"}"#, "'connector.class' is required"),
         (r#"{"name":"a/b","connector.class":"X"}"#, "contains '/'"),

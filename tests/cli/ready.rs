@@ -167,6 +167,7 @@ fn an_unreachable_worker_fails_over_to_the_next_url() {
 #[test]
 fn a_worker_lost_mid_run_fails_over_for_the_write() {
     let fake = FakeConnect::start(Config::default());
+    per_connector_reads(&fake);
     let backup = FakeConnect::start(Config::default());
     let mut hang_up = Reply::error(500, "x");
     hang_up.hang_up = true;

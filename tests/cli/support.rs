@@ -86,6 +86,18 @@ pub fn hanging_worker() -> FakeConnect {
     fake
 }
 
+/// Make the worker refuse the one-request snapshot of every connector
+/// (`GET /connectors?expand=...`), so that each connector is read on its own: for
+/// tests that script those per-connector reads.
+pub fn per_connector_reads(fake: &FakeConnect) {
+    fake.script(Rule::new(
+        "GET",
+        "/connectors?expand*",
+        1000,
+        Reply::error(500, "expand is not supported here"),
+    ));
+}
+
 /// A port nothing listens on (connections are refused), which can be bound later.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -754,6 +754,24 @@ fn model(shared: &Shared, request: &Request) -> Reply {
             200,
             json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."}),
         ),
+        ("GET", ["connectors"]) if query.contains("expand=") && config.at_least(2, 3) => {
+            let mut all = Map::new();
+            for (name, c) in &st.connectors {
+                let mut entry = Map::new();
+                if query.contains("expand=info") {
+                    let mut shown = info(name, c);
+                    if let Some(Value::Object(cfg)) = shown.get_mut("config") {
+                        vendor_keys(config, cfg);
+                    }
+                    entry.insert("info".into(), shown);
+                }
+                if query.contains("expand=status") {
+                    entry.insert("status".into(), status(name, c));
+                }
+                all.insert(name.clone(), Value::Object(entry));
+            }
+            json_reply(200, Value::Object(all))
+        }
         ("GET", ["connectors"]) => json_reply(200, Value::from(st.connectors.keys().cloned().collect::<Vec<_>>())),
         ("GET", ["connector-plugins"]) => json_reply(
             200,
@@ -772,18 +790,7 @@ fn model(shared: &Shared, request: &Request) -> Reply {
         ("GET", ["connectors", name, "config"]) => match st.connectors.get(*name) {
             Some(c) => {
                 let mut shown = c.config.clone();
-                if config.mask_passwords {
-                    for (k, v) in shown.iter_mut() {
-                        if k.contains("password") {
-                            *v = Value::from("********");
-                        }
-                    }
-                }
-                // Confluent Platform 8.x stores a server-managed key with every
-                // connector and shows it here.
-                if config.version.starts_with("8.") && config.version.contains("-c") {
-                    shown.insert("__internal.config.version".into(), Value::from("1"));
-                }
+                vendor_keys(config, &mut shown);
                 json_reply(200, Value::Object(shown))
             }
             None => not_found(name),
@@ -1092,6 +1099,21 @@ fn jackson_message(e: &serde_json::Error) -> String {
         e.line(),
         e.column()
     )
+}
+
+/// Confluent Platform 8.x stores a server-managed key with every connector and
+/// shows it in the config.
+fn vendor_keys(config: &Config, shown: &mut Map<String, Value>) {
+    if config.mask_passwords {
+        for (k, v) in shown.iter_mut() {
+            if k.contains("password") {
+                *v = Value::from("********");
+            }
+        }
+    }
+    if config.version.starts_with("8.") && config.version.contains("-c") {
+        shown.insert("__internal.config.version".into(), Value::from("1"));
+    }
 }
 
 fn info(name: &str, c: &Connector) -> Value {

@@ -1,0 +1,74 @@
+//! Every connector's config and state in one request
+//! (`GET /connectors?expand=info&expand=status`, 2.3+), so that re-applying
+//! unchanged connectors and polling their states costs a constant number of
+//! requests, not one or two per connector. Workers without it (older, or a proxy
+//! that drops the query) are read per connector, as before.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use crate::connect::{Client, Kind, Version};
+
+/// What the worker holds for one connector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Known {
+    pub config: Map<String, Value>,
+    /// The connector's state, when the worker has one yet.
+    pub state: Option<String>,
+    /// The whole status object, for `--wait-running`.
+    pub status: Option<Value>,
+}
+
+/// Every connector of the cluster, as one answer saw them.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot(HashMap<String, Known>);
+
+impl Snapshot {
+    /// Read it, when the worker can answer in one request; None means "read each
+    /// connector yourself" (the answer was not the expanded map, or failed).
+    pub fn read(client: &mut Client, version: Version, info: bool) -> Option<Snapshot> {
+        if version < Version::new(2, 3) {
+            return None;
+        }
+        let path = if info {
+            "/connectors?expand=info&expand=status"
+        } else {
+            "/connectors?expand=status"
+        };
+        let reply = client.get(path, Kind::Read).ok()?;
+        if reply.status != 200 {
+            return None;
+        }
+        let Some(Value::Object(all)) = reply.json else {
+            return None;
+        };
+        let mut known = HashMap::with_capacity(all.len());
+        for (name, entry) in all {
+            let config = match entry.get("info").and_then(|i| i.get("config")) {
+                Some(Value::Object(c)) => c.clone(),
+                _ if info => return None,
+                _ => Map::new(),
+            };
+            let status = entry.get("status").filter(|s| s.is_object()).cloned();
+            let state = status
+                .as_ref()
+                .and_then(|s| s["connector"]["state"].as_str())
+                .map(str::to_string);
+            known.insert(
+                name,
+                Known {
+                    config,
+                    state,
+                    status,
+                },
+            );
+        }
+        Some(Snapshot(known))
+    }
+
+    /// Some(what is known) when the connector exists, None when it does not.
+    pub fn get(&self, name: &str) -> Option<&Known> {
+        self.0.get(name)
+    }
+}
