@@ -21,6 +21,8 @@ fn ms(n: u64) -> Duration {
 #[test]
 fn waits_through_not_yet_states_until_running_and_stable() {
     let fake = FakeConnect::start(Config::default());
+    // The per-connector status reads are what is scripted here.
+    per_connector_reads(&fake);
     fake.timeline(
         "sink",
         vec![
@@ -444,6 +446,8 @@ fn a_connector_created_by_someone_else_meanwhile_is_read_again() {
 #[test]
 fn refused_status_reads_leave_no_connector_counted_as_running() {
     let fake = FakeConnect::start(Config::default());
+    // The per-connector status reads are what is scripted here.
+    per_connector_reads(&fake);
     fake.script(Rule::new(
         "GET",
         "/connectors/a/status",
