@@ -68,6 +68,12 @@ pub fn run<T: Send>(
                 client.deadline = Deadline::at(Instant::now() + slice).min(deadline);
                 (rules.step)(client, i, item)
             };
+            // Decided here, before this worker takes the next item.
+            if let Step::Done(t) = &result
+                && (rules.stops)(t)
+            {
+                stopped.store(true, Ordering::SeqCst);
+            }
             if sender.send((i, result)).is_err() {
                 return;
             }
@@ -93,12 +99,7 @@ pub fn run<T: Send>(
             }
             for (i, result) in results.iter() {
                 match result {
-                    Step::Done(t) => {
-                        if (rules.stops)(&t) {
-                            stopped.store(true, Ordering::SeqCst);
-                        }
-                        finals[i] = Some(t);
-                    }
+                    Step::Done(t) => finals[i] = Some(t),
                     Step::Again(t) => todo.push_back((i, t)),
                 }
                 while let Some(Some(t)) = finals.get(reported) {

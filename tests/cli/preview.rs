@@ -62,7 +62,7 @@ fn validation_errors_stop_the_write_and_name_each_key() {
     let validate = fake
         .requests()
         .into_iter()
-        .find(|r| r.path.starts_with("/connector-plugins/"))
+        .find(|r| r.path.starts_with("/connector-plugins/") && r.body.contains("lots-of-them"))
         .unwrap();
     assert_eq!(
         validate.path,
