@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::connect::{Client, Failure, Kind, Version, classify};
 use crate::definitions::{Definition, State};
 use crate::error::Error;
+use crate::offsets;
 use crate::retry::Backoff;
 use crate::snapshot::Known;
 
@@ -157,6 +158,8 @@ pub struct Report {
     /// A write was sent whose answer did not say it failed: a later read that finds
     /// the config equal means this run created or updated it.
     pub wrote: bool,
+    /// What became of declared offsets: `offsets: reset`, `offsets kept (...)`.
+    pub offsets: Option<String>,
 }
 
 impl Report {
@@ -172,6 +175,7 @@ impl Report {
             duration: Duration::ZERO,
             first_seen: None,
             wrote: false,
+            offsets: None,
         }
     }
 
@@ -213,6 +217,16 @@ impl Report {
             Some(Applied::WouldUpdate(d)) => format!("would update ({})", d.describe()),
             None => "not applied".to_string(),
         };
+        match (&self.offsets, &self.applied) {
+            (Some(o), Some(Applied::Created | Applied::WouldCreate)) => {
+                text.push_str(&format!(" ({o})"));
+            }
+            (Some(o), _) => {
+                text.push_str("; ");
+                text.push_str(o);
+            }
+            (None, _) => {}
+        }
         if let Some(change) = &self.state_change {
             text.push_str("; ");
             text.push_str(change.verb());
@@ -260,8 +274,51 @@ pub fn apply(
     // What a snapshot of the cluster showed stands in for the first reads.
     let seen_state = seen.flatten().and_then(|k| k.state.clone());
     let result = apply_config(client, def, version, dry_run, report, seen)
+        .and_then(|known| start_from_offsets(client, def, known, report))
         .and_then(|known| ensure_state(client, def, known, seen_state, dry_run, report));
     report.error = result.err();
+}
+
+/// A connector this run created, with `offsets` declared: write them while it is
+/// STOPPED, or delete it again. For a connector that existed, they are kept.
+fn start_from_offsets(
+    client: &mut Client,
+    def: &Definition,
+    known: Option<State>,
+    report: &mut Report,
+) -> Result<Option<State>, Error> {
+    let Some(offsets) = &def.offsets else {
+        return Ok(known);
+    };
+    match &report.applied {
+        Some(Applied::Created) => {}
+        Some(Applied::WouldCreate) => {
+            report.offsets = Some(offsets.describe());
+            return Ok(known);
+        }
+        _ => {
+            report.offsets = Some("offsets kept (connector exists)".into());
+            return Ok(known);
+        }
+    }
+    match offsets.write(client, &def.name) {
+        Ok(()) => {
+            report.offsets = Some(offsets.describe());
+            Ok(Some(State::Stopped))
+        }
+        Err(e) => {
+            let undone = offsets::roll_back(client, &def.name);
+            report.applied = None;
+            report.first_seen = None;
+            report.wrote = false;
+            Err(match e {
+                Error::Deadline(m) => Error::Deadline(format!("{m}{undone}")),
+                Error::Rejected(m) => Error::Rejected(format!("{m}{undone}")),
+                Error::Denied(m) => Error::Denied(format!("{m}{undone}")),
+                other => Error::Unexpected(format!("{}{undone}", other.message())),
+            })
+        }
+    }
 }
 
 /// Write the config only when it differs, because an identical PUT still restarts
@@ -278,8 +335,13 @@ fn apply_config(
     let path = format!("{base}/config");
     let body = serde_json::to_string(&def.config).expect("a map of strings serialises");
     // New connectors that must not start running are created in their state where
-    // the worker can (KIP-980); elsewhere they are created, then moved at once.
-    let create_in_state = def.state != State::Running && version >= Version::new(3, 7);
+    // the worker can (KIP-980); elsewhere they are created, then moved at once. One
+    // whose offsets are to be written is created STOPPED, whatever its state.
+    let initial_state = match (&def.offsets, def.state) {
+        (Some(_), _) => Some(State::Stopped),
+        (None, State::Running) => None,
+        (None, state) => (version >= Version::new(3, 7)).then_some(state),
+    };
     let mut retry = Retry::default();
     loop {
         let read = match seen.take() {
@@ -315,6 +377,12 @@ fn apply_config(
                     });
                     return Ok(None);
                 }
+                if current.is_none() && def.offsets.is_some() && version < offsets::NEEDS {
+                    return Err(Error::Rejected(format!(
+                        "'offsets' needs Kafka Connect {} or newer, which can create a connector STOPPED; this worker runs {version}",
+                        offsets::NEEDS
+                    )));
+                }
                 if dry_run {
                     report.applied = Some(match current {
                         None => Applied::WouldCreate,
@@ -324,9 +392,9 @@ fn apply_config(
                     return Ok(current.is_none().then_some(def.state));
                 }
                 report.attempts += 1;
-                let sent = if current.is_none() && create_in_state {
+                let sent = if let (None, Some(initial)) = (&current, initial_state) {
                     let request = serde_json::json!({
-                        "name": def.name, "config": def.config, "initial_state": def.state.as_str()
+                        "name": def.name, "config": def.config, "initial_state": initial.as_str()
                     });
                     let body = request.to_string();
                     (
@@ -345,7 +413,7 @@ fn apply_config(
                     (Ok(r), posted) if r.status == 201 || r.status == 200 => {
                         report.applied = Some(created_or_updated(r.status == 201));
                         let known = match (posted, existed) {
-                            (true, _) => Some(def.state),
+                            (true, _) => initial_state,
                             (false, false) => Some(State::Running),
                             (false, true) => None,
                         };

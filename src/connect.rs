@@ -367,7 +367,11 @@ fn classify_500(message: &str) -> Failure {
         Failure::TimedOut(text)
     } else if TRANSIENT.iter().any(|t| message.contains(t)) {
         Failure::Transient(text)
-    } else if message.contains("Failed to find any class that implements Connector") {
+    } else if message.contains("Failed to find any class that implements Connector")
+        // A malformed offset (`The value for the 'position' key in the offset is
+        // expected to be a Long value`): permanent despite the 500.
+        || (message.contains("in the offset") && message.contains("expected"))
+    {
         Failure::Rejected(text)
     } else if OUR_BUG.iter().any(|t| message.contains(t)) {
         Failure::Unexpected(text)

@@ -12,6 +12,7 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::error::Error;
+use crate::offsets::Offsets;
 use crate::options::Input;
 use crate::redact::{looks_secret, one_line as printable};
 use crate::references::{self, Reference};
@@ -48,6 +49,8 @@ pub struct Definition {
     pub secret_keys: BTreeSet<String>,
     /// Config values to be read from a file or a variable (`load` resolves them).
     pub references: Vec<(String, Reference)>,
+    /// Where a connector this run creates starts.
+    pub offsets: Option<Offsets>,
 }
 
 impl Definition {
@@ -334,7 +337,15 @@ pub fn scalar(raw: &RawValue) -> Scalar {
 
 /// Keys of the `{name, config}` shape. `tasks` and `type` come with the output of
 /// `GET /connectors/{name}` and are ignored.
-const WRAPPER_KEYS: [&str; 6] = ["name", "config", "state", "initial_state", "tasks", "type"];
+const WRAPPER_KEYS: [&str; 7] = [
+    "name",
+    "config",
+    "state",
+    "initial_state",
+    "offsets",
+    "tasks",
+    "type",
+];
 
 fn definition(
     source: &str,
@@ -346,13 +357,14 @@ fn definition(
     let member = |key: &str| members.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
 
     let wrapped = member("config").is_some_and(|c| c.get().starts_with('{'));
+    let mut offsets = None;
     let (outer_name, raw_config, state) = if wrapped {
         if let Some((k, _)) = members
             .iter()
             .find(|(k, _)| !WRAPPER_KEYS.contains(&k.as_str()))
         {
             return Err(err(format!(
-                "unknown key '{}' beside 'config' (expected name, config, state)",
+                "unknown key '{}' beside 'config' (expected name, config, state, offsets)",
                 printable(k)
             )));
         }
@@ -364,6 +376,9 @@ fn definition(
             Some(_) => return Err(err("'name' must be a string".into())),
         };
         let state = parse_state(member("state"), member("initial_state")).map_err(err)?;
+        if let Some(raw) = member("offsets") {
+            offsets = Some(Offsets::parse(raw).map_err(err)?);
+        }
         let config = entries(member("config").expect("checked above"), source)?;
         (outer_name, config, state)
     } else {
@@ -453,6 +468,7 @@ fn definition(
         source: source.to_string(),
         secret_keys,
         references: pending,
+        offsets,
     })
 }
 

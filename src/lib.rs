@@ -10,6 +10,7 @@ pub mod converge;
 pub mod definitions;
 pub mod error;
 pub mod exit;
+pub mod offsets;
 pub mod options;
 pub mod output;
 pub mod ready;

@@ -136,6 +136,7 @@ pub fn report_json(code: u8, dry_run: bool, reports: &[Report], error: Option<&E
                     "from": c.from, "to": c.to.as_str(), "done": c.done,
                 })),
                 "final_state": r.final_state,
+                "offsets": r.offsets,
                 "error": r.error.as_ref().map(|e| json!({"exit_code": e.exit_code(), "message": e.message()})),
                 "attempts": r.attempts,
                 "restarts": r.restarts,

@@ -6,6 +6,7 @@ mod apply;
 mod converge;
 mod honest;
 mod inputs;
+mod lifecycle;
 mod preview;
 mod ready;
 mod redaction;

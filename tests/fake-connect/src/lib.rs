@@ -378,6 +378,8 @@ struct State {
     timelines: BTreeMap<String, Timeline>,
     /// Timelines to use after a restart.
     after_restart: BTreeMap<String, Timeline>,
+    /// Source offsets by connector name: they outlive the connector, as in Kafka.
+    offsets: BTreeMap<String, Vec<Value>>,
 }
 
 struct Shared {
@@ -503,6 +505,28 @@ impl FakeConnect {
             .connectors
             .get(name)
             .cloned()
+    }
+
+    /// Source offsets stored for a connector name (they outlive the connector).
+    pub fn offsets(&self, name: &str) -> Vec<Value> {
+        self.shared
+            .state
+            .lock()
+            .unwrap()
+            .offsets
+            .get(name)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Offsets left by an earlier connector of this name.
+    pub fn leave_offsets(&self, name: &str, offsets: Vec<Value>) {
+        self.shared
+            .state
+            .lock()
+            .unwrap()
+            .offsets
+            .insert(name.into(), offsets);
     }
 
     pub fn connector_names(&self) -> Vec<String> {
@@ -875,6 +899,60 @@ fn model(shared: &Shared, request: &Request) -> Reply {
                 json_reply(202, shown)
             } else {
                 empty(204)
+            }
+        }
+        ("GET", ["connectors", name, "offsets"]) if config.at_least(3, 5) => {
+            if !st.connectors.contains_key(*name) {
+                return not_found(name);
+            }
+            let offsets = st.offsets.get(*name).cloned().unwrap_or_default();
+            json_reply(200, json!({ "offsets": offsets }))
+        }
+        ("PATCH" | "DELETE", ["connectors", name, "offsets"]) if config.at_least(3, 6) => {
+            let name = name.to_string();
+            let items = if method == "PATCH" {
+                let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
+                match body.get("offsets").and_then(Value::as_array) {
+                    Some(items) if !items.is_empty() => Some(items.clone()),
+                    _ => {
+                        return Reply::error(
+                            400,
+                            "Partitions / offsets need to be provided for an alter offsets request",
+                        );
+                    }
+                }
+            } else {
+                None
+            };
+            let Some(c) = st.connectors.get(&name) else { return not_found(&name) };
+            if c.target != "STOPPED" {
+                return Reply::error(
+                    400,
+                    "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/x/stop' endpoint",
+                );
+            }
+            match items {
+                None => {
+                    st.offsets.remove(&name);
+                    json_reply(200, json!({"message": "The offsets for this connector have been reset successfully"}))
+                }
+                Some(items) => {
+                    for item in &items {
+                        if let Some(p) = item["offset"].get("position")
+                            && !p.is_i64()
+                        {
+                            return Reply::error(500, "The value for the 'position' key in the offset is expected to be a Long value");
+                        }
+                    }
+                    let stored = st.offsets.entry(name).or_default();
+                    for item in items {
+                        stored.retain(|old| old["partition"] != item["partition"]);
+                        if !item["offset"].is_null() {
+                            stored.push(item);
+                        }
+                    }
+                    json_reply(200, json!({"message": "The offsets for this connector have been altered successfully"}))
+                }
             }
         }
         ("DELETE", ["connectors", name]) => match st.connectors.remove(*name) {
