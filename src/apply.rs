@@ -90,6 +90,9 @@ pub enum Applied {
     Unchanged(Diff),
     WouldCreate,
     WouldUpdate(Diff),
+    /// Pruned: inside the scope, named by no definition.
+    Deleted,
+    WouldDelete,
 }
 
 impl Applied {
@@ -101,6 +104,8 @@ impl Applied {
             Applied::Unchanged(_) => "unchanged",
             Applied::WouldCreate => "would_create",
             Applied::WouldUpdate(_) => "would_update",
+            Applied::Deleted => "deleted",
+            Applied::WouldDelete => "would_delete",
         }
     }
 
@@ -112,7 +117,10 @@ impl Applied {
     }
 
     pub fn pending(&self) -> bool {
-        matches!(self, Applied::WouldCreate | Applied::WouldUpdate(_))
+        matches!(
+            self,
+            Applied::WouldCreate | Applied::WouldUpdate(_) | Applied::WouldDelete
+        )
     }
 }
 
@@ -215,6 +223,8 @@ impl Report {
             Some(Applied::Unchanged(d)) => format!("unchanged ({})", d.describe()),
             Some(Applied::WouldCreate) => "would create".to_string(),
             Some(Applied::WouldUpdate(d)) => format!("would update ({})", d.describe()),
+            Some(Applied::Deleted) => "deleted".to_string(),
+            Some(Applied::WouldDelete) => "would delete".to_string(),
             None => "not applied".to_string(),
         };
         match (&self.offsets, &self.applied) {

@@ -13,6 +13,7 @@ pub mod exit;
 pub mod offsets;
 pub mod options;
 pub mod output;
+pub mod prune;
 pub mod ready;
 pub mod redact;
 pub mod references;
@@ -70,6 +71,11 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
     };
     log.redactor
         .update(|secrets| definitions.iter().for_each(|d| d.register(secrets)));
+    if let Some(scope) = &options.prune
+        && let Err(e) = scope.check(&definitions)
+    {
+        return stopped_early(log, options.dry_run, &e, "usage", &[]);
+    }
     log.info(
         "loaded",
         &format!(
@@ -121,6 +127,16 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
             }
         }
     }
+
+    prune_stale(
+        &mut client,
+        &definitions,
+        &mut reports,
+        version,
+        &options,
+        log,
+        progress,
+    );
 
     let mut code = reports
         .iter()
@@ -289,4 +305,36 @@ fn validate_all(
             ),
         })
         .collect()
+}
+
+/// `--prune`, only after every connector of the run succeeded: a half-applied run
+/// must not delete.
+fn prune_stale(
+    client: &mut Client,
+    definitions: &[Definition],
+    reports: &mut Vec<Report>,
+    version: Version,
+    options: &Options,
+    log: &Log,
+    progress: &Progress,
+) {
+    let Some(scope) = &options.prune else { return };
+    let failed = reports.iter().filter(|r| r.error.is_some()).count();
+    if failed > 0 {
+        log.warn(
+            "prune_skipped",
+            &format!("not pruning: {failed} connector(s) of this run failed"),
+        );
+        return;
+    }
+    let settings = prune::Settings {
+        scope,
+        reset_offsets: options.prune_reset_offsets,
+        dry_run: options.dry_run,
+        version,
+    };
+    for report in prune::prune(client, definitions, &settings) {
+        reported(log, progress, &report);
+        reports.push(report);
+    }
 }

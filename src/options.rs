@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::error::Error;
 use crate::output::Format;
+use crate::prune::Scope;
 
 pub const DEFAULT_URL: &str = "http://localhost:8083";
 pub const DEFAULT_PATH: &str = "/etc/config/connector";
@@ -94,6 +95,10 @@ pub struct Options {
     pub credentials: Credentials,
     /// Connectors worked on at a time.
     pub parallel: usize,
+    /// Delete connectors inside this scope that no definition names.
+    pub prune: Option<Scope>,
+    /// Clear a pruned connector's offsets too.
+    pub prune_reset_offsets: bool,
     /// Options that do nothing in this combination, to warn about.
     pub ignored: Vec<String>,
 }
@@ -133,6 +138,12 @@ Options:
                                                      [env KAFKA_CONNECT_VALIDATE=true]
   --dry-run            read only: report what would be created, updated or left alone
   --detailed-exitcode  with --dry-run: exit 2 when changes are pending, 0 when none
+  --prune              delete connectors inside --prune-scope that no definition names,
+                       after a fully successful apply [env KAFKA_CONNECT_PRUNE=true]
+  --prune-scope GLOB[,GLOB...]  the connector names this run owns (* and ?)
+                                                     [env KAFKA_CONNECT_PRUNE_SCOPE]
+  --prune-reset-offsets  clear a pruned connector's offsets too (3.6+)
+                                                     [env KAFKA_CONNECT_PRUNE_RESET_OFFSETS=true]
   --parallel N         connectors applied at a time  [env KAFKA_CONNECT_PARALLEL, default 4]
   --log-format FORMAT  text or json (JSON lines on stderr, a JSON report on stdout)
                                                      [env KAFKA_CONNECT_LOG_FORMAT, default text]
@@ -158,7 +169,7 @@ before the deadline, 130/143 stopped by SIGINT/SIGTERM.
 ";
 
 /// Every variable the tool reads.
-pub const VARIABLES: [&str; 18] = [
+pub const VARIABLES: [&str; 21] = [
     "KAFKA_CONNECT_URL",
     "KAFKA_CONNECT_TIMEOUT",
     "KAFKA_CONNECT_WAIT_RUNNING",
@@ -177,6 +188,9 @@ pub const VARIABLES: [&str; 18] = [
     "KAFKA_CONNECT_BASIC_AUTH_PASSWORD_FILE",
     "KAFKA_CONNECT_BEARER_TOKEN_FILE",
     "KAFKA_CONNECT_PARALLEL",
+    "KAFKA_CONNECT_PRUNE",
+    "KAFKA_CONNECT_PRUNE_SCOPE",
+    "KAFKA_CONNECT_PRUNE_RESET_OFFSETS",
 ];
 
 /// The variables as text; one that is not UTF-8 is a usage error naming it, never
@@ -295,6 +309,9 @@ pub fn parse(
     let mut key_file: Option<String> = None;
     let mut insecure: Option<bool> = None;
     let mut parallel: Option<String> = None;
+    let mut prune: Option<bool> = None;
+    let mut prune_scope: Option<String> = None;
+    let mut prune_reset_offsets: Option<bool> = None;
 
     while let Some(arg) = parser.next().map_err(usage)? {
         match arg {
@@ -319,6 +336,9 @@ pub fn parse(
             Long("key-file") => key_file = Some(string_value(&mut parser, "--key-file")?),
             Long("insecure") => insecure = Some(true),
             Long("parallel") => parallel = Some(string_value(&mut parser, "--parallel")?),
+            Long("prune") => prune = Some(true),
+            Long("prune-scope") => prune_scope = Some(string_value(&mut parser, "--prune-scope")?),
+            Long("prune-reset-offsets") => prune_reset_offsets = Some(true),
             Value(v) if v == "-" => {
                 if inputs.contains(&Input::Stdin) {
                     return Err(Error::Usage(
@@ -421,7 +441,36 @@ pub fn parse(
             .ok_or_else(|| format!("'{v}' is not a whole number from 1 to {MAX_PARALLEL}"))
     })?
     .map_or(DEFAULT_PARALLEL, |(n, _)| n);
+    let prune = flag(prune, env, "KAFKA_CONNECT_PRUNE")?;
+    let prune_scope = setting(
+        prune_scope,
+        env,
+        "--prune-scope",
+        "KAFKA_CONNECT_PRUNE_SCOPE",
+        Scope::parse,
+    )?;
+    let prune_reset_offsets = flag(
+        prune_reset_offsets,
+        env,
+        "KAFKA_CONNECT_PRUNE_RESET_OFFSETS",
+    )?;
     let mut ignored = Vec::new();
+    let prune = match (prune, prune_scope) {
+        (true, Some((scope, _))) => Some(scope),
+        (true, None) => {
+            return Err(Error::Usage(
+                "--prune needs --prune-scope (KAFKA_CONNECT_PRUNE_SCOPE): the connector names this run owns, e.g. team-a-*".into(),
+            ));
+        }
+        (false, Some((_, origin))) => {
+            ignored.push(format!("{origin} has no effect without --prune"));
+            None
+        }
+        (false, None) => None,
+    };
+    if prune_reset_offsets && prune.is_none() {
+        ignored.push("--prune-reset-offsets has no effect without --prune".to_string());
+    }
     if tls.insecure && tls.ca_file.is_some() {
         ignored.push("--ca-file has no effect with --insecure: nothing is verified".to_string());
     }
@@ -473,6 +522,8 @@ pub fn parse(
         tls,
         credentials,
         parallel,
+        prune,
+        prune_reset_offsets,
         ignored,
     })))
 }

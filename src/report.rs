@@ -96,6 +96,14 @@ pub fn summary(reports: &[Report], waited: bool, dry_run: bool) -> String {
             outcome("failed"),
         )
     };
+    let (deleted, verb) = if dry_run {
+        (outcome("would_delete"), "would be deleted")
+    } else {
+        (outcome("deleted"), "deleted")
+    };
+    if deleted > 0 {
+        text.push_str(&format!(", {deleted} {verb}"));
+    }
     if waited {
         let mut states = Vec::new();
         for state in ["RUNNING", "PAUSED", "STOPPED"] {
@@ -154,6 +162,8 @@ pub fn report_json(code: u8, dry_run: bool, reports: &[Report], error: Option<&E
             "unchanged": total("unchanged"),
             "would_create": total("would_create"),
             "would_update": total("would_update"),
+            "deleted": total("deleted"),
+            "would_delete": total("would_delete"),
             "failed": total("failed"),
         },
         "connectors": connectors,

@@ -141,3 +141,154 @@ fn bad_offsets_are_invalid_definitions() {
             .expect(65, "'offsets'");
     }
 }
+
+fn source(name: &str) -> String {
+    json!({"name": name, "config": {"connector.class": "FileStreamSource", "topic": "t"}})
+        .to_string()
+}
+
+fn existing(fake: &FakeConnect, names: &[&str]) {
+    for name in names {
+        fake.put_connector(
+            name,
+            json!({"connector.class": "FileStreamSource", "topic": "t", "name": name}),
+        );
+    }
+}
+
+#[test]
+fn prune_deletes_only_what_the_scope_owns_and_no_definition_names() {
+    let fake = FakeConnect::start(Config::default());
+    existing(&fake, &["team-a-old", "team-a-keep", "team-b-old", "other"]);
+    let dir = TempDir::with(&[
+        ("keep.json", &source("team-a-keep")),
+        ("new.json", &source("team-a-new")),
+    ]);
+    let prune = |extra: &[&str]| {
+        let mut run = deploy()
+            .url(fake.url())
+            .arg("--prune")
+            .arg("--prune-scope")
+            .arg("team-a-*");
+        for a in extra {
+            run = run.arg(*a);
+        }
+        run.arg(dir.arg()).run()
+    };
+    let dry = prune(&["--dry-run", "--detailed-exitcode"]);
+    dry.expect(2, "team-a-old: would delete")
+        .expect(2, "1 would be deleted");
+    assert!(
+        fake.connector("team-a-old").is_some(),
+        "a dry run deletes nothing"
+    );
+    let out = prune(&["--log-format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let report: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(report["totals"]["deleted"], 1);
+    assert_eq!(report["totals"]["created"], 1);
+    let mut names = fake.connector_names();
+    names.sort();
+    assert_eq!(names, ["other", "team-a-keep", "team-a-new", "team-b-old"]);
+    prune(&[]).expect(0, "summary: 0 created, 0 updated, 2 unchanged, 0 failed");
+}
+
+#[test]
+fn a_run_with_a_failed_connector_does_not_prune() {
+    let fake = FakeConnect::start(Config::default());
+    existing(&fake, &["team-a-old"]);
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/team-a-bad/config",
+        10,
+        Reply::error(400, "Connector configuration is invalid"),
+    ));
+    let dir = TempDir::with(&[("bad.json", &source("team-a-bad"))]);
+    let out = deploy()
+        .url(fake.url())
+        .arg("--prune")
+        .arg("--prune-scope")
+        .arg("team-a-*")
+        .arg(dir.arg())
+        .run();
+    out.expect(78, "not pruning: 1 connector(s) of this run failed");
+    assert!(fake.connector("team-a-old").is_some());
+    assert_eq!(fake.count("DELETE", "/connectors/"), 0);
+}
+
+#[test]
+fn prune_scope_rules_are_usage_errors() {
+    let dir = TempDir::with(&[
+        ("a.json", &source("team-a-x")),
+        ("b.json", &source("team-b-y")),
+    ]);
+    deploy()
+        .arg("--prune")
+        .arg(dir.arg())
+        .run()
+        .expect(64, "--prune needs --prune-scope");
+    deploy()
+        .env("KAFKA_CONNECT_PRUNE", "true")
+        .env("KAFKA_CONNECT_PRUNE_SCOPE", "*")
+        .arg(dir.arg())
+        .run()
+        .expect(64, "would own every connector");
+    let fake = FakeConnect::start(Config::default());
+    let out = deploy()
+        .url(fake.url())
+        .arg("--prune")
+        .arg("--prune-scope")
+        .arg("team-a-*")
+        .arg(dir.arg())
+        .run();
+    out.expect(64, "outside it").expect(64, "team-b-y");
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn a_scope_that_matches_nothing_deletes_nothing() {
+    let fake = FakeConnect::start(Config::default());
+    existing(&fake, &["other-1", "other-2"]);
+    let dir = TempDir::with(&[("a.json", &source("team-z-a"))]);
+    deploy()
+        .url(fake.url())
+        .arg("--prune")
+        .arg("--prune-scope")
+        .arg("team-z-*")
+        .arg(dir.arg())
+        .run()
+        .expect(0, "summary: 1 created, 0 updated, 0 unchanged, 0 failed");
+    assert_eq!(fake.connector_names().len(), 3);
+}
+
+#[test]
+fn pruning_with_offsets_reset_clears_them_before_the_delete() {
+    let fake = FakeConnect::start(Config::default());
+    existing(&fake, &["team-a-old"]);
+    fake.leave_offsets("team-a-old", position(3).as_array().unwrap().clone());
+    let dir = TempDir::with(&[("a.json", &source("team-a-new"))]);
+    deploy()
+        .url(fake.url())
+        .env("KAFKA_CONNECT_PRUNE", "true")
+        .env("KAFKA_CONNECT_PRUNE_SCOPE", "team-a-*")
+        .env("KAFKA_CONNECT_PRUNE_RESET_OFFSETS", "true")
+        .arg(dir.arg())
+        .run()
+        .expect(0, "team-a-old: deleted");
+    assert!(fake.offsets("team-a-old").is_empty());
+    assert!(fake.connector("team-a-old").is_none());
+    let w = writes(&fake);
+    let stop = w
+        .iter()
+        .position(|x| x == "PUT /connectors/team-a-old/stop")
+        .unwrap();
+    let reset = w
+        .iter()
+        .position(|x| x == "DELETE /connectors/team-a-old/offsets")
+        .unwrap();
+    let delete = w
+        .iter()
+        .position(|x| x == "DELETE /connectors/team-a-old")
+        .unwrap();
+    assert!(stop < reset && reset < delete, "{w:?}");
+}
