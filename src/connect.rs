@@ -235,7 +235,8 @@ impl Client {
         if let Some(value) = auth.header().map_err(Failure::Transient)? {
             if self.last_header.as_ref() != Some(&value) {
                 self.redactor.update(|s| {
-                    s.add_credential(&value);
+                    // The header whole; the token itself with its pieces.
+                    s.add_value(&value, false);
                     if let Some(token) = value.strip_prefix("Bearer ") {
                         s.add_credential(token);
                     }

@@ -46,6 +46,10 @@ pub struct Finished {
 /// apply each connector, optionally wait until they run, and report.
 pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progress) -> Finished {
     let deadline = Deadline::after(options.timeout);
+    let log = &Log {
+        deferred: options.wait_running && !options.dry_run,
+        ..log.clone()
+    };
     for warning in &options.ignored {
         log.warn("option_ignored", warning);
     }
@@ -115,15 +119,26 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
             restart_failed: options.restart_failed,
             version,
         };
-        let before: Vec<bool> = reports.iter().map(|r| r.error.is_none()).collect();
         converge::wait(&mut client, &definitions, &mut reports, &settings, log);
-        for (report, was_ok) in reports.iter().zip(before) {
+        // One line per connector: what was applied and the state it holds, or why
+        // it failed, now that both are known.
+        for report in &reports {
             match (&report.error, &report.final_state) {
-                (None, Some(state)) => log.connector(Level::Info, "state", &report.name, state),
-                (Some(e), _) if was_ok => {
+                (None, Some(state)) => log.connector(
+                    Level::Info,
+                    "state",
+                    &report.name,
+                    &format!("{}; now {state}", report.describe()),
+                ),
+                (Some(e), _) => {
                     log.connector(Level::Error, "failed", &report.name, &failure_text(e))
                 }
-                _ => {}
+                (None, None) => log.connector(
+                    Level::Info,
+                    report.outcome(),
+                    &report.name,
+                    &report.describe(),
+                ),
             }
         }
     }
@@ -170,6 +185,16 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
 
 /// Log a connector's final line and keep it for a signal's report.
 fn reported(log: &Log, progress: &Progress, report: &Report) {
+    progress.push(report);
+    if log.deferred {
+        // Waiting until they run: the one line comes then; progress goes to stderr.
+        let text = match &report.error {
+            None => report.describe(),
+            Some(e) => failure_text(e),
+        };
+        log.connector_progress(Level::Info, report.outcome(), &report.name, &text);
+        return;
+    }
     match &report.error {
         None => log.connector(
             Level::Info,
@@ -179,7 +204,6 @@ fn reported(log: &Log, progress: &Progress, report: &Report) {
         ),
         Some(e) => log.connector(Level::Error, "failed", &report.name, &failure_text(e)),
     }
-    progress.push(report);
 }
 
 /// What a step under a slice of the deadline made of a connector: final, or to be

@@ -29,6 +29,9 @@ fn main() -> ExitCode {
     // How to report, even when the options below turn out to be bad.
     let (format, termination_log) = options::reporting(std::env::args_os().skip(1), &env);
     let log = Log::new(format, redactor);
+    let early = options::raw_credentials(std::env::args_os().skip(1), &env);
+    log.redactor
+        .update(|secrets| early.iter().for_each(|c| secrets.add_credential(c)));
     let termination = match output::termination_target(&termination_log) {
         Ok(path) => path.map(|p| p.to_path_buf()),
         Err(e) => {

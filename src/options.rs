@@ -262,10 +262,16 @@ impl Options {
     /// header values built from them.
     pub fn register_secrets(&self, secrets: &mut crate::redact::Secrets) {
         let mut basic = |user: &Secret, password: &Secret| {
+            // The user name is no secret, but a gateway that echoes it says who
+            // deploys: masked like any value of 4 characters or more.
+            secrets.add_value(&user.0, false);
             secrets.add_credential(&password.0);
             let pair = format!("{}:{}", user.0, password.0);
-            secrets.add_credential(&pair);
-            secrets.add_credential(&format!("Basic {}", crate::redact::base64(pair.as_bytes())));
+            secrets.add_value(&pair, false);
+            secrets.add_value(
+                &format!("Basic {}", crate::redact::base64(pair.as_bytes())),
+                false,
+            );
         };
         for endpoint in &self.endpoints {
             if let Some((user, password)) = &endpoint.basic {
@@ -362,7 +368,7 @@ pub fn parse(
     };
     let mut endpoints = Vec::new();
     for list in &urls {
-        for url in list.split(',') {
+        for url in split_urls(list) {
             endpoints.push(parse_endpoint(url.trim(), url_origin)?);
         }
     }
@@ -652,6 +658,57 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .ok()
         .filter(|d| *d <= Duration::from_secs(366 * 24 * 3600))
         .ok_or_else(|| format!("'{t}' is too long"))
+}
+
+/// A list of URLs split at its commas, except where a comma stands in a password:
+/// a piece without `://` belongs to the URL before it.
+fn split_urls(list: &str) -> Vec<String> {
+    let mut urls: Vec<String> = Vec::new();
+    for piece in list.split(',') {
+        match urls.last_mut() {
+            Some(last) if !piece.contains("://") && !last.contains('@') && piece.contains('@') => {
+                last.push(',');
+                last.push_str(piece);
+            }
+            _ => urls.push(piece.to_string()),
+        }
+    }
+    urls
+}
+
+/// Every password the arguments and variables may hold, before they are checked:
+/// so that no message about them, a usage error included, can show one.
+pub fn raw_credentials(
+    args: impl IntoIterator<Item = OsString>,
+    env: &dyn Fn(&str) -> Option<OsString>,
+) -> Vec<String> {
+    let text = |v: OsString| v.to_string_lossy().into_owned();
+    let mut urls: Vec<String> = env("KAFKA_CONNECT_URL").map(text).into_iter().collect();
+    let mut parser = lexopt::Parser::from_args(args);
+    while let Ok(Some(arg)) = parser.next() {
+        if arg == lexopt::Arg::Long("url")
+            && let Ok(v) = parser.value()
+        {
+            urls.push(text(v));
+        }
+    }
+    let mut found = Vec::new();
+    for list in &urls {
+        for url in split_urls(list) {
+            let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+            if let Some(at) = rest.rfind('@') {
+                let userinfo = &rest[..at];
+                found.push(userinfo.to_string());
+                if let Some((_, password)) = userinfo.split_once(':') {
+                    found.push(password.to_string());
+                    found.extend(percent_decode(password));
+                }
+            }
+        }
+    }
+    found.extend(env("KAFKA_CONNECT_BASIC_AUTH_PASSWORD").map(text));
+    found.retain(|s| !s.is_empty());
+    found
 }
 
 fn show_duration(d: Duration) -> String {

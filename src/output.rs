@@ -49,11 +49,18 @@ fn line(mut out: impl Write, text: &str) {
 pub struct Log {
     pub format: Format,
     pub redactor: Redactor,
+    /// A connector's one result line waits until its state is known
+    /// (`--wait-running`); meanwhile its progress goes to stderr.
+    pub deferred: bool,
 }
 
 impl Log {
     pub fn new(format: Format, redactor: Redactor) -> Log {
-        Log { format, redactor }
+        Log {
+            format,
+            redactor,
+            deferred: false,
+        }
     }
 
     /// Progress, on stderr.

@@ -15,7 +15,7 @@
 //! Masking happens on the whole text, before anything is cut, shortened or escaped;
 //! then control characters are escaped so that every record stays one line.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
 pub const MASK: &str = "***";
@@ -27,39 +27,61 @@ const MIN_MASKED_LEN: usize = 4;
 const MIN_CUT_PREFIX: usize = 6;
 /// Longest record printed, in bytes, after masking.
 pub const MAX_RECORD: usize = 4096;
+/// Pieces of a secret are looked for up to this length (longer ones contain one).
+const MAX_PIECE: usize = 64;
+/// Cut markers (`...`) looked at in one text.
+const MAX_CUTS: usize = 16;
 
-/// Key names that mark a secret by convention.
+/// Key names that mark a secret by convention: judged by the words of the key
+/// (`conn.pw`, `api_key`, `sasl.jaas.config`), not by every "key" in it.
 pub fn looks_secret(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    [
+    if [
         "password",
         "secret",
         "token",
         "credential",
         "passphrase",
         "jaas",
+        "passwd",
     ]
     .iter()
     .any(|w| k.contains(w))
+    {
+        return true;
+    }
+    let words: Vec<&str> = k.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+    words.iter().enumerate().any(|(i, w)| {
+        matches!(
+            *w,
+            "pw" | "pwd" | "pass" | "apikey" | "privatekey" | "accesskey" | "secretkey"
+        ) || (*w == "key"
+            && i > 0
+            && matches!(
+                words[i - 1],
+                "api" | "access" | "private" | "secret" | "auth" | "account" | "sas" | "signing"
+            ))
+    })
 }
 
-/// The secrets of one run and the words that must stay readable.
+/// The run's secrets and the names that must stay readable, with the index that
+/// finds them, rebuilt whenever they change.
 #[derive(Debug, Default)]
 pub struct Secrets {
-    /// Raw forms, searched in every view of a text.
-    forms: BTreeSet<Vec<u8>>,
-    /// Encoded forms (base64), searched in the text as it is.
-    encoded: BTreeSet<Vec<u8>>,
+    /// Everything looked for, as bytes (case is ignored when looking).
+    patterns: BTreeSet<Vec<u8>>,
     /// Public names (connector and key names): a secret found strictly inside one
     /// of them is the name, not an echo.
     public: BTreeSet<String>,
     /// Connector classes: masked only as whole tokens, as stack traces name classes.
     classes: BTreeSet<String>,
+    index: Index,
 }
 
 impl Secrets {
     /// A config value; `secret` for values of secret-named or PASSWORD-typed keys
-    /// and resolved references, which are masked however short.
+    /// and resolved references, which are masked however short, and whose pieces
+    /// (a beginning or an end of 6 bytes or more) are masked too.
     pub fn add_value(&mut self, value: &str, secret: bool) {
         let min = if secret { 1 } else { MIN_MASKED_LEN };
         let mut bases: BTreeSet<&str> = BTreeSet::new();
@@ -77,12 +99,21 @@ impl Secrets {
                 }
             }
         }
-        // Any value may be a credential (a JDBC URL with its password): its base64
-        // is looked for too, which costs nothing where nobody encodes it.
         for base in bases {
-            self.add_base64(base);
-            self.forms.insert(base.as_bytes().to_vec());
+            // Any value may be a credential: its base64 and hex are looked for too,
+            // which costs nothing where nobody encodes it.
+            self.add_encoded(base);
+            if secret {
+                self.add_pieces(base);
+            }
+            self.patterns.insert(base.as_bytes().to_vec());
         }
+        // A password inside a value: a JDBC URL's `password=...`, a JAAS line's
+        // `password="..."`.
+        for inner in embedded_secrets(value) {
+            self.add_value(inner, true);
+        }
+        self.index = Index::default();
     }
 
     /// One of the tool's own credentials: a password, a token, a header value.
@@ -103,7 +134,7 @@ impl Secrets {
         }
     }
 
-    fn add_base64(&mut self, value: &str) {
+    fn add_encoded(&mut self, value: &str) {
         let standard = base64(value.as_bytes());
         let unpadded = standard.trim_end_matches('=').to_string();
         let url_safe: String = unpadded
@@ -114,15 +145,43 @@ impl Secrets {
                 c => c,
             })
             .collect();
-        for form in [standard, unpadded, url_safe] {
+        let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
+        for form in [standard, unpadded, url_safe, hex] {
             if form.len() >= 2 {
-                self.encoded.insert(form.into_bytes());
+                self.patterns.insert(form.into_bytes());
+            }
+        }
+    }
+
+    /// The beginnings and ends of a secret: what is left when the echoing side
+    /// cuts it (`Hunter2Sup...`, a trace's first line, a joined error list).
+    fn add_pieces(&mut self, value: &str) {
+        let bytes = value.as_bytes();
+        if bytes.len() <= MIN_CUT_PREFIX {
+            return;
+        }
+        let longest = (bytes.len() - 1).min(MAX_PIECE);
+        for k in MIN_CUT_PREFIX..=longest {
+            if value.is_char_boundary(k) {
+                self.patterns.insert(bytes[..k].to_vec());
+            }
+            let from = bytes.len() - k;
+            if value.is_char_boundary(from) {
+                self.patterns.insert(bytes[from..].to_vec());
             }
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.forms.is_empty() && self.encoded.is_empty() && self.classes.is_empty()
+        self.patterns.is_empty() && self.classes.is_empty()
+    }
+
+    /// Build the index after the set changed (the lock's writer does it, so that
+    /// readers only read).
+    pub fn reindex(&mut self) {
+        if !self.index.built {
+            self.index = Index::new(&self.patterns);
+        }
     }
 
     /// `text` with every secret hidden, in whatever form it appears.
@@ -130,29 +189,19 @@ impl Secrets {
         if self.is_empty() || text.is_empty() {
             return text.to_string();
         }
-        let text = mask_known_echoes(text);
-        let bytes = text.as_bytes();
+        let text = self.mask_known_echoes(text);
+        let built;
+        let index = if self.index.built {
+            &self.index
+        } else {
+            built = Index::new(&self.patterns);
+            &built
+        };
         let mut spans: Vec<(usize, usize)> = Vec::new();
-        let identity = View::identity(bytes);
-        let percent = identity.decode(Decoding::Percent { plus: false });
-        let views = [
-            identity.decode(Decoding::Percent { plus: true }),
-            identity.decode(Decoding::Json),
-            identity.decode(Decoding::Json).decode(Decoding::Json),
-            identity
-                .decode(Decoding::Json)
-                .decode(Decoding::Percent { plus: true }),
-            identity.decode(Decoding::Html),
-            percent,
-            identity,
-        ];
-        let forms = Patterns::new(self.forms.iter());
-        for view in &views {
-            forms.find(view, &mut spans);
-            self.find_cut_prefixes(view, &mut spans);
+        for view in View::all(text.as_bytes()) {
+            index.find(&view, &mut spans);
+            index.find_cut(&view, &mut spans);
         }
-        let identity = &views[views.len() - 1];
-        Patterns::new(self.encoded.iter()).find(identity, &mut spans);
         let spans = self.without_public(&text, spans);
         let masked = apply_spans(&text, spans);
         self.classes
@@ -160,47 +209,10 @@ impl Secrets {
             .fold(masked, |out, class| replace_token(&out, class))
     }
 
-    /// A view that ends (or stops before `...`) in the beginning of a secret: the
-    /// rest was cut off, and what is left must not be readable either.
-    fn find_cut_prefixes(&self, view: &View, spans: &mut Vec<(usize, usize)>) {
-        let data = &view.bytes;
-        let mut ends = vec![data.len()];
-        for marker in [&b"..."[..], "\u{2026}".as_bytes()] {
-            let mut from = 0;
-            while let Some(i) = find(&data[from..], marker) {
-                ends.push(from + i);
-                from += i + 1;
-            }
-        }
-        // An escape cut in half (`%4`, `\u00`, `&am`) ends nothing: look before it.
-        let partial: Vec<usize> = ends
-            .iter()
-            .filter_map(|&end| {
-                let from = end.saturating_sub(5);
-                data[from..end]
-                    .iter()
-                    .rposition(|b| matches!(b, b'%' | b'\\' | b'&'))
-                    .map(|i| from + i)
-            })
-            .collect();
-        ends.extend(partial);
-        for &end in &ends {
-            for form in &self.forms {
-                let longest = form.len().saturating_sub(1).min(end);
-                for k in (MIN_CUT_PREFIX..=longest).rev() {
-                    if data[end - k..end] == form[..k] {
-                        spans.push(view.span(end - k, end));
-                        break;
-                    }
-                }
-            }
-        }
-    }
-
     /// Spans that lie strictly inside a public name where it appears whole: a key
     /// `transforms.unwrap.type` stays readable although `unwrap` is a value.
     fn without_public(&self, text: &str, spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
-        if self.public.is_empty() {
+        if self.public.is_empty() || spans.is_empty() {
             return spans;
         }
         let mut names: Vec<(usize, usize)> = Vec::new();
@@ -223,29 +235,173 @@ impl Secrets {
             })
             .collect()
     }
+
+    /// `Connector config {name=a, password=x} contains no connector type` (Java's
+    /// `Map.toString()` of a whole config): only the key names we know stay, every
+    /// value is hidden whatever its length. `Invalid value V for configuration K`:
+    /// V is hidden.
+    fn mask_known_echoes(&self, text: &str) -> String {
+        let out = mask_between(
+            text,
+            "Connector config {",
+            "} contains no connector type",
+            |inner| {
+                let mut shown: Vec<String> = Vec::new();
+                for pair in inner.split(", ") {
+                    match pair.split_once('=') {
+                        Some((k, _)) if self.public.contains(k) => {
+                            shown.push(format!("{k}={MASK}"))
+                        }
+                        _ if shown.last().is_some_and(|l| l == MASK) => {}
+                        _ => shown.push(MASK.into()),
+                    }
+                }
+                shown.join(", ")
+            },
+        );
+        mask_between(&out, "Invalid value ", " for configuration ", |_| {
+            MASK.into()
+        })
+    }
 }
 
-/// `Connector config {name=a, password=x} contains no connector type` (Java's
-/// `Map.toString()` of a whole config) and `Invalid value V for configuration K`:
-/// values shown there are hidden whatever their length.
-fn mask_known_echoes(text: &str) -> String {
-    let out = mask_between(
-        text,
-        "Connector config {",
-        "} contains no connector type",
-        |inner| {
-            // Keep the key names: `k=v, k2=v2` becomes `k=***, k2=***`.
-            let keys: Vec<String> = inner
-                .split(", ")
-                .filter_map(|pair| pair.split_once('='))
-                .map(|(k, _)| format!("{k}={MASK}"))
-                .collect();
-            keys.join(", ")
-        },
-    );
-    mask_between(&out, "Invalid value ", " for configuration ", |_| {
-        MASK.into()
-    })
+/// Values of secret-like parameters inside a value: `password=x` in a URL's query,
+/// `password="x";` in a JAAS line, `pwd=x;` in a connection string.
+fn embedded_secrets(value: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    for piece in value.split(['&', ';', '?', ' ', '\n', '\r', '\t', ',']) {
+        let Some((key, inner)) = piece.split_once('=') else {
+            continue;
+        };
+        let inner = inner.trim().trim_matches(['"', '\'']);
+        if looks_secret(key.trim()) && !inner.is_empty() && inner != value {
+            found.push(inner);
+        }
+    }
+    found
+}
+
+/// Every pattern, indexed by its first two bytes (ASCII case folded), with the
+/// beginnings of the longer ones for texts cut short.
+#[derive(Debug, Default)]
+struct Index {
+    built: bool,
+    patterns: Vec<Box<[u8]>>,
+    by_start: HashMap<[u8; 2], Vec<u32>>,
+    /// Patterns of one byte (short secrets).
+    single: Vec<u32>,
+    /// Patterns longer than MIN_CUT_PREFIX, by their first MIN_CUT_PREFIX bytes.
+    by_prefix: HashMap<[u8; MIN_CUT_PREFIX], Vec<u32>>,
+}
+
+fn fold(b: u8) -> u8 {
+    b.to_ascii_lowercase()
+}
+
+impl Index {
+    fn new(patterns: &BTreeSet<Vec<u8>>) -> Index {
+        let mut index = Index {
+            built: true,
+            ..Index::default()
+        };
+        let mut seen = std::collections::HashSet::new();
+        for p in patterns {
+            let folded: Vec<u8> = p.iter().map(|&b| fold(b)).collect();
+            if folded.is_empty() || !seen.insert(folded.clone()) {
+                continue;
+            }
+            let i = index.patterns.len() as u32;
+            if folded.len() == 1 {
+                index.single.push(i);
+            } else {
+                index
+                    .by_start
+                    .entry([folded[0], folded[1]])
+                    .or_default()
+                    .push(i);
+            }
+            if folded.len() > MIN_CUT_PREFIX {
+                let mut key = [0u8; MIN_CUT_PREFIX];
+                key.copy_from_slice(&folded[..MIN_CUT_PREFIX]);
+                index.by_prefix.entry(key).or_default().push(i);
+            }
+            index.patterns.push(folded.into_boxed_slice());
+        }
+        index
+    }
+
+    /// Every occurrence of every pattern, as spans of the original text.
+    fn find(&self, view: &View, spans: &mut Vec<(usize, usize)>) {
+        let data = &view.bytes;
+        for i in 0..data.len() {
+            let here = &data[i..];
+            for &p in &self.single {
+                if fold(here[0]) == self.patterns[p as usize][0] {
+                    spans.push(view.span(i, i + 1));
+                }
+            }
+            let Some(&second) = here.get(1) else { continue };
+            let Some(candidates) = self.by_start.get(&[fold(here[0]), fold(second)]) else {
+                continue;
+            };
+            for &p in candidates {
+                let p = &self.patterns[p as usize];
+                if here.len() >= p.len() && here[..p.len()].eq_ignore_ascii_case(p) {
+                    spans.push(view.span(i, i + p.len()));
+                }
+            }
+        }
+    }
+
+    /// A view that ends (or stops before `...`, `…` or a half escape) in the
+    /// beginning of a pattern: the rest was cut off, and what is left must not be
+    /// readable either.
+    fn find_cut(&self, view: &View, spans: &mut Vec<(usize, usize)>) {
+        let data = &view.bytes;
+        let mut ends = vec![data.len()];
+        for marker in [&b"..."[..], "\u{2026}".as_bytes()] {
+            let mut from = 0;
+            while let Some(i) = find(&data[from..], marker) {
+                ends.push(from + i);
+                from += i + marker.len();
+                if ends.len() > MAX_CUTS {
+                    break;
+                }
+            }
+        }
+        // An escape cut in half (`%4`, `\u00`, `&am`) ends nothing: look before it.
+        let partial: Vec<usize> = ends
+            .iter()
+            .filter_map(|&end| {
+                let from = end.saturating_sub(5);
+                data[from..end]
+                    .iter()
+                    .rposition(|b| matches!(b, b'%' | b'\\' | b'&'))
+                    .map(|i| from + i)
+            })
+            .collect();
+        ends.extend(partial);
+        for &end in &ends {
+            let longest = end.min(MAX_PIECE * 4);
+            for k in MIN_CUT_PREFIX..=longest {
+                let start = end - k;
+                let mut key = [0u8; MIN_CUT_PREFIX];
+                for (slot, &b) in key.iter_mut().zip(&data[start..start + MIN_CUT_PREFIX]) {
+                    *slot = fold(b);
+                }
+                let Some(candidates) = self.by_prefix.get(&key) else {
+                    continue;
+                };
+                let piece = &data[start..end];
+                if candidates.iter().any(|&p| {
+                    let p = &self.patterns[p as usize];
+                    p.len() > k && p[..k].eq_ignore_ascii_case(piece)
+                }) {
+                    spans.push(view.span(start, end));
+                }
+            }
+        }
+    }
 }
 
 /// Replace whatever stands between each `before` and the next `after`.
@@ -347,9 +503,51 @@ enum Decoding {
     Json,
     /// `&amp;`, `&quot;`, `&#39;`, `&#x27;` and the like.
     Html,
+    /// Characters that show nothing (a soft hyphen, a zero-width joiner) left out.
+    Visible,
 }
 
 impl View {
+    /// The text as it is and as each decoding (and the compositions that software
+    /// stacks: JSON inside HTML, a URL inside JSON, JSON inside JSON) makes of it.
+    /// A decoding that changes nothing adds no view.
+    fn all(text: &[u8]) -> Vec<View> {
+        use Decoding::*;
+        const CHAINS: [&[Decoding]; 14] = [
+            &[Percent { plus: true }],
+            &[Percent { plus: false }],
+            &[Percent { plus: false }, Percent { plus: false }],
+            &[Json],
+            &[Json, Json],
+            &[Json, Json, Json],
+            &[Json, Percent { plus: true }],
+            &[Percent { plus: false }, Json],
+            &[Html],
+            &[Html, Json],
+            &[Json, Html],
+            &[Html, Percent { plus: false }],
+            &[Percent { plus: false }, Html],
+            &[Visible],
+        ];
+        let identity = View::identity(text);
+        let mut views = Vec::new();
+        for chain in CHAINS {
+            let mut view: Option<View> = None;
+            for &how in chain {
+                match view.as_ref().unwrap_or(&identity).decode(how) {
+                    Some(next) => view = Some(next),
+                    None => {
+                        view = None;
+                        break;
+                    }
+                }
+            }
+            views.extend(view);
+        }
+        views.push(identity);
+        views
+    }
+
     fn identity(text: &[u8]) -> View {
         View {
             bytes: text.to_vec(),
@@ -362,23 +560,27 @@ impl View {
         (self.origin[a].0, self.origin[b - 1].1)
     }
 
-    fn decode(&self, how: Decoding) -> View {
+    /// This view decoded; None when there was nothing to decode.
+    fn decode(&self, how: Decoding) -> Option<View> {
         let data = &self.bytes;
         let mut out = View {
             bytes: Vec::with_capacity(data.len()),
             origin: Vec::with_capacity(data.len()),
         };
         let mut i = 0;
+        let mut changed = false;
         while i < data.len() {
             let (decoded, used) = match how {
                 Decoding::Percent { plus } => percent_at(data, i, plus),
                 Decoding::Json => json_at(data, i),
                 Decoding::Html => html_at(data, i),
+                Decoding::Visible => invisible_at(data, i),
             };
             let used = used.max(1);
             let span = self.span(i, i + used);
             match decoded {
                 Some(bytes) => {
+                    changed = true;
                     for b in bytes {
                         out.bytes.push(b);
                         out.origin.push(span);
@@ -391,7 +593,37 @@ impl View {
             }
             i += used;
         }
-        out
+        changed.then_some(out)
+    }
+}
+
+/// Characters that show nothing or reorder text: escaped when printed, and left
+/// out of one view so that a secret with one inside is still found.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{34f}' | '\u{61c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
+        | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}' | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}'
+        | '\u{ffa0}' | '\u{fff0}'..='\u{fffb}' | '\u{1d173}'..='\u{1d17a}'
+        | '\u{e0000}'..='\u{e0fff}')
+}
+
+fn invisible_at(data: &[u8], i: usize) -> (Option<Vec<u8>>, usize) {
+    // Only at the start of a character; the text is UTF-8.
+    let len = match data[i] {
+        b if b < 0x80 => return (None, 1),
+        b if b >= 0xf0 => 4,
+        b if b >= 0xe0 => 3,
+        b if b >= 0xc0 => 2,
+        _ => return (None, 1),
+    };
+    let c = data
+        .get(i..i + len)
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .and_then(|t| t.chars().next());
+    match c {
+        Some(c) if invisible(c) => (Some(Vec::new()), len),
+        _ => (None, 1),
     }
 }
 
@@ -429,6 +661,12 @@ fn json_at(data: &[u8], i: usize) -> (Option<Vec<u8>>, usize) {
         b't' => Some(b'\t'),
         b'b' => Some(8),
         b'f' => Some(12),
+        // java.util.Properties escapes these when it stores a value.
+        b':' => Some(b':'),
+        b'=' => Some(b'='),
+        b'#' => Some(b'#'),
+        b'!' => Some(b'!'),
+        b' ' => Some(b' '),
         _ => None,
     };
     if let Some(b) = simple {
@@ -457,12 +695,41 @@ fn json_at(data: &[u8], i: usize) -> (Option<Vec<u8>>, usize) {
     }
 }
 
+/// `&#72&#117`: browsers read numeric references without the `;` too.
+fn html_numeric_unterminated(data: &[u8], i: usize) -> (Option<Vec<u8>>, usize) {
+    if data.get(i + 1) != Some(&b'#') {
+        return (None, 1);
+    }
+    let hexadecimal = matches!(data.get(i + 2), Some(b'x' | b'X'));
+    let start = i + 2 + usize::from(hexadecimal);
+    let digits = data[start..]
+        .iter()
+        .take(8)
+        .take_while(|b| {
+            if hexadecimal {
+                b.is_ascii_hexdigit()
+            } else {
+                b.is_ascii_digit()
+            }
+        })
+        .count();
+    if digits == 0 {
+        return (None, 1);
+    }
+    let text = std::str::from_utf8(&data[start..start + digits]).unwrap_or("");
+    let code = u32::from_str_radix(text, if hexadecimal { 16 } else { 10 }).ok();
+    match code.and_then(char::from_u32) {
+        Some(c) => (Some(c.to_string().into_bytes()), start + digits - i),
+        None => (None, 1),
+    }
+}
+
 fn html_at(data: &[u8], i: usize) -> (Option<Vec<u8>>, usize) {
     if data[i] != b'&' {
         return (None, 1);
     }
     let Some(len) = data[i..].iter().take(12).position(|&b| b == b';') else {
-        return (None, 1);
+        return html_numeric_unterminated(data, i);
     };
     let Ok(entity) = std::str::from_utf8(&data[i + 1..i + len]) else {
         return (None, 1);
@@ -485,35 +752,6 @@ fn html_at(data: &[u8], i: usize) -> (Option<Vec<u8>>, usize) {
     match code.and_then(char::from_u32) {
         Some(c) => (Some(c.to_string().into_bytes()), len + 1),
         None => (None, 1),
-    }
-}
-
-/// Byte patterns indexed by their first byte, for one pass over a view.
-struct Patterns<'a> {
-    by_first: Vec<Vec<&'a [u8]>>,
-}
-
-impl<'a> Patterns<'a> {
-    fn new(patterns: impl Iterator<Item = &'a Vec<u8>>) -> Patterns<'a> {
-        let mut by_first: Vec<Vec<&[u8]>> = vec![Vec::new(); 256];
-        for p in patterns {
-            if let Some(&first) = p.first() {
-                by_first[first as usize].push(p);
-            }
-        }
-        Patterns { by_first }
-    }
-
-    /// Every occurrence of every pattern, as spans of the original text.
-    fn find(&self, view: &View, spans: &mut Vec<(usize, usize)>) {
-        let data = &view.bytes;
-        for i in 0..data.len() {
-            for p in &self.by_first[data[i] as usize] {
-                if data[i..].starts_with(p) {
-                    spans.push(view.span(i, i + p.len()));
-                }
-            }
-        }
     }
 }
 
@@ -552,10 +790,7 @@ pub fn lines(text: &str) -> String {
 }
 
 fn escape(text: &str, keep_newlines: bool) -> String {
-    let hidden = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
-    };
+    let hidden = |c: char| c.is_control() || invisible(c);
     if !text.chars().any(hidden) {
         return text.to_string();
     }
@@ -593,6 +828,7 @@ impl Redactor {
     pub fn update(&self, change: impl FnOnce(&mut Secrets)) {
         let mut guard = self.0.write().unwrap_or_else(|e| e.into_inner());
         change(&mut guard);
+        guard.reindex();
     }
 
     pub fn mask(&self, text: &str) -> String {

@@ -126,13 +126,77 @@ fn public_names_stay_readable_where_whole() {
 
 #[test]
 fn whole_config_echo_shows_keys_only() {
-    let s = secrets(&[("VALUE", true)]);
+    let mut s = secrets(&[("VALUE", true)]);
+    for key in ["name", "topic", "some.password"] {
+        s.add_public(key);
+    }
     assert_eq!(
         s.mask(
             "Connector config {name=tr-x, topic=t, some.password=VALUE} contains no connector type"
         ),
         "Connector config {name=***, topic=***, some.password=***} contains no connector type"
     );
+}
+
+#[test]
+fn a_value_that_looks_like_pairs_cannot_forge_key_names() {
+    // Found by the attack: `abc, LEAKEDPART=zz` split on ", " showed LEAKEDPART.
+    let mut s = secrets(&[("abc, LEAKEDPART=zz", true)]);
+    s.add_public("connection.password");
+    let m = s.mask("Connector config {connection.password=abc, LEAKEDPART=zz, name=c1} contains no connector type");
+    assert!(!m.contains("LEAKED"), "{m}");
+    assert!(m.contains("connection.password=***"), "{m}");
+}
+
+#[test]
+fn pieces_of_a_secret_and_embedded_passwords() {
+    let s = secrets(&[("Hunter2Sup3rS3cretPW", true)]);
+    for text in [
+        "bad value Hunter2Sup3r\n(more) end",
+        "<Hunter2Sup> was rejected",
+        "ending 3rS3cretPW here",
+        "HUNTER2SUP3RS3CRETPW",
+        "hex 48756e74657232537570337253336372657450 57",
+        "bad Hunter2\u{ad}Sup3rS3cretPW",
+        "&#72&#117&#110&#116&#101&#114&#50&#83&#117&#112 end",
+    ] {
+        let m = s.mask(text);
+        assert!(
+            !m.to_ascii_lowercase().contains("hunter2sup"),
+            "{text} -> {m}"
+        );
+    }
+    let s = secrets(&[(
+        "jdbc:postgresql://db/x?user=a&password=Pg-Passw0rd-77",
+        false,
+    )]);
+    assert!(
+        !s.mask("login failed for Pg-Passw0rd-77")
+            .contains("Passw0rd")
+    );
+    let s = secrets(&[(
+        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"alice-s3cret\";",
+        true,
+    )]);
+    assert!(!s.mask("Login failed for alice-s3cret").contains("alice"));
+}
+
+#[test]
+fn secret_looking_keys() {
+    for key in [
+        "connection.password",
+        "conn.pw",
+        "db_pwd",
+        "api.key",
+        "x.apikey",
+        "sasl.jaas.config",
+        "ssl.key.password",
+    ] {
+        assert!(looks_secret(key), "{key}");
+    }
+    for key in ["key.converter", "topic", "tasks.max", "key.ignore"] {
+        assert!(!looks_secret(key), "{key}");
+    }
 }
 
 #[test]

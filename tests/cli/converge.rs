@@ -45,7 +45,7 @@ fn waits_through_not_yet_states_until_running_and_stable() {
         .arg(dir.arg())
         .run()
         .expect(0, "sink: created")
-        .expect(0, "sink: RUNNING, 1 task")
+        .expect(0, "; now RUNNING, 1 task")
         .expect(
             0,
             "summary: 1 created, 0 updated, 0 unchanged, 0 failed; 1 running",
@@ -119,7 +119,7 @@ fn failed_tasks_are_restarted_within_the_budget() {
         .arg(dir.arg())
         .run();
     out.expect(0, "sink: restarting (1/2): task 0 FAILED")
-        .expect(0, "sink: RUNNING, 1 task");
+        .expect(0, "; now RUNNING, 1 task");
     assert_eq!(
         fake.count(
             "POST",
@@ -207,7 +207,7 @@ fn new_connectors_are_created_in_their_state_where_the_worker_can() {
         .arg(dir.arg())
         .run()
         .expect(0, "p: created; paused")
-        .expect(0, "p: PAUSED, 1 task");
+        .expect(0, "; now PAUSED, 1 task");
     let post = fake
         .requests()
         .into_iter()
@@ -238,7 +238,7 @@ fn older_workers_create_then_pause_at_once() {
         .arg(dir.arg())
         .run()
         .expect(0, "p: created; stopped (was RUNNING)")
-        .expect(0, "p: STOPPED, no tasks");
+        .expect(0, "; now STOPPED, no tasks");
     assert_eq!(fake.count("POST", "/connectors"), 0);
     assert_eq!(fake.count("PUT", "/connectors/p/config"), 1);
     assert_eq!(fake.count("PUT", "/connectors/p/stop"), 1);

@@ -123,7 +123,7 @@ fn a_409_on_restart_is_retried_not_the_end() {
         .arg("1")
         .arg(dir.arg())
         .run();
-    out.expect(0, "a: RUNNING");
+    out.expect(0, "; now RUNNING");
     assert_eq!(fake.count("POST", "/connectors/a/restart"), 3);
 }
 
