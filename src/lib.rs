@@ -15,6 +15,7 @@ pub mod ready;
 pub mod redact;
 pub mod retry;
 pub mod signals;
+pub mod tls;
 pub mod transport;
 pub mod validate;
 
