@@ -260,7 +260,7 @@ mod material {
                     certificate_problem(&rustls::Error::InvalidCertificate(c))
                 )),
                 other => Error::Usage(format!(
-                    "{} and {}: the TLS library refused this certificate and key: {other}",
+                    "--cert-file and --key-file: the TLS library refused {} with {}: {other}",
                     cert.path.display(),
                     key.path.display()
                 )),
