@@ -103,9 +103,7 @@ fn run(input: &Input) -> Result<String, String> {
 }
 
 /// The one place that knows the type of `parse`'s environment lookup.
-fn adapt<'a>(
-    lookup: &'a dyn Fn(&str) -> Option<OsString>,
-) -> impl Fn(&str) -> Option<String> + 'a {
+fn adapt<'a>(lookup: &'a dyn Fn(&str) -> Option<OsString>) -> impl Fn(&str) -> Option<String> + 'a {
     move |name| lookup(name).map(|v| v.to_string_lossy().into_owned())
 }
 
@@ -139,10 +137,17 @@ fn without_passwords(mut input: Input) -> Input {
             i += 2;
             continue;
         }
-        if let Some(url) = input.args[i].to_str().and_then(|a| a.strip_prefix("--url=")) {
+        if let Some(url) = input.args[i]
+            .to_str()
+            .and_then(|a| a.strip_prefix("--url="))
+        {
             input.args[i] = OsString::from(format!("--url={}", mask_str(url)));
         }
-        i += if WITH_VALUE.contains(&arg.as_str()) { 2 } else { 1 };
+        i += if WITH_VALUE.contains(&arg.as_str()) {
+            2
+        } else {
+            1
+        };
     }
     for (name, value) in &mut input.env {
         if *name == "KAFKA_CONNECT_URL" {

@@ -36,8 +36,12 @@ fuzz_target!(|data: &[u8]| {
         let mut parts = rest.splitn(3, |b| *b == 0);
         std::array::from_fn(|_| parts.next().unwrap_or_default().to_vec())
     } else {
-        let key_label = ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY"]
-            [usize::from(flags >> 4 & 3)];
+        let key_label = [
+            "PRIVATE KEY",
+            "RSA PRIVATE KEY",
+            "EC PRIVATE KEY",
+            "ENCRYPTED PRIVATE KEY",
+        ][usize::from(flags >> 4 & 3)];
         let mut rest = rest;
         std::array::from_fn(|i| {
             let len = match rest {
@@ -60,16 +64,26 @@ fuzz_target!(|data: &[u8]| {
     };
     let material = Material {
         ca: (flags & 1 != 0).then(|| file("--ca-file", &files[0])),
-        client: (flags & 2 != 0)
-            .then(|| (file("--cert-file", &files[1]), file("--key-file", &files[2]))),
+        client: (flags & 2 != 0).then(|| {
+            (
+                file("--cert-file", &files[1]),
+                file("--key-file", &files[2]),
+            )
+        }),
         insecure: flags & 4 != 0,
     };
     match material.check() {
         Ok(config) => as_ureq_builds_it(&config),
         Err(Error::Usage(m)) => assert!(
-            ["--ca-file: ", "--cert-file: ", "--key-file: ", "--cert-file and --key-file: ", "TLS: "]
-                .iter()
-                .any(|p| m.starts_with(p)),
+            [
+                "--ca-file: ",
+                "--cert-file: ",
+                "--key-file: ",
+                "--cert-file and --key-file: ",
+                "TLS: "
+            ]
+            .iter()
+            .any(|p| m.starts_with(p)),
             "a message that does not name its option: {m}"
         ),
         Err(other) => panic!("not a usage error: {other:?}"),
@@ -88,8 +102,8 @@ fn as_ureq_builds_it(config: &TlsConfig) {
         .expect("all TLS versions");
     let mut roots = rustls::RootCertStore::empty();
     if let RootCerts::Specific(certs) = config.root_certs() {
-        let (_added, ignored) = roots
-            .add_parsable_certificates(certs.iter().map(|c| CertificateDer::from(c.der())));
+        let (_added, ignored) =
+            roots.add_parsable_certificates(certs.iter().map(|c| CertificateDer::from(c.der())));
         assert_eq!(ignored, 0, "a CA certificate rustls ignores");
     }
     let builder = builder.with_root_certificates(roots);
