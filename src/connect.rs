@@ -12,7 +12,8 @@ use crate::error::Error;
 use crate::options::{Credentials, Endpoint, Tls, display_url};
 use crate::redact::Redactor;
 use crate::retry::Deadline;
-use crate::transport::{self, Auth};
+use crate::tls;
+use crate::transport::Auth;
 
 /// One answer from a worker.
 #[derive(Debug, Clone)]
@@ -173,9 +174,9 @@ impl Client {
             .proxy(None)
             .user_agent(concat!("connect-deploy/", env!("CARGO_PKG_VERSION")));
         #[cfg(feature = "tls")]
-        let config = config.tls_config(transport::tls_config(tls)?);
+        let config = config.tls_config(tls::config(tls)?);
         #[cfg(not(feature = "tls"))]
-        transport::check_no_tls(tls)?;
+        tls::check_no_tls(tls)?;
         let agent = config.build().new_agent();
         let endpoints = endpoints
             .into_iter()
@@ -292,7 +293,7 @@ fn transport_failure(e: &ureq::Error, endpoint: &str) -> Failure {
                 .and_then(|inner| inner.downcast_ref::<rustls::Error>()),
             _ => None,
         };
-        if let Some(why) = tls.and_then(|r| transport::trust_failure(r, endpoint)) {
+        if let Some(why) = tls.and_then(|r| tls::trust_failure(r, endpoint)) {
             return Failure::Denied(why);
         }
     }

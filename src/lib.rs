@@ -21,6 +21,7 @@ pub mod report;
 pub mod retry;
 pub mod signals;
 pub mod snapshot;
+pub mod tls;
 pub mod transport;
 pub mod validate;
 

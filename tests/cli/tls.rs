@@ -65,8 +65,8 @@ fn an_untrusted_certificate_exits_77_at_once() {
     // The built-in Mozilla roots do not know the test CA.
     let out = deploy().url(fake.url()).arg(clicks().arg()).run();
     out.expect(77, "TLS: the certificate of")
-        .expect(77, "failed verification")
-        .expect(77, "--ca-file");
+        .expect(77, "is signed by a CA that is not trusted")
+        .expect(77, "trust its CA with --ca-file");
     assert!(fake.requests().is_empty());
     // Nor does another CA given as the only root.
     let (_, other) = make_pki();
@@ -76,7 +76,8 @@ fn an_untrusted_certificate_exits_77_at_once() {
         .arg(pem(&other, "ca.pem"))
         .arg(clicks().arg())
         .run()
-        .expect(77, "failed verification");
+        .expect(77, "was not issued by the trusted CA of that name")
+        .expect(77, "trust its CA with --ca-file");
 }
 
 #[test]
@@ -245,4 +246,242 @@ fn credentials_never_follow_a_redirect() {
     out.expect(1, "a redirect, which is not followed");
     assert!(elsewhere.requests().is_empty());
     assert_no_credentials(&out);
+}
+
+/// A file kept in tests/cli/fixtures/ (made by its `make` script with openssl).
+fn fixture(name: &str) -> String {
+    format!("{}/tests/cli/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A PEM block around bytes that are not DER of anything.
+fn corrupt_pem(label: &str) -> String {
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        fake_connect::base64("this is not DER, only text in a PEM block")
+    )
+}
+
+#[track_caller]
+fn assert_plain(out: &Output) {
+    for dump in [
+        "Context",
+        "NotValidFor",
+        "Expired {",
+        "panicked",
+        "DnsName(",
+    ] {
+        assert!(!out.all().contains(dump), "{dump} in:\n{}", out.all());
+    }
+}
+
+/// Certificates and keys rustls cannot use: each one a usage error before any
+/// request, whether the server asks for a client certificate or not, and with
+/// --insecure too (ureq used to panic on them at the first connection).
+#[test]
+fn unusable_client_certificates_and_keys_are_usage_errors_before_any_request() {
+    let (pki, certs) = make_pki();
+    let bad = TempDir::with(&[
+        ("corrupt-cert.pem", &corrupt_pem("CERTIFICATE")),
+        ("corrupt-key.pem", &corrupt_pem("PRIVATE KEY")),
+        ("corrupt-ec-key.pem", &corrupt_pem("EC PRIVATE KEY")),
+        ("cert-only.pem", &pki.client_cert_pem),
+    ]);
+    let client = pem(&certs, "client.pem");
+    let cases: Vec<(String, String, Vec<&str>)> = vec![
+        (
+            fixture("v1-cert.pem"),
+            fixture("v1-key.pem"),
+            vec![
+                "--cert-file",
+                "v1-cert.pem",
+                "X.509 v1 certificate",
+                "needs v3",
+            ],
+        ),
+        (
+            client.clone(),
+            pem(&certs, "server-key.pem"),
+            vec!["--key-file", "does not belong to the certificate in"],
+        ),
+        (
+            pem(&bad, "corrupt-cert.pem"),
+            pem(&certs, "client-key.pem"),
+            vec!["--cert-file", "corrupt-cert.pem", "DER encoding is corrupt"],
+        ),
+        (
+            client.clone(),
+            pem(&bad, "corrupt-key.pem"),
+            vec!["--key-file", "corrupt-key.pem", "DER encoding is corrupt"],
+        ),
+        (
+            client.clone(),
+            pem(&bad, "corrupt-ec-key.pem"),
+            vec!["--key-file", "DER encoding is corrupt"],
+        ),
+        (
+            client.clone(),
+            pem(&bad, "cert-only.pem"),
+            vec![
+                "--key-file",
+                "holds no private key",
+                "it holds: CERTIFICATE",
+            ],
+        ),
+        (
+            client.clone(),
+            fixture("encrypted-key.pem"),
+            vec![
+                "encrypted-key.pem holds an encrypted private key",
+                "openssl pkcs8 -topk8 -nocrypt",
+            ],
+        ),
+        (
+            client.clone(),
+            fixture("encrypted-traditional-key.pem"),
+            vec!["holds an encrypted private key", "-nocrypt"],
+        ),
+    ];
+    let unsupported = [
+        ("p521-key.pem", "P-521"),
+        ("secp256k1-key.pem", "secp256k1"),
+        ("ed448-key.pem", "Ed448"),
+        ("rsa-pss-key.pem", "RSA-PSS"),
+        ("dsa-key.pem", "DSA"),
+        ("x25519-key.pem", "X25519"),
+        (
+            "rsa1024-key.pem",
+            "a 1024-bit RSA key, which TLS here cannot use",
+        ),
+    ];
+    let cases = cases
+        .into_iter()
+        .chain(unsupported.iter().map(|(file, name)| {
+            (
+                client.clone(),
+                fixture(file),
+                vec![
+                    "--key-file",
+                    *file,
+                    *name,
+                    "supported: RSA of 2048 to 4096 bits, ECDSA on P-256 or P-384, and Ed25519",
+                ],
+            )
+        }));
+
+    let mutual = FakeConnect::start(Config::default().tls(pki.server(true)));
+    let plain = FakeConnect::start(Config::default().tls(pki.server(false)));
+    for (cert, key, expected) in cases {
+        for (fake, insecure) in [(&mutual, false), (&plain, false), (&plain, true)] {
+            let mut run = deploy()
+                .url(fake.url())
+                .arg("--cert-file")
+                .arg(&cert)
+                .arg("--key-file")
+                .arg(&key);
+            run = if insecure {
+                run.arg("--insecure")
+            } else {
+                run.arg("--ca-file").arg(pem(&certs, "ca.pem"))
+            };
+            let out = run.arg(clicks().arg()).run();
+            for text in &expected {
+                out.expect(64, text);
+            }
+            assert_plain(&out);
+        }
+    }
+    assert!(mutual.requests().is_empty());
+    assert!(plain.requests().is_empty());
+}
+
+#[test]
+fn a_ca_file_without_a_usable_certificate_is_a_usage_error() {
+    let (pki, _certs) = make_pki();
+    let bad = TempDir::with(&[
+        ("corrupt-ca.pem", &corrupt_pem("CERTIFICATE")),
+        (
+            "half-corrupt-ca.pem",
+            &format!("{}{}", pki.ca_pem, corrupt_pem("CERTIFICATE")),
+        ),
+        ("key-only.pem", &pki.client_key_pem),
+    ]);
+    let fake = FakeConnect::start(Config::default().tls(pki.server(false)));
+    for (file, expected) in [
+        (
+            "corrupt-ca.pem",
+            "holds a certificate that cannot be a trusted CA: its DER encoding is corrupt",
+        ),
+        (
+            "half-corrupt-ca.pem",
+            "holds certificate 2 of 2 that cannot be a trusted CA",
+        ),
+        (
+            "key-only.pem",
+            "holds no certificate (no BEGIN CERTIFICATE section); it holds: PRIVATE KEY",
+        ),
+    ] {
+        for insecure in [false, true] {
+            let mut run = deploy()
+                .url(fake.url())
+                .arg("--ca-file")
+                .arg(pem(&bad, file));
+            if insecure {
+                run = run.arg("--insecure");
+            }
+            let out = run.arg(clicks().arg()).run();
+            out.expect(64, &format!("--ca-file: {}", pem(&bad, file)))
+                .expect(64, expected);
+        }
+    }
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn a_certificate_for_another_host_exits_77_naming_the_names_it_has() {
+    let pki = TestPki::generate_with(&["connectors", "connectors.example"], None);
+    let certs = TempDir::new();
+    pki.write_to(certs.path()).unwrap();
+    let fake = FakeConnect::start(Config::default().tls(pki.server(false)));
+    let out = deploy()
+        .url(fake.url())
+        .arg("--ca-file")
+        .arg(pem(&certs, "ca.pem"))
+        .arg(clicks().arg())
+        .run();
+    out.expect(
+        77,
+        "is not valid for the host name 127.0.0.1: it is for connectors, connectors.example",
+    );
+    assert!(!out.all().contains("--ca-file"), "{}", out.all());
+    assert_plain(&out);
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn an_expired_or_not_yet_valid_certificate_exits_77_saying_so() {
+    for (years, expected) in [
+        (
+            (2020, 2021),
+            "has expired (it was valid until 2021-01-01 00:00:00 UTC)",
+        ),
+        (
+            (2990, 2999),
+            "is not valid yet (it is valid from 2990-01-01 00:00:00 UTC",
+        ),
+    ] {
+        let pki = TestPki::generate_with(&["127.0.0.1"], Some(years));
+        let certs = TempDir::new();
+        pki.write_to(certs.path()).unwrap();
+        let fake = FakeConnect::start(Config::default().tls(pki.server(false)));
+        let out = deploy()
+            .url(fake.url())
+            .arg("--ca-file")
+            .arg(pem(&certs, "ca.pem"))
+            .arg(clicks().arg())
+            .run();
+        out.expect(77, expected);
+        assert!(!out.all().contains("--ca-file"), "{}", out.all());
+        assert_plain(&out);
+        assert!(fake.requests().is_empty());
+    }
 }

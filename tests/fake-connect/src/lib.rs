@@ -108,6 +108,12 @@ pub struct TestPki {
 
 impl TestPki {
     pub fn generate() -> TestPki {
+        TestPki::generate_with(&["localhost", "127.0.0.1", "connectors"], None)
+    }
+
+    /// With a server certificate for `server_names` only, valid from January 1st of
+    /// the first of `valid_years` to January 1st of the second, when given.
+    pub fn generate_with(server_names: &[&str], valid_years: Option<(i32, i32)>) -> TestPki {
         use rcgen::{
             BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
             KeyUsagePurpose,
@@ -123,9 +129,16 @@ impl TestPki {
             KeyUsagePurpose::DigitalSignature,
         ];
         let ca_cert = ca.self_signed(&ca_key).expect("CA certificate");
-        let leaf = |names: Vec<String>, usage: ExtendedKeyUsagePurpose, cn: &str| {
+        let leaf = |names: Vec<String>,
+                    usage: ExtendedKeyUsagePurpose,
+                    cn: &str,
+                    years: Option<(i32, i32)>| {
             let key = KeyPair::generate().expect("key");
             let mut params = CertificateParams::new(names).expect("params");
+            if let Some((from, until)) = years {
+                params.not_before = rcgen::date_time_ymd(from, 1, 1);
+                params.not_after = rcgen::date_time_ymd(until, 1, 1);
+            }
             params.distinguished_name.push(DnType::CommonName, cn);
             params.extended_key_usages = vec![usage];
             let cert = params
@@ -134,14 +147,16 @@ impl TestPki {
             (cert.pem(), key.serialize_pem())
         };
         let (server_cert_pem, server_key_pem) = leaf(
-            vec!["localhost".into(), "127.0.0.1".into(), "connectors".into()],
+            server_names.iter().map(|n| n.to_string()).collect(),
             ExtendedKeyUsagePurpose::ServerAuth,
             "connectors",
+            valid_years,
         );
         let (client_cert_pem, client_key_pem) = leaf(
             vec!["connect-deploy".into()],
             ExtendedKeyUsagePurpose::ClientAuth,
             "connect-deploy",
+            None,
         );
         TestPki {
             ca_pem: ca_cert.pem(),
