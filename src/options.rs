@@ -632,32 +632,40 @@ pub fn parse_bool(name: &str, value: &str) -> Result<bool, Error> {
 }
 
 /// `500ms`, `30s`, `5m`, `1h`, or plain seconds; fractions allowed (`1.5s`).
+/// Whole numbers only, in nanoseconds: no floating point (it would cost the
+/// binary 25 KB of parsing tables).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
+    let bad = || format!("'{t}' is not a duration: use 500ms, 30s, 5m, 1h or seconds");
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let scale = match unit {
-        "ms" => 0.001,
-        "" | "s" => 1.0,
-        "m" => 60.0,
-        "h" => 3600.0,
-        _ => {
-            return Err(format!(
-                "'{t}' is not a duration: use 500ms, 30s, 5m, 1h or seconds"
-            ));
-        }
+    let unit_nanos: u128 = match unit {
+        "ms" => 1_000_000,
+        "" | "s" => 1_000_000_000,
+        "m" => 60_000_000_000,
+        "h" => 3_600_000_000_000,
+        _ => return Err(bad()),
     };
-    let value: f64 = number
-        .parse()
-        .ok()
-        .filter(|_| !number.starts_with('.') && !number.ends_with('.'))
-        .ok_or_else(|| format!("'{t}' is not a duration: use 500ms, 30s, 5m, 1h or seconds"))?;
-    Duration::try_from_secs_f64(value * scale)
-        .ok()
-        .filter(|d| *d <= Duration::from_secs(366 * 24 * 3600))
-        .ok_or_else(|| format!("'{t}' is too long"))
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty() || (number.contains('.') && fraction.is_empty()) || fraction.contains('.') {
+        return Err(bad());
+    }
+    let too_long = || format!("'{t}' is too long");
+    let whole: u128 = whole.parse().map_err(|_| too_long())?;
+    // Digits past the nanosecond are dropped.
+    let mut nanos = whole.checked_mul(unit_nanos).ok_or_else(too_long)?;
+    let mut scale = unit_nanos;
+    for digit in fraction.bytes().take(30) {
+        scale /= 10;
+        nanos += u128::from(digit - b'0') * scale;
+    }
+    let limit = 366 * 24 * 3_600_000_000_000u128;
+    if nanos > limit {
+        return Err(too_long());
+    }
+    Ok(Duration::from_nanos(nanos as u64))
 }
 
 /// A list of URLs split at its commas, except where a comma stands in a password:
@@ -1109,6 +1117,8 @@ mod tests {
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
         assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2.5m"), Ok(Duration::from_secs(150)));
+        assert_eq!(parse_duration("0.001s"), Ok(Duration::from_millis(1)));
         for bad in [
             "",
             "s",

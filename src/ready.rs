@@ -34,8 +34,9 @@ pub fn wait(client: &mut Client, log: &Log) -> Result<Version, Error> {
                 log.info(
                     "ready",
                     &format!(
-                        "Kafka Connect {text} at {endpoint} is ready (attempt {attempts}, {:.1}s)",
-                        started.elapsed().as_secs_f64()
+                        "Kafka Connect {text} at {endpoint} is ready (attempt {attempts}, {}.{}s)",
+                        started.elapsed().as_secs(),
+                        started.elapsed().subsec_millis() / 100
                     ),
                 );
                 return Ok(version);
