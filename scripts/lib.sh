@@ -5,12 +5,67 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MUSL_TARGET=x86_64-unknown-linux-musl
 RELEASE_DIR=$ROOT/target/$MUSL_TARGET/release
+ARM64_TARGET=aarch64-unknown-linux-musl
+ARM64_RELEASE_DIR=$ROOT/target/$ARM64_TARGET/release
 DEPLOY_IMAGE=connect-deploy:dev
 FAKE_IMAGE=connect-deploy-fake-connect:dev
+
+# Build tools, pinned (the Dockerfile's builder stage pins the same), installed once
+# under CACHE by cross_tools.
+CACHE=${CONNECT_DEPLOY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/connect-deploy}
+AUDITABLE_VERSION=0.7.7 # cargo-auditable (crates.io): the dependency list inside the binary
+ZIGBUILD_VERSION=0.24.1 # cargo-zigbuild (PyPI): zig as C compiler and linker for arm64
+ZIGLANG_VERSION=0.17.1  # ziglang (PyPI): zig itself
 
 # cargo_musl ARGS...: a static release build for the image's target.
 cargo_musl() {
     (cd "$ROOT" && cargo build --release --locked --target "$MUSL_TARGET" "$@")
+}
+
+# cross_tools: puts cargo-auditable and cargo-zigbuild (with zig) on PATH, installing
+# what is missing (cached under CACHE), and the two musl targets.
+cross_tools() {
+    local auditable=$CACHE/cargo-auditable-$AUDITABLE_VERSION venv=$CACHE/zigbuild-$ZIGBUILD_VERSION-zig-$ZIGLANG_VERSION
+    if [ ! -x "$auditable/bin/cargo-auditable" ]; then
+        echo "installing cargo-auditable $AUDITABLE_VERSION under $auditable" >&2
+        cargo install --locked --quiet cargo-auditable --version "$AUDITABLE_VERSION" --root "$auditable"
+    fi
+    if [ ! -x "$venv/bin/cargo-zigbuild" ]; then
+        echo "installing cargo-zigbuild $ZIGBUILD_VERSION and zig $ZIGLANG_VERSION under $venv" >&2
+        rm -rf "$venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check \
+            "cargo-zigbuild==$ZIGBUILD_VERSION" "ziglang==$ZIGLANG_VERSION"
+    fi
+    # cargo-zigbuild runs zig as `python3 -m ziglang`: the venv's python comes first.
+    PATH=$auditable/bin:$venv/bin:$PATH
+    export PATH
+    local installed
+    installed=$(rustup target list --installed)
+    for target in "$MUSL_TARGET" "$ARM64_TARGET"; do
+        grep -qx "$target" <<<"$installed" || rustup target add "$target" >&2
+    done
+}
+
+# release_binaries: connect-deploy for both images, static, with its dependency list
+# embedded (cargo auditable). amd64 as every other musl build here (musl-gcc from
+# .cargo/config.toml), arm64 through zig.
+release_binaries() {
+    cross_tools
+    (
+        cd "$ROOT"
+        cargo auditable build --release --locked --target "$MUSL_TARGET" --bin connect-deploy
+        cargo auditable zigbuild --release --locked --target "$ARM64_TARGET" --bin connect-deploy
+    )
+}
+
+# elf_arch FILE: amd64 or arm64 from the ELF header (e_machine), else "unknown".
+elf_arch() {
+    case $(od -An -tx1 -j18 -N2 "$1" | tr -d ' \n') in
+        3e00) echo amd64 ;;
+        b700) echo arm64 ;;
+        *) echo unknown ;;
+    esac
 }
 
 # image_from_binary TAG DOCKERFILE BINARY [docker build options...]
