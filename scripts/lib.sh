@@ -169,3 +169,44 @@ expect_line() { # WHAT FILE REGEX: some line matches the extended regex
 expect_not_in() { # WHAT FILE NEEDLE
     ! grep -qF -- "$3" "$2" || fail "$1 shows '$3'"
 }
+
+# arm64_emulation: makes this machine run aarch64 binaries if it can (Debian's
+# qemu-user-static, and its binfmt_misc entry, with the F flag so that containers
+# use it too; needs root), then sets ARM64_RUNNER and ARM64_HOW:
+#   binfmt  the kernel runs aarch64 binaries (and arm64 containers) through qemu
+#   runner  binfmt_misc is not to be had: ARM64_RUNNER=qemu-aarch64-static runs them
+#   none    no emulation; ARM64_HOW_WHY says why
+# On an arm64 machine it is native: binfmt, nothing installed.
+arm64_emulation() {
+    ARM64_RUNNER=
+    ARM64_HOW=none
+    ARM64_HOW_WHY=
+    if [ "$(uname -m)" = aarch64 ]; then
+        ARM64_HOW=binfmt
+        return 0
+    fi
+    local entry=/proc/sys/fs/binfmt_misc/qemu-aarch64 conf=/usr/lib/binfmt.d/qemu-aarch64.conf
+    if ! command -v qemu-aarch64-static >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing qemu-user-static (Debian) for arm64 emulation" >&2
+        apt-get install -y -qq qemu-user-static >/dev/null 2>&1 ||
+            { apt-get update -qq && apt-get install -y -qq qemu-user-static >/dev/null; } || true
+    fi
+    if ! command -v qemu-aarch64-static >/dev/null; then
+        ARM64_HOW_WHY="qemu-aarch64-static is not installed (Debian qemu-user-static) and could not be"
+        return 0
+    fi
+    if [ ! -e "$entry" ] && [ "$(id -u)" = 0 ]; then
+        [ -e /proc/sys/fs/binfmt_misc/register ] ||
+            mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || true
+        if [ -w /proc/sys/fs/binfmt_misc/register ] && [ -f "$conf" ]; then
+            cat "$conf" >/proc/sys/fs/binfmt_misc/register 2>/dev/null || true
+        fi
+    fi
+    if [ -e "$entry" ] && grep -qx enabled "$entry"; then
+        ARM64_HOW=binfmt
+    else
+        ARM64_HOW=runner
+        ARM64_RUNNER=qemu-aarch64-static
+        ARM64_HOW_WHY="no binfmt_misc entry for aarch64 (not root, or the kernel refused it)"
+    fi
+}
