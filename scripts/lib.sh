@@ -47,16 +47,18 @@ cross_tools() {
     done
 }
 
-# release_binaries: connect-deploy for both images, static, with its dependency list
-# embedded (cargo auditable). amd64 as every other musl build here (musl-gcc from
-# .cargo/config.toml), arm64 through zig.
+# release_binaries [amd64] [arm64]: connect-deploy for those images, static, with its
+# dependency list embedded (cargo auditable). amd64 as every other musl build here
+# (musl-gcc from .cargo/config.toml), arm64 through zig.
 release_binaries() {
     cross_tools
-    (
-        cd "$ROOT"
-        cargo auditable build --release --locked --target "$MUSL_TARGET" --bin connect-deploy
-        cargo auditable zigbuild --release --locked --target "$ARM64_TARGET" --bin connect-deploy
-    )
+    local arch
+    for arch in "$@"; do
+        case $arch in
+            amd64) (cd "$ROOT" && cargo auditable build --release --locked --target "$MUSL_TARGET" --bin connect-deploy) ;;
+            arm64) (cd "$ROOT" && cargo auditable zigbuild --release --locked --target "$ARM64_TARGET" --bin connect-deploy) ;;
+        esac
+    done
 }
 
 # elf_arch FILE: amd64 or arm64 from the ELF header (e_machine), else "unknown".
