@@ -38,14 +38,17 @@ COPY connect-deploy /connect-deploy
 #    is the C compiler and linker for either target, and it wins over the
 #    musl-gcc that .cargo/config.toml names for Debian hosts. cargo auditable
 #    embeds the dependency list (cargo audit bin, syft and trivy read it).
-#    The same pinned tools as scripts/lib.sh (ZIGBUILD_VERSION, AUDITABLE_VERSION).
+#    The same pinned tools as scripts/lib.sh (scripts/test-arm64 checks it).
 FROM --platform=$BUILDPLATFORM rust:1.95-slim-bookworm AS builder
-ARG ZIGBUILD_VERSION=0.24.1
 ARG AUDITABLE_VERSION=0.7.7
+ARG ZIGBUILD_VERSION=0.24.1
+ARG ZIGLANG_VERSION=0.17.1
 RUN apt-get update && apt-get install -y --no-install-recommends python3-venv \
     && rm -rf /var/lib/apt/lists/*
+# cargo-zigbuild runs zig as `python3 -m ziglang`: the venv's python comes first.
 RUN python3 -m venv /opt/zigbuild \
-    && /opt/zigbuild/bin/pip install --no-cache-dir "cargo-zigbuild==${ZIGBUILD_VERSION}"
+    && /opt/zigbuild/bin/pip install --no-cache-dir \
+        "cargo-zigbuild==${ZIGBUILD_VERSION}" "ziglang==${ZIGLANG_VERSION}"
 ENV PATH=/opt/zigbuild/bin:$PATH
 RUN cargo install --locked cargo-auditable --version "${AUDITABLE_VERSION}" \
     && rustup target add x86_64-unknown-linux-musl aarch64-unknown-linux-musl
