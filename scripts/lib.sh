@@ -178,11 +178,13 @@ expect_not_in() { # WHAT FILE NEEDLE
 #   binfmt  the kernel runs aarch64 binaries (and arm64 containers) through qemu
 #   runner  binfmt_misc is not to be had: ARM64_RUNNER=qemu-aarch64-static runs them
 #   none    no emulation; ARM64_HOW_WHY says why
+# and ARM64_CONTAINERS_WHY, empty when the engine can run arm64 containers, else why not.
 # On an arm64 machine it is native: binfmt, nothing installed.
 arm64_emulation() {
     ARM64_RUNNER=
     ARM64_HOW=none
     ARM64_HOW_WHY=
+    ARM64_CONTAINERS_WHY=
     if [ "$(uname -m)" = aarch64 ]; then
         ARM64_HOW=binfmt
         return 0
@@ -195,6 +197,7 @@ arm64_emulation() {
     fi
     if ! command -v qemu-aarch64-static >/dev/null; then
         ARM64_HOW_WHY="qemu-aarch64-static is not installed (Debian qemu-user-static) and could not be"
+        ARM64_CONTAINERS_WHY=$ARM64_HOW_WHY
         return 0
     fi
     if [ ! -e "$entry" ] && [ "$(id -u)" = 0 ]; then
@@ -206,9 +209,13 @@ arm64_emulation() {
     fi
     if [ -e "$entry" ] && grep -qx enabled "$entry"; then
         ARM64_HOW=binfmt
+        # Without F the kernel looks for the interpreter inside each container.
+        grep -q '^flags:.*F' "$entry" ||
+            ARM64_CONTAINERS_WHY="the binfmt_misc entry for aarch64 lacks the F flag (Debian's qemu-user-binfmt?): containers cannot reach qemu"
     else
         ARM64_HOW=runner
         ARM64_RUNNER=qemu-aarch64-static
-        ARM64_HOW_WHY="no binfmt_misc entry for aarch64 (not root, or the kernel refused it)"
+        ARM64_HOW_WHY="no enabled binfmt_misc entry for aarch64 (not root, or the kernel refused it)"
     fi
+    [ "$ARM64_HOW" = binfmt ] || ARM64_CONTAINERS_WHY="containers need binfmt_misc: $ARM64_HOW_WHY"
 }
