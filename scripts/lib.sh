@@ -5,12 +5,69 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MUSL_TARGET=x86_64-unknown-linux-musl
 RELEASE_DIR=$ROOT/target/$MUSL_TARGET/release
+ARM64_TARGET=aarch64-unknown-linux-musl
+ARM64_RELEASE_DIR=$ROOT/target/$ARM64_TARGET/release
 DEPLOY_IMAGE=connect-deploy:dev
 FAKE_IMAGE=connect-deploy-fake-connect:dev
+
+# Build tools, pinned (the Dockerfile's builder stage pins the same), installed once
+# under CACHE by cross_tools.
+CACHE=${CONNECT_DEPLOY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/connect-deploy}
+AUDITABLE_VERSION=0.7.7 # cargo-auditable (crates.io): the dependency list inside the binary
+ZIGBUILD_VERSION=0.24.1 # cargo-zigbuild (PyPI): zig as C compiler and linker for arm64
+ZIGLANG_VERSION=0.17.1  # ziglang (PyPI): zig itself
 
 # cargo_musl ARGS...: a static release build for the image's target.
 cargo_musl() {
     (cd "$ROOT" && cargo build --release --locked --target "$MUSL_TARGET" "$@")
+}
+
+# cross_tools: puts cargo-auditable and cargo-zigbuild (with zig) on PATH, installing
+# what is missing (cached under CACHE), and the two musl targets.
+cross_tools() {
+    local auditable=$CACHE/cargo-auditable-$AUDITABLE_VERSION venv=$CACHE/zigbuild-$ZIGBUILD_VERSION-zig-$ZIGLANG_VERSION
+    if [ ! -x "$auditable/bin/cargo-auditable" ]; then
+        echo "installing cargo-auditable $AUDITABLE_VERSION under $auditable" >&2
+        cargo install --locked --quiet cargo-auditable --version "$AUDITABLE_VERSION" --root "$auditable"
+    fi
+    if [ ! -x "$venv/bin/cargo-zigbuild" ]; then
+        echo "installing cargo-zigbuild $ZIGBUILD_VERSION and zig $ZIGLANG_VERSION under $venv" >&2
+        rm -rf "$venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check \
+            "cargo-zigbuild==$ZIGBUILD_VERSION" "ziglang==$ZIGLANG_VERSION"
+    fi
+    # cargo-zigbuild runs zig as `python3 -m ziglang`: the venv's python comes first.
+    PATH=$auditable/bin:$venv/bin:$PATH
+    export PATH
+    local installed
+    installed=$(rustup target list --installed)
+    for target in "$MUSL_TARGET" "$ARM64_TARGET"; do
+        grep -qx "$target" <<<"$installed" || rustup target add "$target" >&2
+    done
+}
+
+# release_binaries [amd64] [arm64]: connect-deploy for those images, static, with its
+# dependency list embedded (cargo auditable). amd64 as every other musl build here
+# (musl-gcc from .cargo/config.toml), arm64 through zig.
+release_binaries() {
+    cross_tools
+    local arch
+    for arch in "$@"; do
+        case $arch in
+            amd64) (cd "$ROOT" && cargo auditable build --release --locked --target "$MUSL_TARGET" --bin connect-deploy) ;;
+            arm64) (cd "$ROOT" && cargo auditable zigbuild --release --locked --target "$ARM64_TARGET" --bin connect-deploy) ;;
+        esac
+    done
+}
+
+# elf_arch FILE: amd64 or arm64 from the ELF header (e_machine), else "unknown".
+elf_arch() {
+    case $(od -An -tx1 -j18 -N2 "$1" | tr -d ' \n') in
+        3e00) echo amd64 ;;
+        b700) echo arm64 ;;
+        *) echo unknown ;;
+    esac
 }
 
 # image_from_binary TAG DOCKERFILE BINARY [docker build options...]
@@ -113,4 +170,52 @@ expect_line() { # WHAT FILE REGEX: some line matches the extended regex
 
 expect_not_in() { # WHAT FILE NEEDLE
     ! grep -qF -- "$3" "$2" || fail "$1 shows '$3'"
+}
+
+# arm64_emulation: makes this machine run aarch64 binaries if it can (Debian's
+# qemu-user-static, and its binfmt_misc entry, with the F flag so that containers
+# use it too; needs root), then sets ARM64_RUNNER and ARM64_HOW:
+#   binfmt  the kernel runs aarch64 binaries (and arm64 containers) through qemu
+#   runner  binfmt_misc is not to be had: ARM64_RUNNER=qemu-aarch64-static runs them
+#   none    no emulation; ARM64_HOW_WHY says why
+# and ARM64_CONTAINERS_WHY, empty when the engine can run arm64 containers, else why not.
+# On an arm64 machine it is native: binfmt, nothing installed.
+arm64_emulation() {
+    ARM64_RUNNER=
+    ARM64_HOW=none
+    ARM64_HOW_WHY=
+    ARM64_CONTAINERS_WHY=
+    if [ "$(uname -m)" = aarch64 ]; then
+        ARM64_HOW=binfmt
+        return 0
+    fi
+    local entry=/proc/sys/fs/binfmt_misc/qemu-aarch64 conf=/usr/lib/binfmt.d/qemu-aarch64.conf
+    if ! command -v qemu-aarch64-static >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing qemu-user-static (Debian) for arm64 emulation" >&2
+        apt-get install -y -qq qemu-user-static >/dev/null 2>&1 ||
+            { apt-get update -qq && apt-get install -y -qq qemu-user-static >/dev/null; } || true
+    fi
+    if ! command -v qemu-aarch64-static >/dev/null; then
+        ARM64_HOW_WHY="qemu-aarch64-static is not installed (Debian qemu-user-static) and could not be"
+        ARM64_CONTAINERS_WHY=$ARM64_HOW_WHY
+        return 0
+    fi
+    if [ ! -e "$entry" ] && [ "$(id -u)" = 0 ]; then
+        [ -e /proc/sys/fs/binfmt_misc/register ] ||
+            mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || true
+        if [ -w /proc/sys/fs/binfmt_misc/register ] && [ -f "$conf" ]; then
+            cat "$conf" >/proc/sys/fs/binfmt_misc/register 2>/dev/null || true
+        fi
+    fi
+    if [ -e "$entry" ] && grep -qx enabled "$entry"; then
+        ARM64_HOW=binfmt
+        # Without F the kernel looks for the interpreter inside each container.
+        grep -q '^flags:.*F' "$entry" ||
+            ARM64_CONTAINERS_WHY="the binfmt_misc entry for aarch64 lacks the F flag (Debian's qemu-user-binfmt?): containers cannot reach qemu"
+    else
+        ARM64_HOW=runner
+        ARM64_RUNNER=qemu-aarch64-static
+        ARM64_HOW_WHY="no enabled binfmt_misc entry for aarch64 (not root, or the kernel refused it)"
+    fi
+    [ "$ARM64_HOW" = binfmt ] || ARM64_CONTAINERS_WHY="containers need binfmt_misc: $ARM64_HOW_WHY"
 }

@@ -76,14 +76,9 @@ fn sigterm_as_pid_1_of_a_namespace_exits_143() {
     let fake = hanging_worker();
     let dir = TempDir::with(&[("clicks.json", CLICKS)]);
     let mut child = Command::new("unshare")
-        .args([
-            "--user",
-            "--map-root-user",
-            "--pid",
-            "--fork",
-            BIN,
-            &dir.arg(),
-        ])
+        .args(["--user", "--map-root-user", "--pid", "--fork"])
+        .args(bin_argv())
+        .arg(dir.arg())
         .env_clear()
         .env("KAFKA_CONNECT_URL", fake.url())
         .stdout(std::process::Stdio::null())

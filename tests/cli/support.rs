@@ -10,7 +10,22 @@ use std::time::{Duration, Instant};
 pub use fake_connect::{Config, FakeConnect, Reply, Rule};
 pub use serde_json::json;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_connect-deploy");
+/// The binary cargo built for these tests.
+const BIN: &str = env!("CARGO_BIN_EXE_connect-deploy");
+
+/// The command line that starts the binary under test: cargo's build, or the one
+/// CONNECT_DEPLOY_BIN names (e.g. the arm64 release build, which binfmt runs
+/// through qemu), after CONNECT_DEPLOY_RUNNER's words when that is set (e.g.
+/// `qemu-aarch64-static` where binfmt is not registered). scripts/test-arm64 uses them.
+pub fn bin_argv() -> Vec<String> {
+    let mut argv: Vec<String> = std::env::var("CONNECT_DEPLOY_RUNNER")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    argv.push(std::env::var("CONNECT_DEPLOY_BIN").unwrap_or_else(|_| BIN.to_string()));
+    argv
+}
 
 /// A run never takes longer than this in a test; past it the test fails.
 const HARD_LIMIT: Duration = Duration::from_secs(60);
@@ -144,8 +159,10 @@ impl Deploy {
 
     /// Start it with a clean environment (no proxies, no stray KAFKA_CONNECT_*).
     pub fn spawn(&self) -> Child {
-        let mut cmd = Command::new(BIN);
-        cmd.args(&self.args)
+        let argv = bin_argv();
+        let mut cmd = Command::new(&argv[0]);
+        cmd.args(&argv[1..])
+            .args(&self.args)
             .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(if self.stdin.is_some() {
