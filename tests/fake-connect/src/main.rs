@@ -1,7 +1,7 @@
 //! The fake Kafka Connect worker as a program, for container tests and benchmarks.
 //!
 //! fake-connect [--listen ADDR] [--version V] [--html404 DURATION] [--starting DURATION]
-//!              [--auth USER:PASS] [--bearer TOKEN] [--mask-passwords]
+//!              [--auth USER:PASS] [--bearer TOKEN] [--mask-passwords] [--plugin CLASS]...
 //!              [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]
 //! fake-connect gen-certs DIR   (a test CA, server and client certificates)
 //! Prints `fake-connect: listening on ADDR`, then `METHOD PATH -> STATUS` per request.
@@ -53,6 +53,8 @@ fn main() -> ExitCode {
                     config.auth = Some((u.into(), p.into()));
                 }
                 "--mask-passwords" => config.mask_passwords = true,
+                // Another installed connector class, beside the default ones.
+                "--plugin" => config.plugins.push(value()?),
                 "--bearer" => config.bearer = Some(value()?),
                 "--tls-cert" => cert = Some(value()?),
                 "--tls-key" => key = Some(value()?),
