@@ -230,6 +230,7 @@ fn desired_states_pause_stop_and_resume() {
     assert_eq!(out.code, 0, "{}", out.all());
     assert_eq!(only(&out.report())["outcome"], "created");
     assert_eq!(connector_state(), "PAUSED");
+    let paused = config_writes(&rc.log("single"), "rc-states");
 
     def["state"] = json!("STOPPED");
     let out = apply(&def);
@@ -238,6 +239,10 @@ fn desired_states_pause_stop_and_resume() {
     assert_eq!(only(&report)["outcome"], "unchanged", "{report}");
     assert_eq!(only(&report)["state_change"]["to"], "STOPPED", "{report}");
     assert_eq!(connector_state(), "STOPPED");
+    assert!(
+        config_writes(&rc.log("single"), "rc-states") > paused,
+        "the move to STOPPED is counted as a config-topic write"
+    );
 
     def["state"] = json!("RUNNING");
     let out = apply(&def);

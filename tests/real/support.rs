@@ -310,17 +310,26 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-/// GET `url`: the status and the body as JSON (Null when it is not JSON).
+/// GET `url`: the status and the body as JSON (Null when it is not JSON). Answers a
+/// worker gives while its group rebalances (every new connector triggers one, even
+/// with one worker) are waited out for up to 30 s, as any client must.
 pub fn get(url: &str) -> (u16, Value) {
-    let mut resp = agent()
-        .get(url)
-        .call()
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    let body = resp.body_mut().read_to_string().unwrap_or_default();
-    (
-        resp.status().as_u16(),
-        serde_json::from_str(&body).unwrap_or(Value::Null),
-    )
+    let end = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut resp = agent()
+            .get(url)
+            .call()
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let body = resp.body_mut().read_to_string().unwrap_or_default();
+        let status = resp.status().as_u16();
+        let rebalancing = status == 409
+            || (status == 500
+                && (body.contains("rebalance") || body.contains("ensuring membership")));
+        if !rebalancing || Instant::now() > end {
+            return (status, serde_json::from_str(&body).unwrap_or(Value::Null));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 /// The connector's stored config, or None when the worker does not know it.
