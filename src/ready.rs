@@ -118,8 +118,16 @@ fn get(client: &mut Client, path: &str) -> Result<Reply, Failure> {
     }
 }
 
-/// An answer that is not the one hoped for, classified as any other answer is.
+/// An answer that is not the one hoped for, classified as any other answer is,
+/// except a 404: a worker that is starting answers it, as HTML or (Connect 4.x,
+/// before its REST resources are registered) as JSON.
 fn not_ready(what: &str, reply: &Reply) -> Failure {
+    if reply.status == 404 {
+        return Failure::Transient(format!(
+            "{what} answered HTTP 404 {}: the worker is still starting",
+            reply.message()
+        ));
+    }
     match classify(reply) {
         Failure::Transient(m) => Failure::Transient(format!("{what} answered {m}")),
         Failure::TimedOut(m) => Failure::TimedOut(format!("{what} answered {m}")),

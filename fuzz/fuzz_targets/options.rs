@@ -103,8 +103,8 @@ fn run(input: &Input) -> Result<String, String> {
 }
 
 /// The one place that knows the type of `parse`'s environment lookup.
-fn adapt<'a>(lookup: &'a dyn Fn(&str) -> Option<OsString>) -> impl Fn(&str) -> Option<String> + 'a {
-    move |name| lookup(name).map(|v| v.to_string_lossy().into_owned())
+fn adapt<'a>(lookup: &'a dyn Fn(&str) -> Option<OsString>) -> impl Fn(&str) -> Option<OsString> + 'a {
+    move |name| lookup(name)
 }
 
 /// `*_FILE` variables are read by `parse`: a non-blank value points at a small file

@@ -24,7 +24,7 @@ use connect_deploy::apply::{diff, is_masked};
 use connect_deploy::connect::{Failure, Reply, Version, classify};
 use connect_deploy::converge::Observed;
 use connect_deploy::definitions::State;
-use connect_deploy::redact::{MASK, mask};
+use connect_deploy::redact::{MASK, Secrets};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
 
@@ -241,6 +241,21 @@ fn echoes(config: &BTreeMap<String, String>, around: &[String]) -> Vec<String> {
         ),
         invalid.join("\n"),
     ]
+}
+
+/// The redaction layer as the run builds it from one connector's config.
+fn mask(message: &str, config: &BTreeMap<String, String>, secret_keys: &BTreeSet<String>) -> String {
+    let mut secrets = Secrets::default();
+    for (key, value) in config {
+        secrets.add_public(key);
+        match key.as_str() {
+            "name" => {}
+            "connector.class" => secrets.add_class(value),
+            _ => secrets.add_value(value, secret_keys.contains(key)),
+        }
+    }
+    secrets.reindex();
+    secrets.mask(message)
 }
 
 fn check_mask(message: &str, config: &BTreeMap<String, String>, secret_keys: &BTreeSet<String>) {

@@ -167,7 +167,7 @@ fn definitions_that_never_end_are_bounded_by_the_deadline() {
         .run();
     out.expect(124, "the deadline passed");
     // A standard input that is never closed.
-    let mut child = Command::new(BIN)
+    let mut child = bin_command()
         .args(["--timeout", "2s", "--url", &fake.url(), "-"])
         .env_clear()
         .stdin(Stdio::piped())
@@ -254,7 +254,7 @@ fn inputs_are_checked_at_start() {
 #[test]
 fn a_variable_that_is_not_utf8_is_named_not_replaced() {
     let dir = TempDir::with(&[("a.json", &source("a"))]);
-    let out = Command::new(BIN)
+    let out = bin_command()
         .arg(dir.arg())
         .env_clear()
         .env(
@@ -396,7 +396,7 @@ fn a_signal_reports_what_was_applied_in_the_usual_shape() {
 #[test]
 fn a_closed_stdout_never_changes_the_exit_code() {
     for args in [&["--help"][..], &["--version"][..]] {
-        let mut child = Command::new(BIN)
+        let mut child = bin_command()
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -180,3 +180,16 @@ fn a_worker_lost_mid_run_fails_over_for_the_write() {
         .expect(0, "clicks: created");
     assert!(backup.connector("clicks").is_some());
 }
+
+/// Found by the real-Connect tier: Connect 4.1 answers `GET /` with a JSON 404
+/// (`Not Found`) for a moment during start-up. That is "not yet", not a rejection.
+#[test]
+fn a_json_404_at_start_up_means_keep_waiting() {
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new("GET", "/", 3, Reply::error(404, "Not Found")));
+    deploy()
+        .url(fake.url())
+        .arg(one_connector().arg())
+        .run()
+        .expect(0, "clicks: created");
+}

@@ -121,7 +121,7 @@ fn unresolvable_references_are_invalid_definitions_before_any_request() {
     ] {
         dir.write("pg.json", &definition(&reference));
         let fake = FakeConnect::start(Config::default());
-        let out = std::process::Command::new(BIN)
+        let out = bin_command()
             .arg(dir.path().join("pg.json"))
             .env_clear()
             .env("KAFKA_CONNECT_URL", fake.url())

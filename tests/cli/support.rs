@@ -27,6 +27,15 @@ pub fn bin_argv() -> Vec<String> {
     argv
 }
 
+/// The binary under test as a Command, for tests that set up its process
+/// themselves (raw environment bytes, a stdin that stays open).
+pub fn bin_command() -> Command {
+    let argv = bin_argv();
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..]);
+    cmd
+}
+
 /// A run never takes longer than this in a test; past it the test fails.
 const HARD_LIMIT: Duration = Duration::from_secs(60);
 
