@@ -255,9 +255,11 @@ fn apply_all(
         if report.error.is_some() {
             return Step::Done(report);
         }
-        // Only the first round trusts the snapshot: later ones read afresh.
+        // Only the first round trusts the snapshot, and only where it shows the
+        // connector: Connect leaves out of the listing a connector it cannot describe
+        // at that moment (one just created), so absent there is read afresh.
         let seen = match (&snapshot, report.first_seen.is_none()) {
-            (Some(s), true) => Some(s.get(&definitions[i].name)),
+            (Some(s), true) => s.get(&definitions[i].name).map(Some),
             _ => None,
         };
         if let Some(skipped) = not_attempted(&report, deadline) {

@@ -116,12 +116,21 @@ impl Log {
         }
     }
 
-    /// Every string in a JSON value, masked and cut like any record.
+    /// Every string in a JSON value, masked and cut like any record; connector
+    /// and key names (under `name`, `changed`, `added`, `removed`, `masked`) are
+    /// public and only put on one line.
     fn clean_json(&self, value: &mut Value) {
         match value {
             Value::String(s) => *s = self.redactor.record(s),
             Value::Array(items) => items.iter_mut().for_each(|v| self.clean_json(v)),
-            Value::Object(map) => map.values_mut().for_each(|v| self.clean_json(v)),
+            Value::Object(map) => {
+                for (key, v) in map.iter_mut() {
+                    match key.as_str() {
+                        "name" | "changed" | "added" | "removed" | "masked" => public_json(v),
+                        _ => self.clean_json(v),
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -153,6 +162,15 @@ impl Log {
             }
         };
         line(std::io::stderr().lock(), &text);
+    }
+}
+
+/// Names in a JSON value: on one line, not masked.
+fn public_json(value: &mut Value) {
+    match value {
+        Value::String(s) => *s = one_line(s),
+        Value::Array(items) => items.iter_mut().for_each(public_json),
+        _ => {}
     }
 }
 

@@ -67,7 +67,8 @@ impl Snapshot {
         Some(Snapshot(known))
     }
 
-    /// Some(what is known) when the connector exists, None when it does not.
+    /// What is known of a connector the listing shows. None says nothing: Connect
+    /// leaves out a connector it cannot describe at that moment.
     pub fn get(&self, name: &str) -> Option<&Known> {
         self.0.get(name)
     }

@@ -540,3 +540,32 @@ fn unchanged_connectors_cost_a_constant_number_of_requests() {
         }
     }
 }
+
+/// Found by the real-Connect tier: Connect leaves a connector it cannot describe at
+/// that moment (one just created) out of `GET /connectors?expand=...`. Absent from
+/// that listing is not "absent": the connector is read on its own.
+#[test]
+fn a_connector_missing_from_the_listing_is_read_on_its_own() {
+    let fake = FakeConnect::start(Config::default());
+    let dir = TempDir::with(&[("clicks.json", CLICKS)]);
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "clicks: created");
+    fake.script(Rule::new(
+        "GET",
+        "/connectors?expand*",
+        1,
+        Reply::raw(200, Some("application/json"), "{}"),
+    ));
+    dir.write(
+        "clicks.json",
+        &CLICKS.replace("\"tasks.max\": \"1\"", "\"tasks.max\": \"2\""),
+    );
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "clicks: updated (changed: tasks.max)");
+}
