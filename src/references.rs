@@ -1,7 +1,7 @@
 //! Config values that name a secret instead of holding it: `{"file": PATH}` (a
-//! mounted Secret's file, trailing line breaks dropped; a relative path is relative
-//! to the definition file's directory) or `{"env": NAME}` (a variable set from a
-//! Secret). Resolved before the first request; a resolved value is a secret of the
+//! mounted Secret's file; a relative path is relative to the definition file's
+//! directory) or `{"env": NAME}` (a variable set from a Secret); trailing line
+//! breaks dropped from both. Resolved before the first request; a resolved value is a secret of the
 //! run at any length, and no message ever shows it.
 
 use std::ffi::OsString;
@@ -63,10 +63,14 @@ pub fn resolve(reference: &Reference, base: Option<&Path>, env: &Env) -> Result<
                 .map_err(|_| format!("{{\"file\": ...}} {shown} is not UTF-8 text"))?;
             Ok(text.trim_end_matches(['\n', '\r']).to_string())
         }
+        // Trailing line breaks go here too: a Secret made `--from-file` from a file
+        // that ends in one would otherwise send it to the database as part of the
+        // password, and fail only when the task starts.
         Reference::Env(name) => match env(name) {
             None => Err(format!("{{\"env\": ...}} the variable {name} is not set")),
             Some(value) => value
                 .into_string()
+                .map(|v| v.trim_end_matches(['\n', '\r']).to_string())
                 .map_err(|_| format!("{{\"env\": ...}} the variable {name} is not UTF-8")),
         },
     }
