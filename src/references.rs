@@ -121,7 +121,11 @@ mod tests {
         std::fs::create_dir_all(dir.join("sub")).unwrap();
         std::fs::write(dir.join("pw"), "s3cret\n\n").unwrap();
         std::fs::write(dir.join("bin"), [0xff, 0xfe]).unwrap();
-        let env = |k: &str| (k == "SET").then(|| OsString::from("v"));
+        let env = |k: &str| match k {
+            "SET" => Some(OsString::from("v")),
+            "FROM_FILE" => Some(OsString::from("pw\n")),
+            _ => None,
+        };
         let file = |p: &str| Reference::File(p.into());
         assert_eq!(resolve(&file("pw"), Some(&dir), &env), Ok("s3cret".into()));
         assert!(
@@ -142,6 +146,10 @@ mod tests {
         assert_eq!(
             resolve(&Reference::Env("SET".into()), None, &env),
             Ok("v".into())
+        );
+        assert_eq!(
+            resolve(&Reference::Env("FROM_FILE".into()), None, &env),
+            Ok("pw".into())
         );
         assert!(
             resolve(&Reference::Env("UNSET".into()), None, &env)
