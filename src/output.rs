@@ -177,7 +177,16 @@ fn public_json(value: &mut Value) {
 /// `2026-11-24T04:20:28.123Z`, from the days-to-civil algorithm (no time crate).
 pub fn rfc3339(t: SystemTime) -> String {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs();
+    let (year, month, day, hour, minute, second) = civil(d.as_secs());
+    format!(
+        "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{:03}Z",
+        d.subsec_millis()
+    )
+}
+
+/// (year, month, day, hour, minute, second) of seconds since 1970-01-01 UTC, by
+/// Howard Hinnant's days-to-civil algorithm (no time crate).
+pub fn civil(secs: u64) -> (i64, i64, i64, u64, u64, u64) {
     let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -188,13 +197,7 @@ pub fn rfc3339(t: SystemTime) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60,
-        d.subsec_millis()
-    )
+    (year, month, day, rest / 3600, rest % 3600 / 60, rest % 60)
 }
 
 /// Kubernetes reads at most 4096 bytes of a termination message.

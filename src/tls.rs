@@ -685,24 +685,8 @@ mod material {
 
     /// A time as a UTC date, e.g. `2024-03-01 12:00:00 UTC`.
     fn date(t: UnixTime) -> String {
-        let secs = t.as_secs();
-        let (days, rest) = (secs / 86_400, secs % 86_400);
-        // Civil from days (Howard Hinnant's algorithm), for days since 1970-01-01.
-        let z = days as i64 + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
-        format!(
-            "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-            rest / 3600,
-            rest / 60 % 60,
-            rest % 60
-        )
+        let (year, month, day, hour, minute, second) = crate::output::civil(t.as_secs());
+        format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02} UTC")
     }
 
     /// Why a TLS failure happened, when it is about trust: not worth waiting for.
