@@ -20,28 +20,9 @@ use std::os::unix::ffi::OsStringExt;
 use std::sync::OnceLock;
 
 use connect_deploy::error::Error;
-use connect_deploy::options::{Command, parse};
+use connect_deploy::options::{Command, VARIABLES, parse};
 use libfuzzer_sys::fuzz_target;
 
-/// The variables `parse` reads.
-const VARIABLES: [&str; 16] = [
-    "KAFKA_CONNECT_URL",
-    "KAFKA_CONNECT_TIMEOUT",
-    "KAFKA_CONNECT_WAIT_RUNNING",
-    "KAFKA_CONNECT_WAIT_STABLE",
-    "KAFKA_CONNECT_RESTART_FAILED",
-    "KAFKA_CONNECT_TERMINATION_LOG",
-    "KAFKA_CONNECT_VALIDATE",
-    "KAFKA_CONNECT_LOG_FORMAT",
-    "KAFKA_CONNECT_TLS_ROOT_CA_FILE",
-    "KAFKA_CONNECT_TLS_AUTH_CRT",
-    "KAFKA_CONNECT_TLS_AUTH_KEY",
-    "KAFKA_CONNECT_TLS_IS_INSECURE",
-    "KAFKA_CONNECT_BASIC_AUTH_USERNAME",
-    "KAFKA_CONNECT_BASIC_AUTH_PASSWORD",
-    "KAFKA_CONNECT_BASIC_AUTH_PASSWORD_FILE",
-    "KAFKA_CONNECT_BEARER_TOKEN_FILE",
-];
 
 /// Options that take the next argument as their value (as lexopt reads them).
 const WITH_VALUE: [&str; 9] = [
