@@ -139,6 +139,9 @@ impl Kind {
     }
 }
 
+/// Read and write buffer per connection (ureq's default is 128 KB each).
+const BUFFER: usize = 16 * 1024;
+
 /// Connecting should be quick; a SYN into the void must not hold up failover.
 const CONNECT_LIMIT: Duration = Duration::from_secs(5);
 /// A resolver that does not answer must not swallow a whole probe either.
@@ -154,6 +157,7 @@ pub struct Client {
     /// Tokens read from a bearer-token file join the run's secrets as they rotate.
     pub redactor: Redactor,
     last_header: Option<String>,
+    parse_json: bool,
 }
 
 impl Client {
@@ -172,6 +176,11 @@ impl Client {
             .max_redirects(0)
             .max_redirects_will_error(false)
             .proxy(None)
+            // ureq's 128 KB buffers, per connection, were most of a 200-connector
+            // run's memory; Connect's headers and our request bodies are small.
+            .input_buffer_size(BUFFER)
+            .output_buffer_size(BUFFER)
+            .max_response_header_size(BUFFER)
             .user_agent(concat!("connect-deploy/", env!("CARGO_PKG_VERSION")));
         #[cfg(feature = "tls")]
         let config = config.tls_config(tls::config(tls)?);
@@ -192,6 +201,7 @@ impl Client {
             deadline,
             redactor,
             last_header: None,
+            parse_json: true,
         })
     }
 
@@ -212,6 +222,15 @@ impl Client {
 
     pub fn get(&mut self, path: &str, kind: Kind) -> Result<Reply, Failure> {
         self.send(Method::GET, path, None, kind)
+    }
+
+    /// A GET whose body the caller parses itself (a large listing, read in parts):
+    /// `json` stays None.
+    pub fn get_text(&mut self, path: &str, kind: Kind) -> Result<Reply, Failure> {
+        self.parse_json = false;
+        let reply = self.send(Method::GET, path, None, kind);
+        self.parse_json = true;
+        reply
     }
 
     /// Send one request to the current endpoint. Transport failures move to the next.
@@ -271,6 +290,11 @@ impl Client {
             .limit(4 * 1024 * 1024)
             .read_to_vec();
         match bytes {
+            Ok(bytes) if !self.parse_json => Ok(Reply {
+                status,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+                json: None,
+            }),
             Ok(bytes) => Ok(Reply::from_bytes(status, bytes)),
             Err(e) => {
                 let failure = transport_failure(&e, &self.endpoint());

@@ -190,7 +190,8 @@ pub fn wait(
         let mut still = Vec::new();
         let mut refused = false;
         // Every state in one request where the worker can; else one per connector.
-        let snapshot = Snapshot::read(client, settings.version, false);
+        let watched = |name: &str| pending.iter().any(|w| w.def.name == name);
+        let snapshot = Snapshot::read(client, settings.version, false, &watched);
         for mut w in pending {
             let index = w.index;
             if refused {

@@ -250,7 +250,8 @@ fn apply_all(
 ) -> Vec<Report> {
     let deadline = client.deadline;
     // One request for every config and state; per connector where it cannot be had.
-    let snapshot = snapshot::Snapshot::read(&mut client.clone(), version, true);
+    let ours = |name: &str| definitions.iter().any(|d| d.name == name);
+    let snapshot = snapshot::Snapshot::read(&mut client.clone(), version, true, &ours);
     let step = |client: &mut Client, i: usize, mut report: Report| {
         if report.error.is_some() {
             return Step::Done(report);

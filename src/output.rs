@@ -97,7 +97,7 @@ impl Log {
 
     /// Progress about one connector, on stderr in both formats.
     pub fn connector_progress(&self, level: Level, event: &str, name: &str, text: &str) {
-        self.event(level, event, Some(name), &format!("{name}: {text}"));
+        self.event_about(level, event, Some(name), text);
     }
 
     /// The closing line (text) or the report (JSON), on stdout.
@@ -142,6 +142,21 @@ impl Log {
 
     fn event(&self, level: Level, event: &str, connector: Option<&str>, text: &str) {
         let text = self.redactor.record(text);
+        self.write_event(level, event, connector, text);
+    }
+
+    /// An event about one connector: in text, `name: ` before the masked text; the
+    /// name is public and stays readable however the values look.
+    fn event_about(&self, level: Level, event: &str, connector: Option<&str>, text: &str) {
+        let masked = self.redactor.record(text);
+        let text = match (self.format, connector) {
+            (Format::Text, Some(name)) => format!("{}: {masked}", one_line(name)),
+            _ => masked,
+        };
+        self.write_event(level, event, connector, text);
+    }
+
+    fn write_event(&self, level: Level, event: &str, connector: Option<&str>, text: String) {
         let text = match self.format {
             Format::Text => match level {
                 Level::Info => format!("connect-deploy: {text}"),

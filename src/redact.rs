@@ -27,8 +27,34 @@ const MIN_MASKED_LEN: usize = 4;
 const MIN_CUT_PREFIX: usize = 6;
 /// Longest record printed, in bytes, after masking.
 pub const MAX_RECORD: usize = 4096;
-/// Pieces of a secret are looked for up to this length (longer ones contain one).
-const MAX_PIECE: usize = 64;
+/// Words the tool prints itself: an ordinary value equal to one is not masked.
+const VOCABULARY: [&str; 24] = [
+    "created",
+    "updated",
+    "unchanged",
+    "failed",
+    "running",
+    "paused",
+    "stopped",
+    "deleted",
+    "resumed",
+    "restarting",
+    "unassigned",
+    "destroyed",
+    "would",
+    "create",
+    "update",
+    "delete",
+    "pause",
+    "resume",
+    "stop",
+    "summary",
+    "task",
+    "tasks",
+    "none",
+    "null",
+];
+
 /// Cut markers (`...`) looked at in one text.
 const MAX_CUTS: usize = 16;
 
@@ -68,14 +94,13 @@ pub fn looks_secret(key: &str) -> bool {
 /// finds them, rebuilt whenever they change.
 #[derive(Debug, Default)]
 pub struct Secrets {
-    /// Everything looked for, as bytes (case is ignored when looking).
-    patterns: BTreeSet<Vec<u8>>,
+    /// Everything looked for, indexed as it is added.
+    index: Index,
     /// Public names (connector and key names): a secret found strictly inside one
     /// of them is the name, not an echo.
     public: BTreeSet<String>,
     /// Connector classes: masked only as whole tokens, as stack traces name classes.
     classes: BTreeSet<String>,
-    index: Index,
 }
 
 impl Secrets {
@@ -100,20 +125,21 @@ impl Secrets {
             }
         }
         for base in bases {
+            // An ordinary value that is one of the words this tool prints (a topic
+            // called `stopped`) would hide them in every line: it stays readable.
+            if !secret && VOCABULARY.iter().any(|w| w.eq_ignore_ascii_case(base)) {
+                continue;
+            }
             // Any value may be a credential: its base64 and hex are looked for too,
             // which costs nothing where nobody encodes it.
-            self.add_encoded(base);
-            if secret {
-                self.add_pieces(base);
-            }
-            self.patterns.insert(base.as_bytes().to_vec());
+            self.add_encoded(base, secret);
+            self.index.add(base.as_bytes(), secret);
         }
         // A password inside a value: a JDBC URL's `password=...`, a JAAS line's
         // `password="..."`.
         for inner in embedded_secrets(value) {
             self.add_value(inner, true);
         }
-        self.index = Index::default();
     }
 
     /// One of the tool's own credentials: a password, a token, a header value.
@@ -134,7 +160,7 @@ impl Secrets {
         }
     }
 
-    fn add_encoded(&mut self, value: &str) {
+    fn add_encoded(&mut self, value: &str, secret: bool) {
         let standard = base64(value.as_bytes());
         let unpadded = standard.trim_end_matches('=').to_string();
         let url_safe: String = unpadded
@@ -148,40 +174,13 @@ impl Secrets {
         let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
         for form in [standard, unpadded, url_safe, hex] {
             if form.len() >= 2 {
-                self.patterns.insert(form.into_bytes());
-            }
-        }
-    }
-
-    /// The beginnings and ends of a secret: what is left when the echoing side
-    /// cuts it (`Hunter2Sup...`, a trace's first line, a joined error list).
-    fn add_pieces(&mut self, value: &str) {
-        let bytes = value.as_bytes();
-        if bytes.len() <= MIN_CUT_PREFIX {
-            return;
-        }
-        let longest = (bytes.len() - 1).min(MAX_PIECE);
-        for k in MIN_CUT_PREFIX..=longest {
-            if value.is_char_boundary(k) {
-                self.patterns.insert(bytes[..k].to_vec());
-            }
-            let from = bytes.len() - k;
-            if value.is_char_boundary(from) {
-                self.patterns.insert(bytes[from..].to_vec());
+                self.index.add(form.as_bytes(), secret);
             }
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty() && self.classes.is_empty()
-    }
-
-    /// Build the index after the set changed (the lock's writer does it, so that
-    /// readers only read).
-    pub fn reindex(&mut self) {
-        if !self.index.built {
-            self.index = Index::new(&self.patterns);
-        }
+        self.index.is_empty() && self.classes.is_empty()
     }
 
     /// `text` with every secret hidden, in whatever form it appears.
@@ -190,17 +189,9 @@ impl Secrets {
             return text.to_string();
         }
         let text = self.mask_known_echoes(text);
-        let built;
-        let index = if self.index.built {
-            &self.index
-        } else {
-            built = Index::new(&self.patterns);
-            &built
-        };
         let mut spans: Vec<(usize, usize)> = Vec::new();
         for view in View::all(text.as_bytes()) {
-            index.find(&view, &mut spans);
-            index.find_cut(&view, &mut spans);
+            self.index.find(&view, &mut spans);
         }
         let spans = self.without_public(&text, spans);
         let masked = apply_spans(&text, spans);
@@ -281,17 +272,28 @@ fn embedded_secrets(value: &str) -> Vec<&str> {
     found
 }
 
-/// Every pattern, indexed by its first two bytes (ASCII case folded), with the
-/// beginnings of the longer ones for texts cut short.
+/// Every pattern once, indexed by its first two bytes (ASCII case folded), and
+/// for secrets also by the two bytes where their last six begin: what finds a
+/// secret's beginning or end when the echoing side cut it.
 #[derive(Debug, Default)]
 struct Index {
-    built: bool,
     patterns: Vec<Box<[u8]>>,
-    by_start: HashMap<[u8; 2], Vec<u32>>,
+    /// Per pattern: a secret (found whatever its case, its pieces too).
+    secret: Vec<bool>,
+    by_start: HashMap<[u8; 2], Vec<Entry>>,
     /// Patterns of one byte (short secrets).
     single: Vec<u32>,
-    /// Patterns longer than MIN_CUT_PREFIX, by their first MIN_CUT_PREFIX bytes.
-    by_prefix: HashMap<[u8; MIN_CUT_PREFIX], Vec<u32>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    /// The whole pattern.
+    Exact(u32),
+    /// A beginning of the pattern of MIN_CUT_PREFIX bytes or more: anywhere for a
+    /// secret, only where the text is cut for other values.
+    Prefix { pattern: u32, anywhere: bool },
+    /// An end of a secret of MIN_CUT_PREFIX bytes or more, found by its last bytes.
+    Suffix(u32),
 }
 
 fn fold(b: u8) -> u8 {
@@ -299,109 +301,189 @@ fn fold(b: u8) -> u8 {
 }
 
 impl Index {
-    fn new(patterns: &BTreeSet<Vec<u8>>) -> Index {
-        let mut index = Index {
-            built: true,
-            ..Index::default()
-        };
-        let mut seen = std::collections::HashSet::new();
-        for p in patterns {
-            let folded: Vec<u8> = p.iter().map(|&b| fold(b)).collect();
-            if folded.is_empty() || !seen.insert(folded.clone()) {
-                continue;
-            }
-            let i = index.patterns.len() as u32;
-            if folded.len() == 1 {
-                index.single.push(i);
-            } else {
-                index
-                    .by_start
-                    .entry([folded[0], folded[1]])
-                    .or_default()
-                    .push(i);
-            }
-            if folded.len() > MIN_CUT_PREFIX {
-                let mut key = [0u8; MIN_CUT_PREFIX];
-                key.copy_from_slice(&folded[..MIN_CUT_PREFIX]);
-                index.by_prefix.entry(key).or_default().push(i);
-            }
-            index.patterns.push(folded.into_boxed_slice());
-        }
-        index
+    fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
     }
 
-    /// Every occurrence of every pattern, as spans of the original text.
+    /// Add a pattern (once); a secret's pieces are found through it as well, and
+    /// a secret is found whatever its ASCII case, other values as written (so that
+    /// a topic called `stopped` does not hide the state STOPPED).
+    fn add(&mut self, bytes: &[u8], secret: bool) {
+        if bytes.is_empty() {
+            return;
+        }
+        let key = [fold(bytes[0]), fold(*bytes.get(1).unwrap_or(&0))];
+        let same = |p: &u32| *self.patterns[*p as usize] == *bytes;
+        let existing = if bytes.len() == 1 {
+            self.single.iter().copied().find(same)
+        } else {
+            self.by_start.get(&key).and_then(|entries| {
+                entries.iter().find_map(|e| match *e {
+                    Entry::Exact(p) if same(&p) => Some(p),
+                    _ => None,
+                })
+            })
+        };
+        let p = match existing {
+            Some(p) => {
+                if secret && !self.secret[p as usize] {
+                    self.secret[p as usize] = true;
+                } else {
+                    return;
+                }
+                p
+            }
+            None => {
+                let p = self.patterns.len() as u32;
+                self.patterns.push(bytes.into());
+                self.secret.push(secret);
+                if bytes.len() == 1 {
+                    self.single.push(p);
+                } else {
+                    self.by_start.entry(key).or_default().push(Entry::Exact(p));
+                }
+                p
+            }
+        };
+        let len = bytes.len();
+        if len <= MIN_CUT_PREFIX {
+            return;
+        }
+        let entries = self.by_start.entry(key).or_default();
+        entries.retain(|e| !matches!(e, Entry::Prefix { pattern, .. } if *pattern == p));
+        entries.push(Entry::Prefix {
+            pattern: p,
+            anywhere: secret,
+        });
+        if secret {
+            let tail = [
+                fold(bytes[len - MIN_CUT_PREFIX]),
+                fold(bytes[len - MIN_CUT_PREFIX + 1]),
+            ];
+            self.by_start
+                .entry(tail)
+                .or_default()
+                .push(Entry::Suffix(p));
+        }
+    }
+
+    /// Whether `text` starts with the whole pattern `p`.
+    fn matches(&self, p: u32, text: &[u8]) -> bool {
+        let pattern = &self.patterns[p as usize];
+        text.len() >= pattern.len()
+            && if self.secret[p as usize] {
+                text[..pattern.len()].eq_ignore_ascii_case(pattern)
+            } else {
+                text[..pattern.len()] == **pattern
+            }
+    }
+
+    /// Every occurrence of every pattern (and piece), as spans of the original text.
     fn find(&self, view: &View, spans: &mut Vec<(usize, usize)>) {
         let data = &view.bytes;
+        let cuts = cut_points(data);
         for i in 0..data.len() {
             let here = &data[i..];
             for &p in &self.single {
-                if fold(here[0]) == self.patterns[p as usize][0] {
+                if self.matches(p, here) {
                     spans.push(view.span(i, i + 1));
                 }
             }
             let Some(&second) = here.get(1) else { continue };
-            let Some(candidates) = self.by_start.get(&[fold(here[0]), fold(second)]) else {
+            let Some(entries) = self.by_start.get(&[fold(here[0]), fold(second)]) else {
                 continue;
             };
-            for &p in candidates {
-                let p = &self.patterns[p as usize];
-                if here.len() >= p.len() && here[..p.len()].eq_ignore_ascii_case(p) {
-                    spans.push(view.span(i, i + p.len()));
+            for entry in entries {
+                match *entry {
+                    Entry::Exact(p) => {
+                        if self.matches(p, here) {
+                            spans.push(view.span(i, i + self.patterns[p as usize].len()));
+                        }
+                    }
+                    Entry::Prefix { pattern, anywhere } => {
+                        let p = &self.patterns[pattern as usize];
+                        let m = common_prefix(here, p, self.secret[pattern as usize]);
+                        if m < MIN_CUT_PREFIX || m >= p.len() {
+                            continue;
+                        }
+                        // Other values only up to where the text was cut.
+                        let end = if anywhere {
+                            Some(i + m)
+                        } else {
+                            cuts.iter()
+                                .copied()
+                                .filter(|&c| c >= i + MIN_CUT_PREFIX && c <= i + m)
+                                .max()
+                        };
+                        if let Some(end) = end {
+                            spans.push(view.span(i, end));
+                        }
+                    }
+                    Entry::Suffix(p) => {
+                        let p = &self.patterns[p as usize];
+                        let end = i + MIN_CUT_PREFIX;
+                        if end <= data.len()
+                            && data[i..end].eq_ignore_ascii_case(&p[p.len() - MIN_CUT_PREFIX..])
+                        {
+                            let m = common_suffix(&data[..end], p);
+                            if m < p.len() {
+                                spans.push(view.span(end - m, end));
+                            }
+                        }
+                    }
                 }
             }
         }
     }
+}
 
-    /// A view that ends (or stops before `...`, `…` or a half escape) in the
-    /// beginning of a pattern: the rest was cut off, and what is left must not be
-    /// readable either.
-    fn find_cut(&self, view: &View, spans: &mut Vec<(usize, usize)>) {
-        let data = &view.bytes;
-        let mut ends = vec![data.len()];
-        for marker in [&b"..."[..], "\u{2026}".as_bytes()] {
-            let mut from = 0;
-            while let Some(i) = find(&data[from..], marker) {
-                ends.push(from + i);
-                from += i + marker.len();
-                if ends.len() > MAX_CUTS {
-                    break;
-                }
+fn common_prefix(text: &[u8], pattern: &[u8], fold_case: bool) -> usize {
+    text.iter()
+        .zip(pattern)
+        .take_while(|(a, b)| {
+            if fold_case {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
             }
-        }
-        // An escape cut in half (`%4`, `\u00`, `&am`) ends nothing: look before it.
-        let partial: Vec<usize> = ends
-            .iter()
-            .filter_map(|&end| {
-                let from = end.saturating_sub(5);
-                data[from..end]
-                    .iter()
-                    .rposition(|b| matches!(b, b'%' | b'\\' | b'&'))
-                    .map(|i| from + i)
-            })
-            .collect();
-        ends.extend(partial);
-        for &end in &ends {
-            let longest = end.min(MAX_PIECE * 4);
-            for k in MIN_CUT_PREFIX..=longest {
-                let start = end - k;
-                let mut key = [0u8; MIN_CUT_PREFIX];
-                for (slot, &b) in key.iter_mut().zip(&data[start..start + MIN_CUT_PREFIX]) {
-                    *slot = fold(b);
-                }
-                let Some(candidates) = self.by_prefix.get(&key) else {
-                    continue;
-                };
-                let piece = &data[start..end];
-                if candidates.iter().any(|&p| {
-                    let p = &self.patterns[p as usize];
-                    p.len() > k && p[..k].eq_ignore_ascii_case(piece)
-                }) {
-                    spans.push(view.span(start, end));
-                }
+        })
+        .count()
+}
+
+fn common_suffix(text: &[u8], pattern: &[u8]) -> usize {
+    text.iter()
+        .rev()
+        .zip(pattern.iter().rev())
+        .take_while(|(a, b)| a.eq_ignore_ascii_case(b))
+        .count()
+}
+
+/// Where a text may have been cut: its end, before `...` or `…`, and before an
+/// escape cut in half there (`%4`, `\u00`, `&am`).
+fn cut_points(data: &[u8]) -> Vec<usize> {
+    let mut ends = vec![data.len()];
+    for marker in [&b"..."[..], "\u{2026}".as_bytes()] {
+        let mut from = 0;
+        while let Some(i) = find(&data[from..], marker) {
+            ends.push(from + i);
+            from += i + marker.len();
+            if ends.len() > MAX_CUTS {
+                break;
             }
         }
     }
+    let partial: Vec<usize> = ends
+        .iter()
+        .filter_map(|&end| {
+            let from = end.saturating_sub(5);
+            data[from..end]
+                .iter()
+                .rposition(|b| matches!(b, b'%' | b'\\' | b'&'))
+                .map(|i| from + i)
+        })
+        .collect();
+    ends.extend(partial);
+    ends
 }
 
 /// Replace whatever stands between each `before` and the next `after`.
@@ -828,7 +910,6 @@ impl Redactor {
     pub fn update(&self, change: impl FnOnce(&mut Secrets)) {
         let mut guard = self.0.write().unwrap_or_else(|e| e.into_inner());
         change(&mut guard);
-        guard.reindex();
     }
 
     pub fn mask(&self, text: &str) -> String {

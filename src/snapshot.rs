@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::connect::{Client, Kind, Version};
@@ -27,7 +28,14 @@ pub struct Snapshot(HashMap<String, Known>);
 impl Snapshot {
     /// Read it, when the worker can answer in one request; None means "read each
     /// connector yourself" (the answer was not the expanded map, or failed).
-    pub fn read(client: &mut Client, version: Version, info: bool) -> Option<Snapshot> {
+    /// Only the connectors `wanted` says are kept: the listing holds every connector
+    /// of the cluster, and memory should grow with this run's definitions only.
+    pub fn read(
+        client: &mut Client,
+        version: Version,
+        info: bool,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Option<Snapshot> {
         if version < Version::new(2, 3) {
             return None;
         }
@@ -36,15 +44,18 @@ impl Snapshot {
         } else {
             "/connectors?expand=status"
         };
-        let reply = client.get(path, Kind::Read).ok()?;
+        let reply = client.get_text(path, Kind::Read).ok()?;
         if reply.status != 200 {
             return None;
         }
-        let Some(Value::Object(all)) = reply.json else {
-            return None;
-        };
-        let mut known = HashMap::with_capacity(all.len());
-        for (name, entry) in all {
+        // Each entry stays unparsed text until it is known to be wanted.
+        let all: HashMap<String, &RawValue> = serde_json::from_str(&reply.body).ok()?;
+        let mut known = HashMap::new();
+        for (name, raw) in all {
+            if !wanted(&name) {
+                continue;
+            }
+            let entry: Value = serde_json::from_str(raw.get()).ok()?;
             let config = match entry.get("info").and_then(|i| i.get("config")) {
                 Some(Value::Object(c)) => c.clone(),
                 _ if info => return None,

@@ -254,7 +254,6 @@ fn mask(message: &str, config: &BTreeMap<String, String>, secret_keys: &BTreeSet
             _ => secrets.add_value(value, secret_keys.contains(key)),
         }
     }
-    secrets.reindex();
     secrets.mask(message)
 }
 
