@@ -14,6 +14,7 @@ FAKE_IMAGE=connect-deploy-fake-connect:dev
 # under CACHE by cross_tools.
 CACHE=${CONNECT_DEPLOY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/connect-deploy}
 AUDITABLE_VERSION=0.7.7 # cargo-auditable (crates.io): the dependency list inside the binary
+CARGO_AUDIT_VERSION=0.22.2 # cargo-audit (crates.io): reads that list (scripts/audit)
 ZIGBUILD_VERSION=0.24.1 # cargo-zigbuild (PyPI): zig as C compiler and linker for arm64
 ZIGLANG_VERSION=0.17.1  # ziglang (PyPI): zig itself
 
@@ -45,6 +46,14 @@ cross_tools() {
     for target in "$MUSL_TARGET" "$ARM64_TARGET"; do
         grep -qx "$target" <<<"$installed" || rustup target add "$target" >&2
     done
+}
+
+# install_cargo_audit: cargo-audit under $CACHE, built once (a few minutes).
+install_cargo_audit() {
+    [ -x "$CACHE/cargo-audit-$CARGO_AUDIT_VERSION/bin/cargo-audit" ] && return
+    echo "installing cargo-audit $CARGO_AUDIT_VERSION under $CACHE (a few minutes, once)" >&2
+    cargo install --locked --quiet cargo-audit --version "$CARGO_AUDIT_VERSION" \
+        --root "$CACHE/cargo-audit-$CARGO_AUDIT_VERSION"
 }
 
 # release_binaries [amd64] [arm64]: connect-deploy for those images, static, with its
