@@ -281,6 +281,7 @@ pub fn apply(
         )));
         return;
     }
+    let _creating = def.offsets.is_some().then(offsets::Creating::enter);
     // What a snapshot of the cluster showed stands in for the first reads.
     let seen_state = seen.flatten().and_then(|k| k.state.clone());
     let result = apply_config(client, def, version, dry_run, report, seen)
@@ -311,7 +312,12 @@ fn start_from_offsets(
             return Ok(known);
         }
     }
-    match offsets.write(client, &def.name) {
+    // The connector's slice of the deadline must not cut this short: the run's does.
+    let slice = client.deadline;
+    client.deadline = client.run_end;
+    let written = offsets.write(client, &def.name);
+    client.deadline = slice;
+    match written {
         Ok(()) => {
             report.offsets = Some(offsets.describe());
             Ok(Some(State::Stopped))
@@ -391,6 +397,16 @@ fn apply_config(
                     return Err(Error::Rejected(format!(
                         "'offsets' needs Kafka Connect {} or newer, which can create a connector STOPPED; this worker runs {version}",
                         offsets::NEEDS
+                    )));
+                }
+                if current.is_none()
+                    && def.offsets.is_some()
+                    && !dry_run
+                    && client.run_end.remaining() < offsets::TIME_NEEDED
+                {
+                    return Err(Error::Deadline(format!(
+                        "not created: less than {}s of the run is left to create it with its offsets",
+                        offsets::TIME_NEEDED.as_secs()
                     )));
                 }
                 if dry_run {

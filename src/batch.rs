@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 use crate::connect::Client;
 use crate::retry::Deadline;
 
+/// A round shorter than this is followed by a pause of as long.
+const QUICK_ROUND: Duration = Duration::from_millis(500);
+
 /// No slice is shorter than this, however many connectors share the time.
 const MIN_SLICE: Duration = Duration::from_secs(2);
 
@@ -52,6 +55,7 @@ pub fn run<T: Send>(
     let stopped = AtomicBool::new(false);
     let mut todo: VecDeque<(usize, T)> = items.into_iter().enumerate().collect();
     while !todo.is_empty() {
+        let started = Instant::now();
         let workers = parallel.clamp(1, todo.len());
         let slice = deadline
             .remaining()
@@ -109,6 +113,11 @@ pub fn run<T: Send>(
             }
         });
         todo.make_contiguous().sort_by_key(|(i, _)| *i);
+        // A round whose every item came back at once (nothing left to try before
+        // the deadline) must not turn into a busy loop.
+        if !todo.is_empty() && started.elapsed() < QUICK_ROUND {
+            std::thread::sleep(QUICK_ROUND.min(deadline.remaining()));
+        }
     }
     finals.into_iter().flatten().collect()
 }

@@ -154,6 +154,8 @@ pub struct Client {
     endpoints: Vec<(Endpoint, Auth)>,
     current: usize,
     pub deadline: Deadline,
+    /// The end of the whole run (`deadline` may be one connector's slice of it).
+    pub run_end: Deadline,
     /// Tokens read from a bearer-token file join the run's secrets as they rotate.
     pub redactor: Redactor,
     last_header: Option<String>,
@@ -186,7 +188,11 @@ impl Client {
         let config = config.tls_config(tls::config(tls)?);
         #[cfg(not(feature = "tls"))]
         tls::check_no_tls(tls)?;
-        let agent = config.build().new_agent();
+        let agent = ureq::Agent::with_parts(
+            config.build(),
+            ureq::unversioned::transport::DefaultConnector::new(),
+            crate::resolve::Lookup,
+        );
         let endpoints = endpoints
             .into_iter()
             .map(|e| {
@@ -199,6 +205,7 @@ impl Client {
             endpoints,
             current: 0,
             deadline,
+            run_end: deadline,
             redactor,
             last_header: None,
             parse_json: true,

@@ -157,8 +157,18 @@ fn read_input(input: &Input) -> Result<Vec<Source>, String> {
         Input::Stdin => {
             let mut bytes = Vec::new();
             std::io::stdin()
+                .take(MAX_FILE + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|e| format!("standard input: cannot read: {}", io_reason(&e)))?;
+            if bytes.len() as u64 > MAX_FILE {
+                return Ok(vec![(
+                    "standard input".into(),
+                    None,
+                    Err(Error::Definition(
+                        "standard input: is larger than 16 MB".into(),
+                    )),
+                )]);
+            }
             Ok(vec![(
                 "standard input".into(),
                 None,
@@ -216,8 +226,22 @@ fn read_directory(dir: &Path) -> Result<Vec<Source>, String> {
     Ok(files)
 }
 
+/// A ConfigMap holds at most 1 MiB; a definition file many times that is a mistake
+/// whose memory and time would be spent before the first request.
+const MAX_FILE: u64 = 16 * 1024 * 1024;
+
 fn read_file(path: &Path) -> Result<Result<String, Error>, String> {
-    let bytes = fs::read(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))?;
+    let shown = path.display();
+    let file = fs::File::open(path).map_err(|e| format!("{shown}: {}", io_reason(&e)))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{shown}: {}", io_reason(&e)))?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Ok(Err(Error::Definition(format!(
+            "{shown}: is larger than 16 MB (a ConfigMap holds at most 1 MiB)"
+        ))));
+    }
     Ok(utf8(&path.display().to_string(), bytes))
 }
 

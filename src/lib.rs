@@ -18,6 +18,7 @@ pub mod ready;
 pub mod redact;
 pub mod references;
 pub mod report;
+pub mod resolve;
 pub mod retry;
 pub mod signals;
 pub mod snapshot;

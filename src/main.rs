@@ -14,13 +14,16 @@ use connect_deploy::output::{self, Format, Log};
 use connect_deploy::redact::Redactor;
 use connect_deploy::report::{self, Progress};
 use connect_deploy::signals::{self, Stop};
-use connect_deploy::{Finished, exit};
+use connect_deploy::{Finished, exit, offsets};
 
 /// How long past its deadline a run may take to end by itself.
 const BACKSTOP_GRACE: Duration = Duration::from_secs(2);
 
 /// Where the termination message goes, once known: the panic hook needs it too.
 static TERMINATION: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
+/// The log format and the run's progress, for the panic hook's report.
+static FORMAT: OnceLock<Format> = OnceLock::new();
+static PROGRESS: OnceLock<Progress> = OnceLock::new();
 
 fn main() -> ExitCode {
     let redactor = Redactor::default();
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
     let env = |k: &str| std::env::var_os(k);
     // How to report, even when the options below turn out to be bad.
     let (format, termination_log) = options::reporting(std::env::args_os().skip(1), &env);
+    let _ = FORMAT.set(format);
     let log = Log::new(format, redactor);
     let early = options::raw_credentials(std::env::args_os().skip(1), &env);
     log.redactor
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
     // The work runs on its own thread so that a signal ends the process even while a
     // request or a read of standard input blocks.
     let progress = Progress::default();
+    let _ = PROGRESS.set(progress.clone());
     let (done, finished) = mpsc::channel();
     let worker = {
         let (thread_log, thread_progress) = (log.clone(), progress.clone());
@@ -112,14 +117,28 @@ fn main() -> ExitCode {
             }
             Err(RecvTimeoutError::Timeout) => {
                 if let Some(code) = stop.requested() {
+                    grace_for_offsets(&finished);
                     let f = report::interrupted(&log, code, Stop::name(code), &progress);
                     return finish(&log, &f);
                 }
                 if Instant::now() >= backstop {
+                    grace_for_offsets(&finished);
                     let f = report::interrupted(&log, exit::TIMEOUT, "deadline", &progress);
                     return finish(&log, &f);
                 }
             }
+        }
+    }
+}
+
+/// A connector between its create and its offsets would be left without them (and
+/// the next run would take it for an existing one): give it a moment to finish or
+/// be undone before the process ends.
+fn grace_for_offsets(finished: &mpsc::Receiver<Finished>) {
+    let until = Instant::now() + offsets::SIGNAL_GRACE;
+    while offsets::Creating::any() && Instant::now() < until {
+        if finished.recv_timeout(Duration::from_millis(20)).is_ok() {
+            return;
         }
     }
 }
@@ -146,14 +165,20 @@ fn print(text: &str) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// A panic is a bug: one masked line, the termination message, exit 1 (never 134).
+/// A panic is a bug: one masked line, the usual report (what was done so far), the
+/// termination message, and exit 1, never 134.
 fn panic_hook(redactor: Redactor) {
     std::panic::set_hook(Box::new(move |info| {
-        let log = Log::new(Format::Text, redactor.clone());
-        let text = format!("internal error: {info} (a bug; please report it)");
-        log.error("panic", &text);
+        let format = FORMAT.get().copied().unwrap_or_default();
+        let log = Log::new(format, redactor.clone());
+        log.error(
+            "panic",
+            &format!("internal error: {info} (a bug; please report it)"),
+        );
+        let progress = PROGRESS.get().cloned().unwrap_or_default();
+        let f = report::interrupted(&log, exit::UNEXPECTED, "panic", &progress);
         if let Some(Some(path)) = TERMINATION.get() {
-            let _ = output::write_termination(path, &log.termination_text(exit::UNEXPECTED, &text));
+            let _ = output::write_termination(path, &log.termination_text(f.code, &f.summary));
         }
         std::process::exit(i32::from(exit::UNEXPECTED));
     }));

@@ -6,6 +6,7 @@
 //! that the next run starts over instead of finding it without its offsets. The
 //! offsets of a connector that exists are never touched.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::value::RawValue;
@@ -28,8 +29,42 @@ pub enum Offsets {
 /// Creating a connector STOPPED in one request (`initial_state`) came with 3.7.
 pub const NEEDS: Version = Version::new(3, 7);
 
-/// How long a rollback may take, even when the connector's time is up.
+/// How long a rollback may take, even when the connector's time is up (but never
+/// past the run's deadline by more than a second: the backstop ends it at two).
 const ROLLBACK_TIME: Duration = Duration::from_secs(5);
+
+/// A connector is created with its offsets only when this much of the run is left:
+/// the create, the offsets and the state move must fit, or it is not begun.
+pub const TIME_NEEDED: Duration = Duration::from_secs(15);
+
+/// Connectors between their create and their offsets being written (or the create
+/// undone): a signal waits a moment for them (`main`), so that no connector is left
+/// behind without its offsets, which the next run would take for an existing one.
+static CREATING: AtomicUsize = AtomicUsize::new(0);
+
+/// How long a signal waits for connectors being created with their offsets.
+pub const SIGNAL_GRACE: Duration = Duration::from_secs(5);
+
+/// Held while a connector with declared offsets is being applied.
+pub struct Creating(());
+
+impl Creating {
+    pub fn enter() -> Creating {
+        CREATING.fetch_add(1, Ordering::SeqCst);
+        Creating(())
+    }
+
+    /// Whether any connector is between its create and its offsets now.
+    pub fn any() -> bool {
+        CREATING.load(Ordering::SeqCst) > 0
+    }
+}
+
+impl Drop for Creating {
+    fn drop(&mut self) {
+        CREATING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 impl Offsets {
     /// The `offsets` member of a definition.
@@ -93,7 +128,8 @@ impl Offsets {
 /// Returns what to add to the error: whether the rollback worked.
 pub fn roll_back(client: &mut Client, name: &str) -> String {
     let saved = client.deadline;
-    client.deadline = Deadline::at(Instant::now() + ROLLBACK_TIME);
+    client.deadline = Deadline::at(Instant::now() + ROLLBACK_TIME)
+        .min(client.run_end.extended(Duration::from_secs(1)));
     let path = format!("/connectors/{}", encode_name(name));
     let result = Retry::default().run(client, |c| {
         let r = c.send(Method::DELETE, &path, None, Kind::Write)?;

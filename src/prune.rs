@@ -25,7 +25,12 @@ impl Scope {
         if patterns.iter().any(String::is_empty) {
             return Err(format!("'{text}' holds an empty pattern"));
         }
-        if patterns.iter().any(|p| p.chars().all(|c| c == '*')) {
+        // A pattern of wildcards only (`*`, `?*`, `**?`) owns (nearly) every
+        // connector of the cluster.
+        if patterns
+            .iter()
+            .any(|p| p.chars().all(|c| c == '*' || c == '?'))
+        {
             return Err(format!(
                 "'{text}' would own every connector of the cluster: name a prefix, e.g. team-a-*"
             ));
@@ -173,5 +178,7 @@ mod tests {
         assert!(Scope::parse("a,,b").is_err());
         assert!(Scope::parse("*").is_err());
         assert!(Scope::parse("**").is_err());
+        assert!(Scope::parse("?*").is_err());
+        assert!(Scope::parse("team-a-*,*?").is_err());
     }
 }

@@ -28,13 +28,14 @@ impl Progress {
     }
 }
 
-/// A signal (or the deadline, while something did not return) ended the run:
-/// what was done so far, in the usual shapes. `why` is `SIGTERM`, `SIGINT` or
-/// `deadline`.
+/// A signal (or the deadline, while something did not return, or a bug) ended the
+/// run: what was done so far, in the usual shapes. `why` is `SIGTERM`, `SIGINT`,
+/// `deadline` or `panic`.
 pub fn interrupted(log: &Log, code: u8, why: &str, progress: &Progress) -> Finished {
     let reports = progress.reports();
     let text = match why {
         "deadline" => "the deadline passed before the run could finish".to_string(),
+        "panic" => "internal error (a bug; please report it)".to_string(),
         signal => format!("stopped by {signal}"),
     };
     log.error("stopped", &text);
@@ -72,8 +73,17 @@ pub fn failure_text(e: &Error) -> String {
 }
 
 /// How many connectors had this outcome.
+/// How many connectors had this outcome. What was written counts although a later
+/// step failed (a connector created, then FAILED while waiting): the totals say
+/// what happened on the worker, `failed` how many ended in an error.
 fn count(reports: &[Report], outcome: &str) -> usize {
-    reports.iter().filter(|r| r.outcome() == outcome).count()
+    reports
+        .iter()
+        .filter(|r| match outcome {
+            "failed" => r.error.is_some(),
+            _ => r.applied.as_ref().is_some_and(|a| a.outcome() == outcome),
+        })
+        .count()
 }
 
 /// `1 created, 0 updated, 2 unchanged, 0 failed; 3 running`.
@@ -136,6 +146,7 @@ pub fn report_json(code: u8, dry_run: bool, reports: &[Report], error: Option<&E
             json!({
                 "name": r.name,
                 "outcome": r.outcome(),
+                "applied": r.applied.as_ref().map(Applied::outcome),
                 "changed": keys(|d| &d.changed),
                 "added": keys(|d| &d.added),
                 "removed": keys(|d| &d.removed),

@@ -21,6 +21,11 @@ impl Deadline {
         Deadline { end }
     }
 
+    /// This deadline, moved later by `by`.
+    pub fn extended(self, by: Duration) -> Deadline {
+        Deadline { end: self.end + by }
+    }
+
     /// The earlier of two deadlines.
     pub fn min(self, other: Deadline) -> Deadline {
         Deadline {
