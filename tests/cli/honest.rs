@@ -419,3 +419,70 @@ fn a_closed_stdout_never_changes_the_exit_code() {
     let status = wait_within(&mut run, Duration::from_secs(30)).expect("ended");
     assert_eq!(status.code(), Some(0));
 }
+
+/// A pod's pids limit: no thread can be started (nproc 1 for an unprivileged user).
+/// The run goes on without them (the main thread, lookups in place) and ends as
+/// usual, with its report; never a panic. Needs root to drop to another user; the
+/// test says so and passes without it.
+#[test]
+fn a_pids_limit_never_breaks_the_run() {
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let tools = ["setpriv", "prlimit"].iter().all(|t| {
+        std::process::Command::new(t)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !root || !tools {
+        eprintln!("skipped: needs root, setpriv and prlimit to run as a user with nproc 1");
+        return;
+    }
+    let fake = FakeConnect::start(Config::default());
+    let dir = TempDir::new();
+    for i in 0..12 {
+        dir.write(&format!("c{i:02}.json"), &source(&format!("c{i:02}")));
+    }
+    let _ = std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    );
+    let argv = bin_argv();
+    let out = std::process::Command::new("setpriv")
+        .args([
+            "--reuid",
+            "65534",
+            "--regid",
+            "65534",
+            "--clear-groups",
+            "prlimit",
+            "--nproc=1",
+        ])
+        .args(&argv)
+        .args([
+            "--parallel",
+            "8",
+            "--log-format",
+            "json",
+            "--timeout",
+            "20s",
+        ])
+        .arg(dir.arg())
+        .env_clear()
+        // A host name, so that lookups are needed too.
+        .env(
+            "KAFKA_CONNECT_URL",
+            fake.url().replace("127.0.0.1", "localhost"),
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("internal error"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON report");
+    assert_eq!(report["totals"]["created"], 12, "{report}");
+}
