@@ -130,9 +130,16 @@ impl Secrets {
             if !secret && VOCABULARY.iter().any(|w| w.eq_ignore_ascii_case(base)) {
                 continue;
             }
-            // Any value may be a credential: its base64 and hex are looked for too,
-            // which costs nothing where nobody encodes it.
-            self.add_encoded(base, secret);
+            // A secret's base64 and hex are looked for too (an Authorization header,
+            // a dump); the credentials inside other values are taken out of them as
+            // secrets (`password=...` in a URL, below).
+            if secret {
+                self.add_encoded(base);
+            } else if base.len() >= 8 {
+                // A value as long as a credential may be one (a URL with its
+                // password): its plain base64 is looked for too.
+                self.index.add(base64(base.as_bytes()).as_bytes(), false);
+            }
             self.index.add(base.as_bytes(), secret);
         }
         // A password inside a value: a JDBC URL's `password=...`, a JAAS line's
@@ -155,12 +162,12 @@ impl Secrets {
 
     /// A name that stays readable where it appears whole.
     pub fn add_public(&mut self, name: &str) {
-        if !name.is_empty() {
-            self.public.insert(name.to_string());
+        if !name.is_empty() && self.public.insert(name.to_string()) {
+            self.index.add_public(name.as_bytes());
         }
     }
 
-    fn add_encoded(&mut self, value: &str, secret: bool) {
+    fn add_encoded(&mut self, value: &str) {
         let standard = base64(value.as_bytes());
         let unpadded = standard.trim_end_matches('=').to_string();
         let url_safe: String = unpadded
@@ -174,7 +181,7 @@ impl Secrets {
         let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
         for form in [standard, unpadded, url_safe, hex] {
             if form.len() >= 2 {
-                self.index.add(form.as_bytes(), secret);
+                self.index.add(form.as_bytes(), true);
             }
         }
     }
@@ -190,41 +197,24 @@ impl Secrets {
         }
         let text = self.mask_known_echoes(text);
         let mut spans: Vec<(usize, usize)> = Vec::new();
-        for view in View::all(text.as_bytes()) {
-            self.index.find(&view, &mut spans);
-        }
-        let spans = self.without_public(&text, spans);
-        let masked = apply_spans(&text, spans);
-        self.classes
-            .iter()
-            .fold(masked, |out, class| replace_token(&out, class))
-    }
-
-    /// Spans that lie strictly inside a public name where it appears whole: a key
-    /// `transforms.unwrap.type` stays readable although `unwrap` is a value.
-    fn without_public(&self, text: &str, spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
-        if self.public.is_empty() || spans.is_empty() {
-            return spans;
-        }
         let mut names: Vec<(usize, usize)> = Vec::new();
-        for name in &self.public {
-            let mut from = 0;
-            while let Some(i) = text[from..].find(name.as_str()) {
-                names.push((from + i, from + i + name.len()));
-                from += i + 1;
-                while !text.is_char_boundary(from) {
-                    from += 1;
-                }
-            }
+        for view in View::all(text.as_bytes()) {
+            self.index.find(&view, &mut spans, &mut names);
         }
-        spans
+        // A value found strictly inside a public name where it appears whole is the
+        // name (`unwrap` in `transforms.unwrap.type`), not an echo.
+        let spans: Vec<(usize, usize)> = spans
             .into_iter()
             .filter(|&(a, b)| {
                 !names
                     .iter()
                     .any(|&(na, nb)| na <= a && b <= nb && b - a < nb - na)
             })
-            .collect()
+            .collect();
+        let masked = apply_spans(&text, spans);
+        self.classes
+            .iter()
+            .fold(masked, |out, class| replace_token(&out, class))
     }
 
     /// `Connector config {name=a, password=x} contains no connector type` (Java's
@@ -272,165 +262,204 @@ fn embedded_secrets(value: &str) -> Vec<&str> {
     found
 }
 
-/// Every pattern once, indexed by its first two bytes (ASCII case folded), and
-/// for secrets also by the two bytes where their last six begin: what finds a
-/// secret's beginning or end when the echoing side cut it.
+/// Every pattern once, found by rolling hashes: for each length that some pattern
+/// has, one pass over the text, so the cost grows with the text and the number of
+/// distinct lengths, not with the number of values (30,000 keys of one file cost
+/// no more than 30). Secrets match in any ASCII case and are also found by their
+/// first and last six bytes (what is left when the echoing side cut them); other
+/// values match as written, and their beginnings only where the text was cut.
 #[derive(Debug, Default)]
 struct Index {
     patterns: Vec<Box<[u8]>>,
-    /// Per pattern: a secret (found whatever its case, its pieces too).
+    /// Per pattern: a secret (any case, pieces too) or not.
     secret: Vec<bool>,
-    by_start: HashMap<[u8; 2], Vec<Entry>>,
-    /// Patterns of one byte (short secrets).
-    single: Vec<u32>,
+    /// Per pattern: a public name (it protects what lies strictly inside it).
+    public: Vec<bool>,
+    /// (length, hash of the folded bytes) -> the first pattern; `next` chains the
+    /// others with that key (u32::MAX ends a chain): a Vec per key would double
+    /// the memory of a run with 30,000 values.
+    by_hash: HashMap<(u32, u64), u32>,
+    next: Vec<u32>,
+    /// The lengths present, for the passes.
+    lengths: BTreeSet<u32>,
+    /// First and last ANCHOR bytes (folded) -> patterns longer than ANCHOR.
+    by_first: HashMap<[u8; ANCHOR], Vec<u32>>,
+    by_last: HashMap<[u8; ANCHOR], Vec<u32>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Entry {
-    /// The whole pattern.
-    Exact(u32),
-    /// A beginning of the pattern of MIN_CUT_PREFIX bytes or more: anywhere for a
-    /// secret, only where the text is cut for other values.
-    Prefix { pattern: u32, anywhere: bool },
-    /// An end of a secret of MIN_CUT_PREFIX bytes or more, found by its last bytes.
-    Suffix(u32),
-}
+/// How many bytes find a piece of a value: its first or last ones.
+const ANCHOR: usize = MIN_CUT_PREFIX;
+const BASE: u64 = 0x100000001b3;
 
 fn fold(b: u8) -> u8 {
     b.to_ascii_lowercase()
 }
 
+fn hash(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(0u64, |h, &b| h.wrapping_mul(BASE).wrapping_add(u64::from(fold(b))))
+}
+
+fn anchor(bytes: &[u8]) -> [u8; ANCHOR] {
+    let mut key = [0u8; ANCHOR];
+    for (slot, &b) in key.iter_mut().zip(bytes) {
+        *slot = fold(b);
+    }
+    key
+}
+
 impl Index {
     fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
+        !self.patterns.iter().zip(&self.public).any(|(_, p)| !p)
     }
 
-    /// Add a pattern (once); a secret's pieces are found through it as well, and
-    /// a secret is found whatever its ASCII case, other values as written (so that
-    /// a topic called `stopped` does not hide the state STOPPED).
+    /// The pattern with exactly these bytes, if there is one.
+    fn find_same(&self, bytes: &[u8]) -> Option<u32> {
+        let first = *self.by_hash.get(&(bytes.len() as u32, hash(bytes)))?;
+        self.chain(first)
+            .find(|&p| *self.patterns[p as usize] == *bytes)
+    }
+
+    /// The patterns of one hash key, from its first.
+    fn chain(&self, first: u32) -> impl Iterator<Item = u32> + '_ {
+        std::iter::successors(Some(first), |&p| {
+            Some(self.next[p as usize]).filter(|&n| n != u32::MAX)
+        })
+    }
+
+    /// Add a value to look for (once), or a public name.
     fn add(&mut self, bytes: &[u8], secret: bool) {
+        self.insert(bytes, secret, false);
+    }
+
+    fn add_public(&mut self, bytes: &[u8]) {
+        self.insert(bytes, false, true);
+    }
+
+    fn insert(&mut self, bytes: &[u8], secret: bool, public: bool) {
         if bytes.is_empty() {
             return;
         }
-        let key = [fold(bytes[0]), fold(*bytes.get(1).unwrap_or(&0))];
-        let same = |p: &u32| *self.patterns[*p as usize] == *bytes;
-        let existing = if bytes.len() == 1 {
-            self.single.iter().copied().find(same)
-        } else {
-            self.by_start.get(&key).and_then(|entries| {
-                entries.iter().find_map(|e| match *e {
-                    Entry::Exact(p) if same(&p) => Some(p),
-                    _ => None,
-                })
-            })
-        };
-        let p = match existing {
+        let p = match self.find_same(bytes) {
+            // A value stays a value when the same text is a name too.
+            Some(_) if public => return,
             Some(p) => {
-                if secret && !self.secret[p as usize] {
-                    self.secret[p as usize] = true;
-                } else {
+                let i = p as usize;
+                if !self.public[i] && (self.secret[i] || !secret) {
                     return;
                 }
+                self.public[i] = false;
+                self.secret[i] |= secret;
                 p
             }
             None => {
                 let p = self.patterns.len() as u32;
                 self.patterns.push(bytes.into());
                 self.secret.push(secret);
-                if bytes.len() == 1 {
-                    self.single.push(p);
-                } else {
-                    self.by_start.entry(key).or_default().push(Entry::Exact(p));
-                }
+                self.public.push(public);
+                let len = bytes.len() as u32;
+                let head = self.by_hash.entry((len, hash(bytes))).or_insert(p);
+                let previous = if *head == p { u32::MAX } else { std::mem::replace(head, p) };
+                self.next.push(previous);
+                self.lengths.insert(len);
                 p
             }
         };
         let len = bytes.len();
-        if len <= MIN_CUT_PREFIX {
+        if public || len <= ANCHOR {
             return;
         }
-        let entries = self.by_start.entry(key).or_default();
-        entries.retain(|e| !matches!(e, Entry::Prefix { pattern, .. } if *pattern == p));
-        entries.push(Entry::Prefix {
-            pattern: p,
-            anywhere: secret,
-        });
+        let first = self.by_first.entry(anchor(bytes)).or_default();
+        if !first.contains(&p) {
+            first.push(p);
+        }
         if secret {
-            let tail = [
-                fold(bytes[len - MIN_CUT_PREFIX]),
-                fold(bytes[len - MIN_CUT_PREFIX + 1]),
-            ];
-            self.by_start
-                .entry(tail)
-                .or_default()
-                .push(Entry::Suffix(p));
+            let last = self.by_last.entry(anchor(&bytes[len - ANCHOR..])).or_default();
+            if !last.contains(&p) {
+                last.push(p);
+            }
         }
     }
 
-    /// Whether `text` starts with the whole pattern `p`.
-    fn matches(&self, p: u32, text: &[u8]) -> bool {
+    /// Whether the text's bytes are pattern `p` (in any case for a secret).
+    fn is(&self, p: u32, text: &[u8]) -> bool {
         let pattern = &self.patterns[p as usize];
-        text.len() >= pattern.len()
-            && if self.secret[p as usize] {
-                text[..pattern.len()].eq_ignore_ascii_case(pattern)
-            } else {
-                text[..pattern.len()] == **pattern
-            }
+        if self.secret[p as usize] {
+            text.eq_ignore_ascii_case(pattern)
+        } else {
+            text == &**pattern
+        }
     }
 
-    /// Every occurrence of every pattern (and piece), as spans of the original text.
-    fn find(&self, view: &View, spans: &mut Vec<(usize, usize)>) {
+    /// Spans of the original text where any value appears (or a piece of one), and
+    /// the spans of the public names.
+    fn find(&self, view: &View, spans: &mut Vec<(usize, usize)>, names: &mut Vec<(usize, usize)>) {
         let data = &view.bytes;
-        let cuts = cut_points(data);
-        for i in 0..data.len() {
-            let here = &data[i..];
-            for &p in &self.single {
-                if self.matches(p, here) {
-                    spans.push(view.span(i, i + 1));
+        for &len in &self.lengths {
+            let len = len as usize;
+            if len > data.len() {
+                break;
+            }
+            let top = (0..len - 1).fold(1u64, |h, _| h.wrapping_mul(BASE));
+            let mut h = hash(&data[..len]);
+            for i in 0..=data.len() - len {
+                if i > 0 {
+                    h = h
+                        .wrapping_sub(u64::from(fold(data[i - 1])).wrapping_mul(top))
+                        .wrapping_mul(BASE)
+                        .wrapping_add(u64::from(fold(data[i + len - 1])));
+                }
+                let Some(&first) = self.by_hash.get(&(len as u32, h)) else {
+                    continue;
+                };
+                for p in self.chain(first) {
+                    if self.is(p, &data[i..i + len]) {
+                        let span = view.span(i, i + len);
+                        if self.public[p as usize] {
+                            names.push(span);
+                        } else {
+                            spans.push(span);
+                        }
+                    }
                 }
             }
-            let Some(&second) = here.get(1) else { continue };
-            let Some(entries) = self.by_start.get(&[fold(here[0]), fold(second)]) else {
-                continue;
-            };
-            for entry in entries {
-                match *entry {
-                    Entry::Exact(p) => {
-                        if self.matches(p, here) {
-                            spans.push(view.span(i, i + self.patterns[p as usize].len()));
-                        }
-                    }
-                    Entry::Prefix { pattern, anywhere } => {
-                        let p = &self.patterns[pattern as usize];
-                        let m = common_prefix(here, p, self.secret[pattern as usize]);
-                        if m < MIN_CUT_PREFIX || m >= p.len() {
-                            continue;
-                        }
-                        // Other values only up to where the text was cut.
-                        let end = if anywhere {
-                            Some(i + m)
-                        } else {
-                            cuts.iter()
-                                .copied()
-                                .filter(|&c| c >= i + MIN_CUT_PREFIX && c <= i + m)
-                                .max()
-                        };
-                        if let Some(end) = end {
-                            spans.push(view.span(i, end));
-                        }
-                    }
-                    Entry::Suffix(p) => {
-                        let p = &self.patterns[p as usize];
-                        let end = i + MIN_CUT_PREFIX;
-                        if end <= data.len()
-                            && data[i..end].eq_ignore_ascii_case(&p[p.len() - MIN_CUT_PREFIX..])
-                        {
-                            let m = common_suffix(&data[..end], p);
-                            if m < p.len() {
-                                spans.push(view.span(end - m, end));
-                            }
-                        }
-                    }
+        }
+        self.find_pieces(view, spans);
+    }
+
+    /// Beginnings and ends of values of more than ANCHOR bytes: a secret's anywhere,
+    /// another value's only where the text was cut.
+    fn find_pieces(&self, view: &View, spans: &mut Vec<(usize, usize)>) {
+        let data = &view.bytes;
+        if data.len() < ANCHOR || (self.by_first.is_empty() && self.by_last.is_empty()) {
+            return;
+        }
+        let cuts = cut_points(data);
+        for i in 0..=data.len() - ANCHOR {
+            let key = anchor(&data[i..i + ANCHOR]);
+            for &p in self.by_first.get(&key).into_iter().flatten() {
+                let pattern = &self.patterns[p as usize];
+                let secret = self.secret[p as usize];
+                let m = common_prefix(&data[i..], pattern, secret);
+                if m < ANCHOR || m >= pattern.len() {
+                    continue;
+                }
+                let end = if secret {
+                    Some(i + m)
+                } else {
+                    cuts.iter().copied().filter(|&c| c >= i + ANCHOR && c <= i + m).max()
+                };
+                if let Some(end) = end {
+                    spans.push(view.span(i, end));
+                }
+            }
+            for &p in self.by_last.get(&key).into_iter().flatten() {
+                let pattern = &self.patterns[p as usize];
+                let end = i + ANCHOR;
+                let m = common_suffix(&data[..end], pattern);
+                if m < pattern.len() {
+                    spans.push(view.span(end - m, end));
                 }
             }
         }
