@@ -356,14 +356,36 @@ fn prune_stale(
         );
         return;
     }
+    let stale = match prune::stale(client, definitions, scope) {
+        Ok(names) => names,
+        Err(e) => {
+            let report = Report::failed("(prune)", e);
+            reported(log, progress, &report);
+            reports.push(report);
+            return;
+        }
+    };
     let settings = prune::Settings {
-        scope,
         reset_offsets: options.prune_reset_offsets,
         dry_run: options.dry_run,
         version,
     };
-    for report in prune::prune(client, definitions, &settings) {
-        reported(log, progress, &report);
-        reports.push(report);
-    }
+    // Deleted fairly under the deadline, as connectors are applied.
+    let deadline = client.deadline;
+    let step = |client: &mut Client, _: usize, report: Report| {
+        if let Some(skipped) = not_attempted(&report, deadline) {
+            return Step::Done(skipped);
+        }
+        settled(prune::delete_one(client, report, &settings), deadline)
+    };
+    let rules = batch::Rules {
+        step: &step,
+        stops: &refused,
+        skip: &skipped_after_refusal,
+    };
+    let items = stale.iter().map(|n| Report::new(n)).collect();
+    let pruned = batch::run(client, options.parallel, items, &rules, |_, r| {
+        reported(log, progress, r)
+    });
+    reports.extend(pruned);
 }

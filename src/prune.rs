@@ -83,17 +83,19 @@ fn glob(pattern: &[u8], name: &[u8]) -> bool {
 }
 
 /// What pruning does.
-pub struct Settings<'a> {
-    pub scope: &'a Scope,
+pub struct Settings {
     pub reset_offsets: bool,
     pub dry_run: bool,
     pub version: Version,
 }
 
-/// Delete every connector inside the scope that no definition names; one report
-/// each (`deleted`, `would delete`, or why not).
-pub fn prune(client: &mut Client, definitions: &[Definition], settings: &Settings) -> Vec<Report> {
-    let listed = Retry::default().run(client, |c| {
+/// The connectors inside the scope that no definition names, in name order.
+pub fn stale(
+    client: &mut Client,
+    definitions: &[Definition],
+    scope: &Scope,
+) -> Result<Vec<String>, Error> {
+    let names = Retry::default().run(client, |c| {
         let r = c.get("/connectors", Kind::Read)?;
         match (r.status, &r.json) {
             (200, Some(Value::Array(names))) => Ok(names
@@ -103,33 +105,31 @@ pub fn prune(client: &mut Client, definitions: &[Definition], settings: &Setting
                 .collect::<Vec<_>>()),
             _ => Err(classify(&r)),
         }
-    });
-    let names = match listed {
-        Ok(names) => names,
-        Err(e) => return vec![Report::failed("(prune)", e)],
-    };
+    })?;
     let mut stale: Vec<String> = names
         .into_iter()
-        .filter(|n| settings.scope.matches(n))
+        .filter(|n| scope.matches(n))
         .filter(|n| !definitions.iter().any(|d| &d.name == n))
         .collect();
     stale.sort();
-    stale
-        .iter()
-        .map(|name| {
-            let mut report = Report::new(name);
-            if settings.dry_run {
-                report.applied = Some(Applied::WouldDelete);
-                return report;
-            }
-            match delete(client, name, settings) {
-                Ok(()) => report.applied = Some(Applied::Deleted),
-                Err(e) => report.error = Some(e),
-            }
-            report.attempts += 1;
-            report
-        })
-        .collect()
+    Ok(stale)
+}
+
+/// Delete one stale connector (its offsets first, when asked): its report.
+pub fn delete_one(client: &mut Client, mut report: Report, settings: &Settings) -> Report {
+    if settings.dry_run {
+        report.applied = Some(Applied::WouldDelete);
+        return report;
+    }
+    report.attempts += 1;
+    match delete(client, &report.name, settings) {
+        Ok(()) => {
+            report.applied = Some(Applied::Deleted);
+            report.error = None;
+        }
+        Err(e) => report.error = Some(e),
+    }
+    report
 }
 
 fn delete(client: &mut Client, name: &str, settings: &Settings) -> Result<(), Error> {

@@ -296,9 +296,9 @@ fn fold(b: u8) -> u8 {
 }
 
 fn hash(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(0u64, |h, &b| h.wrapping_mul(BASE).wrapping_add(u64::from(fold(b))))
+    bytes.iter().fold(0u64, |h, &b| {
+        h.wrapping_mul(BASE).wrapping_add(u64::from(fold(b)))
+    })
 }
 
 fn anchor(bytes: &[u8]) -> [u8; ANCHOR] {
@@ -360,7 +360,11 @@ impl Index {
                 self.public.push(public);
                 let len = bytes.len() as u32;
                 let head = self.by_hash.entry((len, hash(bytes))).or_insert(p);
-                let previous = if *head == p { u32::MAX } else { std::mem::replace(head, p) };
+                let previous = if *head == p {
+                    u32::MAX
+                } else {
+                    std::mem::replace(head, p)
+                };
                 self.next.push(previous);
                 self.lengths.insert(len);
                 p
@@ -375,7 +379,10 @@ impl Index {
             first.push(p);
         }
         if secret {
-            let last = self.by_last.entry(anchor(&bytes[len - ANCHOR..])).or_default();
+            let last = self
+                .by_last
+                .entry(anchor(&bytes[len - ANCHOR..]))
+                .or_default();
             if !last.contains(&p) {
                 last.push(p);
             }
@@ -448,7 +455,10 @@ impl Index {
                 let end = if secret {
                     Some(i + m)
                 } else {
-                    cuts.iter().copied().filter(|&c| c >= i + ANCHOR && c <= i + m).max()
+                    cuts.iter()
+                        .copied()
+                        .filter(|&c| c >= i + ANCHOR && c <= i + m)
+                        .max()
                 };
                 if let Some(end) = end {
                     spans.push(view.span(i, end));
