@@ -122,27 +122,7 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
             version,
         };
         converge::wait(&mut client, &definitions, &mut reports, &settings, log);
-        // One line per connector: what was applied and the state it holds, or why
-        // it failed, now that both are known.
-        for report in &reports {
-            match (&report.error, &report.final_state) {
-                (None, Some(state)) => log.connector(
-                    Level::Info,
-                    "state",
-                    &report.name,
-                    &format!("{}; now {state}", report.describe()),
-                ),
-                (Some(e), _) => {
-                    log.connector(Level::Error, "failed", &report.name, &failure_text(e))
-                }
-                (None, None) => log.connector(
-                    Level::Info,
-                    report.outcome(),
-                    &report.name,
-                    &report.describe(),
-                ),
-            }
-        }
+        reported_with_states(log, &reports);
     }
 
     prune_stale(
@@ -183,6 +163,28 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
         None => counts,
     };
     Finished { code, summary }
+}
+
+/// With `--wait-running`, one line per connector once its state is known: what was
+/// applied and the state it holds, or why it failed.
+fn reported_with_states(log: &Log, reports: &[Report]) {
+    for report in reports {
+        match (&report.error, &report.final_state) {
+            (None, Some(state)) => log.connector(
+                Level::Info,
+                "state",
+                &report.name,
+                &format!("{}; now {state}", report.describe()),
+            ),
+            (Some(e), _) => log.connector(Level::Error, "failed", &report.name, &failure_text(e)),
+            (None, None) => log.connector(
+                Level::Info,
+                report.outcome(),
+                &report.name,
+                &report.describe(),
+            ),
+        }
+    }
 }
 
 /// Log a connector's final line and keep it for a signal's report.
@@ -348,6 +350,11 @@ fn prune_stale(
     progress: &Progress,
 ) {
     let Some(scope) = &options.prune else { return };
+    // Deletions are final when they happen: their lines are not deferred.
+    let log = &Log {
+        deferred: false,
+        ..log.clone()
+    };
     let failed = reports.iter().filter(|r| r.error.is_some()).count();
     if failed > 0 {
         log.warn(

@@ -292,3 +292,24 @@ fn pruning_with_offsets_reset_clears_them_before_the_delete() {
         .unwrap();
     assert!(stop < reset && reset < delete, "{w:?}");
 }
+
+#[test]
+fn pruned_connectors_have_their_line_when_waiting_too() {
+    let fake = FakeConnect::start(Config::default());
+    existing(&fake, &["team-a-old"]);
+    let dir = TempDir::with(&[("a.json", &source("team-a-new"))]);
+    let out = deploy()
+        .url(fake.url())
+        .arg("--wait-running")
+        .arg("--stable")
+        .arg("200ms")
+        .arg("--prune")
+        .arg("--prune-scope")
+        .arg("team-a-*")
+        .arg(dir.arg())
+        .run();
+    out.expect(0, "team-a-new: created; now RUNNING");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(lines.contains(&"team-a-old: deleted"), "{lines:?}");
+    assert_eq!(lines.len(), 3, "{lines:?}");
+}
