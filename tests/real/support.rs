@@ -370,16 +370,30 @@ pub fn source_offsets(url: &str, name: &str) -> Vec<Value> {
         .clone()
 }
 
-/// How many requests `METHOD PATH` (exactly, query included) the worker has
-/// answered, from the request log Connect's RestServer writes at INFO
-/// (`"DELETE /connectors/x/offsets HTTP/1.1" 200 ...`). Jetty writes a line once the
-/// answer has gone out, so a count read the moment a client has its answer may
-/// lack that request: count after something slower has happened since.
-pub fn requests(log: &str, method: &str, path: &str) -> usize {
-    let needle = format!("\"{method} {path} HTTP/");
+/// The requests `METHOD PATH` (exactly, query included) the worker has answered,
+/// as the statuses it answered them with, from the request log Connect's
+/// RestServer writes at INFO (`"DELETE /connectors/x/offsets HTTP/1.1" 200 ...`).
+/// Jetty writes a line once the answer has gone out, so a list read the moment a
+/// client has its answer may lack that request: read it after something slower.
+pub fn requests(log: &str, method: &str, path: &str) -> Vec<u16> {
+    let needle = format!("\"{method} {path} HTTP/1.1\" ");
     log.lines()
         .filter(|l| l.ends_with("(org.apache.kafka.connect.runtime.rest.RestServer)"))
-        .filter(|l| l.contains(&needle))
+        .filter_map(|l| l.split_once(&needle))
+        .map(|(_, rest)| {
+            let status = rest.split(' ').next().unwrap_or_default();
+            status
+                .parse()
+                .unwrap_or_else(|_| panic!("request log line: {rest}"))
+        })
+        .collect()
+}
+
+/// The requests of `requests` the worker carried out (answered 2xx).
+pub fn carried_out(log: &str, method: &str, path: &str) -> usize {
+    requests(log, method, path)
+        .iter()
+        .filter(|s| (200..300).contains(*s))
         .count()
 }
 
