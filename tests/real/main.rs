@@ -12,5 +12,6 @@
 mod support;
 
 mod group;
+mod lifecycle;
 mod ready;
 mod single;

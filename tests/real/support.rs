@@ -184,6 +184,11 @@ impl Deploy {
         self.env.push(("KAFKA_CONNECT_TIMEOUT".into(), t.into()));
         self
     }
+    /// One more variable in the run's environment.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
     pub fn stdin(mut self, text: &str) -> Self {
         self.stdin = Some(text.into());
         self
@@ -330,6 +335,66 @@ pub fn get(url: &str) -> (u16, Value) {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// DELETE `/connectors/{name}` as an operator would, waiting out a rebalance like
+/// `get`; the status.
+pub fn delete(url: &str, name: &str) -> u16 {
+    let url = format!("{url}/connectors/{name}");
+    let end = Instant::now() + Duration::from_secs(30);
+    loop {
+        let resp = agent()
+            .delete(&url)
+            .call()
+            .unwrap_or_else(|e| panic!("DELETE {url}: {e}"));
+        let status = resp.status().as_u16();
+        if status != 409 || Instant::now() > end {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The source offsets the worker holds for connector `name` (`GET .../offsets`):
+/// its `offsets` list of `{"partition", "offset"}`.
+///
+/// The worker reads them from the offsets topic on each request, up to the end
+/// offsets the broker reports; tansu under-reports those for a moment after a
+/// write, so a read right after a write may not show it yet: callers poll.
+pub fn source_offsets(url: &str, name: &str) -> Vec<Value> {
+    let (code, body) = get(&format!("{url}/connectors/{name}/offsets"));
+    assert_eq!(code, 200, "offsets of {name}: {body}");
+    body["offsets"]
+        .as_array()
+        .unwrap_or_else(|| panic!("offsets of {name}: {body}"))
+        .clone()
+}
+
+/// The requests `METHOD PATH` (exactly, query included) the worker has answered,
+/// as the statuses it answered them with, from the request log Connect's
+/// RestServer writes at INFO (`"DELETE /connectors/x/offsets HTTP/1.1" 200 ...`).
+/// Jetty writes a line once the answer has gone out, so a list read the moment a
+/// client has its answer may lack that request: read it after something slower.
+pub fn requests(log: &str, method: &str, path: &str) -> Vec<u16> {
+    let needle = format!("\"{method} {path} HTTP/1.1\" ");
+    log.lines()
+        .filter(|l| l.ends_with("(org.apache.kafka.connect.runtime.rest.RestServer)"))
+        .filter_map(|l| l.split_once(&needle))
+        .map(|(_, rest)| {
+            let status = rest.split(' ').next().unwrap_or_default();
+            status
+                .parse()
+                .unwrap_or_else(|_| panic!("request log line: {rest}"))
+        })
+        .collect()
+}
+
+/// The requests of `requests` the worker carried out (answered 2xx).
+pub fn carried_out(log: &str, method: &str, path: &str) -> usize {
+    requests(log, method, path)
+        .iter()
+        .filter(|s| (200..300).contains(*s))
+        .count()
 }
 
 /// The connector's stored config, or None when the worker does not know it.
