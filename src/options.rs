@@ -16,8 +16,10 @@ pub const DEFAULT_URL: &str = "http://localhost:8083";
 pub const DEFAULT_PATH: &str = "/etc/config/connector";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 pub const DEFAULT_STABLE: Duration = Duration::from_secs(5);
-/// Connectors applied at a time (bench/run measures the choice).
-pub const DEFAULT_PARALLEL: usize = 4;
+/// Connectors applied at a time. bench/real-scale measured 200 first applies on a
+/// real 4.1.0 worker: 33.0 s at 1, 32.9 s at 4, 33.6 s at 8 (the worker writes
+/// configs one at a time), with the fewest requests and the least memory at 1.
+pub const DEFAULT_PARALLEL: usize = 1;
 pub const MAX_PARALLEL: usize = 64;
 /// Kubernetes creates this file in every container and shows it in `kubectl describe`.
 pub const KUBERNETES_TERMINATION_LOG: &str = "/dev/termination-log";
@@ -144,7 +146,7 @@ Options:
                                                      [env KAFKA_CONNECT_PRUNE_SCOPE]
   --prune-reset-offsets  clear a pruned connector's offsets too (3.6+)
                                                      [env KAFKA_CONNECT_PRUNE_RESET_OFFSETS=true]
-  --parallel N         connectors applied at a time  [env KAFKA_CONNECT_PARALLEL, default 4]
+  --parallel N         connectors applied at a time  [env KAFKA_CONNECT_PARALLEL, default 1]
   --log-format FORMAT  text or json (JSON lines on stderr, a JSON report on stdout)
                                                      [env KAFKA_CONNECT_LOG_FORMAT, default text]
   --ca-file PEM        trust these CAs instead of the built-in Mozilla roots
