@@ -101,7 +101,9 @@ impl Log {
     }
 
     /// The closing line (text) or the report (JSON), on stdout.
-    pub fn finish(&self, summary: &str, report: &Value) {
+    /// `report` is built only when it is printed (JSON): with 200 connectors it is
+    /// a good part of a run's memory.
+    pub fn finish(&self, summary: &str, report: impl FnOnce() -> Value) {
         match self.format {
             Format::Text => line(
                 std::io::stdout().lock(),
@@ -109,7 +111,7 @@ impl Log {
             ),
             Format::Json => {
                 self.event(Level::Info, "summary", None, summary);
-                let mut report = report.clone();
+                let mut report = report();
                 self.clean_json(&mut report);
                 line(std::io::stdout().lock(), &report.to_string());
             }

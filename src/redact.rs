@@ -198,9 +198,9 @@ impl Secrets {
         let text = self.mask_known_echoes(text);
         let mut spans: Vec<(usize, usize)> = Vec::new();
         let mut names: Vec<(usize, usize)> = Vec::new();
-        for view in View::all(text.as_bytes()) {
-            self.index.find(&view, &mut spans, &mut names);
-        }
+        View::each(text.as_bytes(), |view| {
+            self.index.find(view, &mut spans, &mut names)
+        });
         // A value found strictly inside a public name where it appears whole is the
         // name (`unwrap` in `transforms.unwrap.type`), not an echo.
         let spans: Vec<(usize, usize)> = spans
@@ -612,8 +612,8 @@ fn apply_spans(text: &str, mut spans: Vec<(usize, usize)>) -> String {
 #[derive(Debug, Clone)]
 struct View {
     bytes: Vec<u8>,
-    /// (start, end) in the original text of each byte.
-    origin: Vec<(usize, usize)>,
+    /// (start, end) in the original text of each byte; None for the text itself.
+    origin: Option<Vec<(u32, u32)>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -632,7 +632,8 @@ impl View {
     /// The text as it is and as each decoding (and the compositions that software
     /// stacks: JSON inside HTML, a URL inside JSON, JSON inside JSON) makes of it.
     /// A decoding that changes nothing adds no view.
-    fn all(text: &[u8]) -> Vec<View> {
+    /// Each view in turn (one at a time: a record's views are not all kept).
+    fn each(text: &[u8], mut scan: impl FnMut(&View)) {
         use Decoding::*;
         const CHAINS: [&[Decoding]; 14] = [
             &[Percent { plus: true }],
@@ -650,8 +651,10 @@ impl View {
             &[Percent { plus: false }, Html],
             &[Visible],
         ];
-        let identity = View::identity(text);
-        let mut views = Vec::new();
+        let identity = View {
+            bytes: text.to_vec(),
+            origin: None,
+        };
         for chain in CHAINS {
             let mut view: Option<View> = None;
             for &how in chain {
@@ -663,31 +666,39 @@ impl View {
                     }
                 }
             }
-            views.extend(view);
+            if let Some(view) = view {
+                scan(&view);
+            }
         }
-        views.push(identity);
-        views
-    }
-
-    fn identity(text: &[u8]) -> View {
-        View {
-            bytes: text.to_vec(),
-            origin: (0..text.len()).map(|i| (i, i + 1)).collect(),
-        }
+        scan(&identity);
     }
 
     /// The span of the original text behind bytes `a..b` of this view.
     fn span(&self, a: usize, b: usize) -> (usize, usize) {
-        (self.origin[a].0, self.origin[b - 1].1)
+        match &self.origin {
+            None => (a, b),
+            Some(origin) => (origin[a].0 as usize, origin[b - 1].1 as usize),
+        }
     }
 
-    /// This view decoded; None when there was nothing to decode.
+    /// This view decoded; None when there was nothing to decode (found at no cost
+    /// when the bytes that start an escape are absent).
     fn decode(&self, how: Decoding) -> Option<View> {
         let data = &self.bytes;
+        let starts = |b: &u8| match how {
+            Decoding::Percent { plus } => *b == b'%' || (plus && *b == b'+'),
+            Decoding::Json => *b == b'\\',
+            Decoding::Html => *b == b'&',
+            Decoding::Visible => *b >= 0x80,
+        };
+        if !data.iter().any(starts) {
+            return None;
+        }
         let mut out = View {
             bytes: Vec::with_capacity(data.len()),
-            origin: Vec::with_capacity(data.len()),
+            origin: None,
         };
+        let mut origin: Vec<(u32, u32)> = Vec::with_capacity(data.len());
         let mut i = 0;
         let mut changed = false;
         while i < data.len() {
@@ -698,22 +709,25 @@ impl View {
                 Decoding::Visible => invisible_at(data, i),
             };
             let used = used.max(1);
-            let span = self.span(i, i + used);
+            let (a, b) = self.span(i, i + used);
+            let span = (a as u32, b as u32);
             match decoded {
                 Some(bytes) => {
                     changed = true;
-                    for b in bytes {
-                        out.bytes.push(b);
-                        out.origin.push(span);
+                    for byte in bytes {
+                        out.bytes.push(byte);
+                        origin.push(span);
                     }
                 }
                 None => {
+                    let (a, b) = self.span(i, i + 1);
                     out.bytes.push(data[i]);
-                    out.origin.push(self.origin[i]);
+                    origin.push((a as u32, b as u32));
                 }
             }
             i += used;
         }
+        out.origin = Some(origin);
         changed.then_some(out)
     }
 }

@@ -40,11 +40,13 @@ pub fn interrupted(log: &Log, code: u8, why: &str, progress: &Progress) -> Finis
     };
     log.error("stopped", &text);
     let counts = summary(&reports, false, false);
-    let mut report = report_json(code, false, &reports, None);
-    report["stopped_by"] = Value::from(why);
-    report["error"] = Value::from(text.clone());
     let summary = format!("{text}; so far {counts}");
-    log.finish(&summary, &report);
+    log.finish(&summary, || {
+        let mut report = report_json(code, false, &reports, None);
+        report["stopped_by"] = Value::from(why);
+        report["error"] = Value::from(text.clone());
+        report
+    });
     Finished { code, summary }
 }
 
@@ -61,7 +63,7 @@ pub fn stopped_early(
         log.connector(Level::Error, "not_applied", &r.name, "not applied");
     }
     let text = "nothing was applied";
-    log.finish(text, &report_json(e.exit_code(), dry_run, reports, Some(e)));
+    log.finish(text, || report_json(e.exit_code(), dry_run, reports, Some(e)));
     Finished {
         code: e.exit_code(),
         summary: format!("{text}: {}", e.message()),

@@ -61,11 +61,15 @@ impl Snapshot {
                 _ if info => return None,
                 _ => Map::new(),
             };
-            let status = entry.get("status").filter(|s| s.is_object()).cloned();
-            let state = status
-                .as_ref()
-                .and_then(|s| s["connector"]["state"].as_str())
+            let state = entry["status"]["connector"]["state"]
+                .as_str()
                 .map(str::to_string);
+            // The whole status only for --wait-running's rounds (`info` is off
+            // there); applying needs the state alone.
+            let status = entry
+                .get("status")
+                .filter(|s| s.is_object() && !info)
+                .cloned();
             known.insert(
                 name,
                 Known {
