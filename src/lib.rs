@@ -150,7 +150,9 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
         options.wait_running && !options.dry_run,
         options.dry_run,
     );
-    log.finish(&counts, || report_json(code, options.dry_run, &reports, None));
+    log.finish(&counts, || {
+        report_json(code, options.dry_run, &reports, None)
+    });
     let summary = match reports
         .iter()
         .find(|r| r.exit_code() == code && r.error.is_some())

@@ -860,6 +860,43 @@ mod tests {
     }
 
     #[test]
+    fn parallel_and_prune_settings() {
+        assert_eq!(opts(&[], &[]).parallel, DEFAULT_PARALLEL);
+        assert_eq!(opts(&["--parallel", "8"], &[]).parallel, 8);
+        assert_eq!(
+            opts(&["--parallel", "2"], &[("KAFKA_CONNECT_PARALLEL", "6")]).parallel,
+            2
+        );
+        assert_eq!(opts(&[], &[("KAFKA_CONNECT_PARALLEL", "6")]).parallel, 6);
+        for bad in ["0", "65", "-1", "x"] {
+            assert!(
+                matches!(run(&["--parallel", bad], &[]), Err(Error::Usage(m)) if m.contains("--parallel")),
+                "{bad}"
+            );
+        }
+        let o = opts(&["--prune", "--prune-scope", "team-a-*"], &[]);
+        assert!(
+            o.prune
+                .as_ref()
+                .is_some_and(|s| s.matches("team-a-x") && !s.matches("b"))
+        );
+        let o = opts(
+            &[],
+            &[
+                ("KAFKA_CONNECT_PRUNE", "true"),
+                ("KAFKA_CONNECT_PRUNE_SCOPE", "x-*"),
+                ("KAFKA_CONNECT_PRUNE_RESET_OFFSETS", "1"),
+            ],
+        );
+        assert!(o.prune.is_some() && o.prune_reset_offsets);
+        assert!(
+            matches!(run(&["--prune"], &[]), Err(Error::Usage(m)) if m.contains("--prune-scope"))
+        );
+        let o = opts(&["--prune-scope", "x-*"], &[]);
+        assert!(o.prune.is_none() && o.ignored.iter().any(|w| w.contains("without --prune")));
+    }
+
+    #[test]
     fn flag_wins_over_variable() {
         let o = opts(
             &["--url", "http://a:1", "--timeout", "10s"],

@@ -63,7 +63,9 @@ pub fn stopped_early(
         log.connector(Level::Error, "not_applied", &r.name, "not applied");
     }
     let text = "nothing was applied";
-    log.finish(text, || report_json(e.exit_code(), dry_run, reports, Some(e)));
+    log.finish(text, || {
+        report_json(e.exit_code(), dry_run, reports, Some(e))
+    });
     Finished {
         code: e.exit_code(),
         summary: format!("{text}: {}", e.message()),
