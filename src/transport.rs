@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::options::{Credentials, Secret};
+use crate::redact::base64;
 
 /// The `Authorization` header for one endpoint, if any.
 #[derive(Debug, Clone)]
@@ -19,7 +20,7 @@ impl Auth {
             (Some((user, password)), _) | (None, Credentials::Basic(user, password)) => {
                 Auth::Header(Secret(format!(
                     "Basic {}",
-                    base64(&format!("{}:{}", user.0, password.0))
+                    base64(format!("{}:{}", user.0, password.0).as_bytes())
                 )))
             }
             (None, Credentials::BearerFile(path)) => Auth::BearerFile(path.clone()),
@@ -56,34 +57,16 @@ pub fn read_token(path: &Path) -> Result<String, String> {
     Ok(token.to_string())
 }
 
-pub fn base64(input: &str) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.as_bytes().chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn base64_known_values() {
-        assert_eq!(base64("user:pass"), "dXNlcjpwYXNz");
-        assert_eq!(base64("a"), "YQ==");
-        assert_eq!(base64("ab"), "YWI=");
-        assert_eq!(base64(""), "");
+        assert_eq!(base64(b"user:pass"), "dXNlcjpwYXNz");
+        assert_eq!(base64(b"a"), "YQ==");
+        assert_eq!(base64(b"ab"), "YWI=");
+        assert_eq!(base64(b""), "");
     }
 
     #[test]
