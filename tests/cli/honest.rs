@@ -450,7 +450,13 @@ fn a_pids_limit_never_breaks_the_run() {
         dir.path(),
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     );
-    let argv = bin_argv();
+    // The binary where the other user can run it (a build directory may sit under
+    // root's home, as CI's does).
+    let mut argv = bin_argv();
+    let copy = dir.path().join("connect-deploy");
+    std::fs::copy(argv.last().unwrap(), &copy).unwrap();
+    let _ = std::fs::set_permissions(&copy, std::os::unix::fs::PermissionsExt::from_mode(0o755));
+    *argv.last_mut().unwrap() = copy.display().to_string();
     let out = std::process::Command::new("setpriv")
         .args([
             "--reuid",
