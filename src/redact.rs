@@ -133,6 +133,11 @@ impl Secrets {
             // A secret's base64 and hex are looked for too (an Authorization header,
             // a dump); the credentials inside other values are taken out of them as
             // secrets (`password=...` in a URL, below).
+            // Its URL-encoded and JSON-escaped forms as text too: decoding a text can
+            // be thrown off by what stands before the form (a '%' before `0a...`).
+            for form in escaped_forms(base) {
+                self.index.add(form.as_bytes(), secret);
+            }
             if secret {
                 self.add_encoded(base);
             } else if base.len() >= 8 {
@@ -244,6 +249,65 @@ impl Secrets {
             MASK.into()
         })
     }
+}
+
+/// A value URL-encoded (upper and lower hex, `+` or `%20` for blanks) and
+/// JSON-escaped (once, twice, with non-ASCII as `\uXXXX`), where that differs from
+/// the value.
+fn escaped_forms(value: &str) -> Vec<String> {
+    let mut forms = Vec::new();
+    if value
+        .bytes()
+        .any(|b| !(b.is_ascii_alphanumeric() || b"-._~".contains(&b)))
+    {
+        for (upper, plus) in [(true, false), (false, false), (true, true)] {
+            let mut out = String::with_capacity(value.len() * 3);
+            for b in value.bytes() {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    out.push(b as char);
+                } else if plus && b == b' ' {
+                    out.push('+');
+                } else if upper {
+                    out.push_str(&format!("%{b:02X}"));
+                } else {
+                    out.push_str(&format!("%{b:02x}"));
+                }
+            }
+            forms.push(out);
+        }
+    }
+    let escape = |text: &str| {
+        let quoted = serde_json::to_string(text).unwrap_or_default();
+        quoted[1..quoted.len() - 1].to_string()
+    };
+    let once = escape(value);
+    if once != value {
+        forms.push(escape(&once));
+        forms.push(once.clone());
+    }
+    // Encoders that escape every non-ASCII character (`\u00e9`, either case).
+    if !value.is_ascii() {
+        for upper in [false, true] {
+            let mut ascii = String::new();
+            for c in once.chars() {
+                if c.is_ascii() {
+                    ascii.push(c);
+                } else {
+                    for unit in c.encode_utf16(&mut [0u16; 2]) {
+                        if upper {
+                            ascii.push_str(&format!("\\u{unit:04X}"));
+                        } else {
+                            ascii.push_str(&format!("\\u{unit:04x}"));
+                        }
+                    }
+                }
+            }
+            forms.push(ascii);
+        }
+    }
+    forms.sort();
+    forms.dedup();
+    forms
 }
 
 /// Values of secret-like parameters inside a value: `password=x` in a URL's query,

@@ -182,6 +182,14 @@ fn pieces_of_a_secret_and_embedded_passwords() {
 }
 
 #[test]
+fn an_escape_before_the_form_cannot_throw_decoding_off() {
+    // Found by the property test: '%' then "0aaaaa%22a" decodes as "%0a" first.
+    let s = secrets(&[("0aaaaa\"a", false)]);
+    let m = s.mask("%0aaaaa%22a\u{a1}");
+    assert!(!m.contains("0aaaaa%22a"), "{m}");
+}
+
+#[test]
 fn secret_looking_keys() {
     for key in [
         "connection.password",
