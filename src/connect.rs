@@ -159,7 +159,6 @@ pub struct Client {
     /// Tokens read from a bearer-token file join the run's secrets as they rotate.
     pub redactor: Redactor,
     last_header: Option<String>,
-    parse_json: bool,
 }
 
 impl Client {
@@ -208,7 +207,6 @@ impl Client {
             run_end: deadline,
             redactor,
             last_header: None,
-            parse_json: true,
         })
     }
 
@@ -234,10 +232,7 @@ impl Client {
     /// A GET whose body the caller parses itself (a large listing, read in parts):
     /// `json` stays None.
     pub fn get_text(&mut self, path: &str, kind: Kind) -> Result<Reply, Failure> {
-        self.parse_json = false;
-        let reply = self.send(Method::GET, path, None, kind);
-        self.parse_json = true;
-        reply
+        self.request(Method::GET, path, None, kind, false)
     }
 
     /// Send one request to the current endpoint. Transport failures move to the next.
@@ -247,6 +242,18 @@ impl Client {
         path: &str,
         body: Option<&str>,
         kind: Kind,
+    ) -> Result<Reply, Failure> {
+        self.request(method, path, body, kind, true)
+    }
+
+    /// `send`, with the body parsed as JSON or left as text.
+    fn request(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<&str>,
+        kind: Kind,
+        parse_json: bool,
     ) -> Result<Reply, Failure> {
         let limit = self.deadline.clamp(kind.limit());
         if limit.is_zero() {
@@ -297,7 +304,7 @@ impl Client {
             .limit(4 * 1024 * 1024)
             .read_to_vec();
         match bytes {
-            Ok(bytes) if !self.parse_json => Ok(Reply {
+            Ok(bytes) if !parse_json => Ok(Reply {
                 status,
                 body: String::from_utf8_lossy(&bytes).into_owned(),
                 json: None,

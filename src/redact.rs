@@ -339,6 +339,8 @@ struct Index {
     secret: Vec<bool>,
     /// Per pattern: a public name (it protects what lies strictly inside it).
     public: Vec<bool>,
+    /// How many patterns are values, not names: checked before every record.
+    values: usize,
     /// (length, hash of the folded bytes) -> the first pattern; `next` chains the
     /// others with that key (u32::MAX ends a chain): a Vec per key would double
     /// the memory of a run with 30,000 values.
@@ -374,8 +376,9 @@ fn anchor(bytes: &[u8]) -> [u8; ANCHOR] {
 }
 
 impl Index {
+    /// No value to look for (public names alone hide nothing).
     fn is_empty(&self) -> bool {
-        !self.patterns.iter().zip(&self.public).any(|(_, p)| !p)
+        self.values == 0
     }
 
     /// The pattern with exactly these bytes, if there is one.
@@ -413,6 +416,9 @@ impl Index {
                 if !self.public[i] && (self.secret[i] || !secret) {
                     return;
                 }
+                if self.public[i] {
+                    self.values += 1;
+                }
                 self.public[i] = false;
                 self.secret[i] |= secret;
                 p
@@ -422,6 +428,7 @@ impl Index {
                 self.patterns.push(bytes.into());
                 self.secret.push(secret);
                 self.public.push(public);
+                self.values += usize::from(!public);
                 let len = bytes.len() as u32;
                 let head = self.by_hash.entry((len, hash(bytes))).or_insert(p);
                 let previous = if *head == p {
