@@ -4,7 +4,7 @@
 //!   binary lacks;
 //! - every exit code `--help` lists has a row in the exit tables of
 //!   docs/exit-codes.md and of the README, and those tables list no other code;
-//! - docs/exit-codes.md marks `FailJob` exactly the codes on which k8s/job.yaml's
+//! - both tables mark `FailJob` exactly the codes on which k8s/job.yaml's
 //!   `podFailurePolicy` fails the Job (tests/manifests.rs holds that list equal to the
 //!   binary's own).
 //!
@@ -232,20 +232,19 @@ fn fail_job_codes(manifest: &str) -> BTreeSet<u8> {
 }
 
 #[test]
-fn exit_codes_md_marks_fail_job_exactly_where_the_job_fails_at_once() {
-    let page = "docs/exit-codes.md";
-    let rows = table(page, &read(page), "## Exit status");
-    let marked: BTreeSet<u8> = codes_of(
-        &rows
-            .iter()
-            .filter(|r| r.last().is_some_and(|c| c == "FailJob"))
-            .cloned()
-            .collect::<Vec<_>>(),
-    );
+fn the_exit_tables_mark_fail_job_exactly_where_the_job_fails_at_once() {
     let policy = fail_job_codes(&read("k8s/job.yaml"));
     assert!(!policy.is_empty());
-    assert_eq!(
-        marked, policy,
-        "{page} marks FailJob {marked:?}; k8s/job.yaml's podFailurePolicy fails at once on {policy:?}"
-    );
+    for page in ["docs/exit-codes.md", "README.md"] {
+        let rows = table(page, &read(page), "## Exit status");
+        let marked_rows: Vec<Vec<String>> = rows
+            .into_iter()
+            .filter(|r| r.last().is_some_and(|c| c == "FailJob"))
+            .collect();
+        let marked = codes_of(&marked_rows);
+        assert_eq!(
+            marked, policy,
+            "{page} marks FailJob {marked:?}; k8s/job.yaml's podFailurePolicy fails at once on {policy:?}"
+        );
+    }
 }
