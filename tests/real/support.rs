@@ -30,7 +30,7 @@ pub fn setup() -> Option<Setup> {
     let Some(dir) = std::env::var_os(SETUP_VAR) else {
         eprintln!(
             "skipped: {SETUP_VAR} is not set; scripts/test starts a real Kafka Connect 4.1.0 \
-             with scripts/real-connect and sets it (see the README, Real Kafka Connect tests)"
+             with scripts/real-connect and sets it (see docs/development.md, Tests against a real Kafka Connect 4.1.0)"
         );
         return None;
     };
