@@ -682,3 +682,117 @@ fn parser_self_check() {
     let m = Manifest::parse(Path::new("late.yaml"), &late);
     assert!(std::panic::catch_unwind(|| check_timeout_below_deadline(&m)).is_err());
 }
+
+/// Text files under `dir` (recursively) whose names end in one of `extensions`.
+fn text_files(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            text_files(&path, extensions, out);
+        } else if path
+            .extension()
+            .is_some_and(|e| extensions.iter().any(|x| e == *x))
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// Every place that names the release version names Cargo.toml's: the chart's
+/// version and appVersion, every `ghcr.io/connect-deploy/connect-deploy:TAG` of
+/// the manifests, the chart and the docs, the kustomizations' `newTag`, the
+/// chart's `--version` in the docs, the Dockerfile's default, and a CHANGELOG
+/// section. scripts/release-version moves them together; this finds the one it
+/// missed (and the one a hand edit changed).
+#[test]
+fn release_version_is_the_same_everywhere() {
+    let version = env!("CARGO_PKG_VERSION");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut wrong = Vec::new();
+    let chart = fs::read_to_string(root.join("charts/connect-deploy/Chart.yaml"))
+        .expect("charts/connect-deploy/Chart.yaml");
+    for (key, want) in [
+        ("version: ", version.to_string()),
+        ("appVersion: ", format!("\"{version}\"")),
+    ] {
+        let found: Vec<&str> = chart.lines().filter_map(|l| l.strip_prefix(key)).collect();
+        if found != [want.as_str()] {
+            wrong.push(format!(
+                "charts/connect-deploy/Chart.yaml: {key}{found:?}, want {want}"
+            ));
+        }
+    }
+    let dockerfile = fs::read_to_string(root.join("Dockerfile")).expect("Dockerfile");
+    if !dockerfile.contains(&format!("\nARG VERSION={version}\n")) {
+        wrong.push(format!("Dockerfile: no 'ARG VERSION={version}'"));
+    }
+    let changelog = fs::read_to_string(root.join("CHANGELOG.md")).expect("CHANGELOG.md");
+    if !changelog
+        .lines()
+        .any(|l| l.starts_with(&format!("## [{version}] - ")))
+    {
+        wrong.push(format!("CHANGELOG.md: no section '## [{version}] - DATE'"));
+    }
+
+    let mut files = Vec::new();
+    for dir in ["k8s", "charts", "docs"] {
+        text_files(&root.join(dir), &["yaml", "yml", "md"], &mut files);
+    }
+    files.push(root.join("README.md"));
+    let image = "ghcr.io/connect-deploy/connect-deploy:";
+    let mut tags = 0;
+    for path in &files {
+        let Ok(text) = fs::read_to_string(path) else {
+            continue;
+        };
+        let shown = path
+            .strip_prefix(root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        let kustomization = path.ends_with("kustomization.yaml");
+        for (n, line) in text.lines().enumerate() {
+            let mut found: Vec<&str> = line
+                .match_indices(image)
+                .map(|(at, _)| {
+                    let rest = &line[at + image.len()..];
+                    let end = rest
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || ".-_".contains(c)))
+                        .unwrap_or(rest.len());
+                    rest[..end].trim_end_matches('.')
+                })
+                .collect();
+            if kustomization && let Some(tag) = line.trim().strip_prefix("newTag: ") {
+                found.push(tag);
+            }
+            if line.contains("oci://ghcr.io/connect-deploy/charts/connect-deploy")
+                && let Some((_, rest)) = line.split_once("--version ")
+            {
+                found.push(rest.split_whitespace().next().unwrap_or(""));
+            }
+            for tag in found {
+                tags += 1;
+                // A placeholder in prose (TAG, VERSION, X.Y.Z) is no version.
+                if tag != version && tag.starts_with(|c: char| c.is_ascii_digit()) {
+                    wrong.push(format!("{shown}:{}: {tag}, want {version}", n + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        tags >= 5,
+        "found only {tags} image tags: are k8s/ and the chart's renderings missing?"
+    );
+    assert!(
+        wrong.is_empty(),
+        "these places name another version than Cargo.toml's {version} \
+         (scripts/release-version moves them all):\n  {}",
+        wrong.join("\n  ")
+    );
+}
