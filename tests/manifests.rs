@@ -705,8 +705,9 @@ fn text_files(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
 }
 
 /// Every place that names the release version names Cargo.toml's: the chart's
-/// version and appVersion, every `ghcr.io/connect-deploy/connect-deploy:TAG` of
-/// the manifests, the chart and the docs, the kustomizations' `newTag`, the
+/// version and appVersion, every `ghcr.io/connect-deploy/connect-deploy:TAG` (and
+/// the chart's `ghcr.io/connect-deploy/charts/connect-deploy:TAG`) of the
+/// manifests, the chart and the docs, the kustomizations' `newTag`, the
 /// chart's `--version` in the docs, the Dockerfile's default, and a CHANGELOG
 /// section. scripts/release-version moves them together; this finds the one it
 /// missed (and the one a hand edit changed).
@@ -746,6 +747,7 @@ fn release_version_is_the_same_everywhere() {
     }
     files.push(root.join("README.md"));
     let image = "ghcr.io/connect-deploy/connect-deploy:";
+    let chart_artifact = "ghcr.io/connect-deploy/charts/connect-deploy:";
     let mut tags = 0;
     for path in &files {
         let Ok(text) = fs::read_to_string(path) else {
@@ -758,10 +760,11 @@ fn release_version_is_the_same_everywhere() {
             .to_string();
         let kustomization = path.ends_with("kustomization.yaml");
         for (n, line) in text.lines().enumerate() {
-            let mut found: Vec<&str> = line
-                .match_indices(image)
-                .map(|(at, _)| {
-                    let rest = &line[at + image.len()..];
+            let mut found: Vec<&str> = [image, chart_artifact]
+                .iter()
+                .flat_map(|name| line.match_indices(*name).map(|(at, _)| at + name.len()))
+                .map(|start| {
+                    let rest = &line[start..];
                     let end = rest
                         .find(|c: char| !(c.is_ascii_alphanumeric() || ".-_".contains(c)))
                         .unwrap_or(rest.len());
