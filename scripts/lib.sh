@@ -7,8 +7,8 @@ MUSL_TARGET=x86_64-unknown-linux-musl
 RELEASE_DIR=$ROOT/target/$MUSL_TARGET/release
 ARM64_TARGET=aarch64-unknown-linux-musl
 ARM64_RELEASE_DIR=$ROOT/target/$ARM64_TARGET/release
-DEPLOY_IMAGE=connect-deploy:dev
-FAKE_IMAGE=connect-deploy-fake-connect:dev
+DEPLOY_IMAGE=${DEPLOY_IMAGE:-connect-deploy:dev} # a session of its own: DEPLOY_IMAGE=connect-deploy:NAME
+FAKE_IMAGE=${FAKE_IMAGE:-connect-deploy-fake-connect:dev}
 
 # Build tools, pinned (the Dockerfile's builder stage pins the same), installed once
 # under CACHE by cross_tools.

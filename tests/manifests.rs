@@ -4,7 +4,12 @@
 //!   exit codes (`connect_deploy::exit::FAIL_JOB_CODES`), for the connect-deploy
 //!   container, and ignores `DisruptionTarget` pod conditions (`status: "True"`);
 //! - every Job that sets `activeDeadlineSeconds` gives connect-deploy a shorter
-//!   `KAFKA_CONNECT_TIMEOUT`, so the binary reports 124 before Kubernetes kills it.
+//!   `KAFKA_CONNECT_TIMEOUT`, so the binary reports 124 before Kubernetes kills it;
+//! - a CronJob's Jobs have the same policy (a drift alarm, `--dry-run
+//!   --detailed-exitcode`, also fails at once on 2, changes pending), never run two
+//!   at once, and are kept by the history limits, not removed by a TTL;
+//! - the release version is one: Cargo.toml's, in the chart, the manifests' image
+//!   tags, the docs and the CHANGELOG (scripts/release-version moves them together).
 //!
 //! Plain string handling, no YAML crate: the manifests keep the lists this reads
 //! in flow style on one line (`values: [64, 65, 66, 77, 78]`); block style is
@@ -13,7 +18,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use connect_deploy::exit::FAIL_JOB_CODES;
+use connect_deploy::exit::{CHANGES_PENDING, FAIL_JOB_CODES};
 use connect_deploy::options::parse_duration;
 
 /// A meaningful line: comments and blank lines dropped, indentation measured.
@@ -82,6 +87,35 @@ impl Manifest {
             path: path.to_path_buf(),
             lines,
         }
+    }
+
+    /// One manifest per YAML document (`---`), each keeping the file's line numbers.
+    fn documents(path: &Path) -> Vec<Manifest> {
+        let source = fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let lines: Vec<&str> = source.lines().collect();
+        let mut starts: Vec<usize> = (0..lines.len())
+            .filter(|&i| lines[i].trim_end() == "---")
+            .collect();
+        starts.insert(0, 0);
+        starts.push(lines.len());
+        starts
+            .windows(2)
+            .map(|w| {
+                // The other documents' lines become blank: numbers stay the file's.
+                let text: Vec<&str> = (0..lines.len())
+                    .map(|i| {
+                        if (w[0]..w[1]).contains(&i) {
+                            lines[i]
+                        } else {
+                            ""
+                        }
+                    })
+                    .collect();
+                Manifest::parse(path, &text.join("\n"))
+            })
+            .filter(|m| !m.lines.is_empty())
+            .collect()
     }
 
     fn display(&self) -> String {
@@ -310,13 +344,26 @@ fn check_pod_failure_policy(m: &Manifest, at: usize) {
         m.fail(rule.first(), &format!("duplicate exit codes in {listed:?}"));
     }
     let mut expected: Vec<u32> = FAIL_JOB_CODES.iter().map(|&c| u32::from(c)).collect();
+    // A drift alarm's "changes pending" is its verdict: retrying cannot change it.
+    let alarm = m
+        .lines
+        .iter()
+        .any(|l| l.text.contains("--detailed-exitcode"));
+    if alarm {
+        expected.push(u32::from(CHANGES_PENDING));
+    }
     expected.sort_unstable();
     if codes != expected {
         m.fail(
             rule.first(),
             &format!(
                 "the FailJob exit codes {codes:?} differ from the binary's permanent exit codes \
-                 connect_deploy::exit::FAIL_JOB_CODES {expected:?}"
+                 connect_deploy::exit::FAIL_JOB_CODES{} {expected:?}",
+                if alarm {
+                    " and CHANGES_PENDING (a drift alarm)"
+                } else {
+                    ""
+                }
             ),
         );
     }
@@ -476,11 +523,14 @@ fn examples_agree_with_the_binary_too() {
         let found = m.find_key("podFailurePolicy");
         // A Job manifest of its own must have the policy (a kustomize patch that
         // mentions `kind: Job` further in does not count: kinds() reads column 0).
-        if kinds.contains(&"Job") && found.is_empty() {
+        if (kinds.contains(&"Job") || kinds.contains(&"CronJob")) && found.is_empty() {
             m.fail(
                 None,
                 "a Job that runs connect-deploy needs the podFailurePolicy of k8s/job.yaml",
             );
+        }
+        if kinds.contains(&"CronJob") {
+            check_cron_job(&m);
         }
         for at in found {
             check_pod_failure_policy(&m, at);
@@ -507,24 +557,70 @@ fn helm_chart_renderings_agree_with_the_binary() {
         "{}: expected the chart's renderings (scripts/check-helm --update writes them)",
         dir.display()
     );
+    let mut cron_jobs = 0;
     for path in &files {
-        let m = Manifest::load(path);
-        if !m.kinds().contains(&"Job") {
-            m.fail(None, "a rendering of the chart without its Job");
-        }
-        let policies = m.find_key("podFailurePolicy");
-        let [at] = policies[..] else {
-            m.fail(
-                None,
-                &format!("expected one podFailurePolicy, found {}", policies.len()),
+        let mut runners = 0;
+        for m in Manifest::documents(path) {
+            let kinds = m.kinds();
+            if !kinds.contains(&"Job") && !kinds.contains(&"CronJob") {
+                continue;
+            }
+            runners += 1;
+            let policies = m.find_key("podFailurePolicy");
+            let [at] = policies[..] else {
+                m.fail(
+                    None,
+                    &format!("expected one podFailurePolicy, found {}", policies.len()),
+                );
+            };
+            check_pod_failure_policy(&m, at);
+            assert!(
+                check_timeout_below_deadline(&m),
+                "{}: no activeDeadlineSeconds",
+                m.display()
             );
-        };
-        check_pod_failure_policy(&m, at);
-        assert!(
-            check_timeout_below_deadline(&m),
-            "{}: no activeDeadlineSeconds",
-            m.display()
+            if kinds.contains(&"CronJob") {
+                check_cron_job(&m);
+                cron_jobs += 1;
+            }
+        }
+        if runners == 0 {
+            Manifest::load(path).fail(None, "a rendering of the chart without its Job or CronJob");
+        }
+    }
+    assert!(
+        cron_jobs >= 2,
+        "expected the chart's CronJob in at least two renderings (repair and alarm), found {cron_jobs}"
+    );
+}
+
+/// A CronJob running connect-deploy: one run at a time, and its finished Jobs kept
+/// by the history limits (a TTL would delete the failed Job that is the alarm).
+fn check_cron_job(m: &Manifest) {
+    let value = |key: &str| m.lines.iter().find_map(|l| l.value_of(key));
+    if value("concurrencyPolicy") != Some("Forbid") {
+        m.fail(
+            None,
+            "a CronJob of connect-deploy needs concurrencyPolicy: Forbid",
         );
+    }
+    for key in ["successfulJobsHistoryLimit", "failedJobsHistoryLimit"] {
+        if value(key).is_none_or(|v| v.parse::<u32>().is_err()) {
+            m.fail(None, &format!("a CronJob of connect-deploy needs {key}"));
+        }
+    }
+    if let Some(l) = m
+        .lines
+        .iter()
+        .find(|l| l.value_of("ttlSecondsAfterFinished").is_some())
+    {
+        m.fail(
+            Some(l),
+            "a CronJob's Jobs are kept by its history limits: a TTL would remove a failed run",
+        );
+    }
+    if m.find_key("jobTemplate").is_empty() {
+        m.fail(None, "a CronJob without jobTemplate");
     }
 }
 
@@ -585,4 +681,121 @@ fn parser_self_check() {
     let late = rendered.replace("\"59s\"", "1m");
     let m = Manifest::parse(Path::new("late.yaml"), &late);
     assert!(std::panic::catch_unwind(|| check_timeout_below_deadline(&m)).is_err());
+}
+
+/// Text files under `dir` (recursively) whose names end in one of `extensions`.
+fn text_files(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            text_files(&path, extensions, out);
+        } else if path
+            .extension()
+            .is_some_and(|e| extensions.iter().any(|x| e == *x))
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// Every place that names the release version names Cargo.toml's: the chart's
+/// version and appVersion, every `ghcr.io/connect-deploy/connect-deploy:TAG` (and
+/// the chart's `ghcr.io/connect-deploy/charts/connect-deploy:TAG`) of the
+/// manifests, the chart and the docs, the kustomizations' `newTag`, the
+/// chart's `--version` in the docs, the Dockerfile's default, and a CHANGELOG
+/// section. scripts/release-version moves them together; this finds the one it
+/// missed (and the one a hand edit changed).
+#[test]
+fn release_version_is_the_same_everywhere() {
+    let version = env!("CARGO_PKG_VERSION");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut wrong = Vec::new();
+    let chart = fs::read_to_string(root.join("charts/connect-deploy/Chart.yaml"))
+        .expect("charts/connect-deploy/Chart.yaml");
+    for (key, want) in [
+        ("version: ", version.to_string()),
+        ("appVersion: ", format!("\"{version}\"")),
+    ] {
+        let found: Vec<&str> = chart.lines().filter_map(|l| l.strip_prefix(key)).collect();
+        if found != [want.as_str()] {
+            wrong.push(format!(
+                "charts/connect-deploy/Chart.yaml: {key}{found:?}, want {want}"
+            ));
+        }
+    }
+    let dockerfile = fs::read_to_string(root.join("Dockerfile")).expect("Dockerfile");
+    if !dockerfile.contains(&format!("\nARG VERSION={version}\n")) {
+        wrong.push(format!("Dockerfile: no 'ARG VERSION={version}'"));
+    }
+    let changelog = fs::read_to_string(root.join("CHANGELOG.md")).expect("CHANGELOG.md");
+    if !changelog
+        .lines()
+        .any(|l| l.starts_with(&format!("## [{version}] - ")))
+    {
+        wrong.push(format!("CHANGELOG.md: no section '## [{version}] - DATE'"));
+    }
+
+    let mut files = Vec::new();
+    for dir in ["k8s", "charts", "docs"] {
+        text_files(&root.join(dir), &["yaml", "yml", "md"], &mut files);
+    }
+    files.push(root.join("README.md"));
+    let image = "ghcr.io/connect-deploy/connect-deploy:";
+    let chart_artifact = "ghcr.io/connect-deploy/charts/connect-deploy:";
+    let mut tags = 0;
+    for path in &files {
+        let Ok(text) = fs::read_to_string(path) else {
+            continue;
+        };
+        let shown = path
+            .strip_prefix(root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        let kustomization = path.ends_with("kustomization.yaml");
+        for (n, line) in text.lines().enumerate() {
+            let mut found: Vec<&str> = [image, chart_artifact]
+                .iter()
+                .flat_map(|name| line.match_indices(*name).map(|(at, _)| at + name.len()))
+                .map(|start| {
+                    let rest = &line[start..];
+                    let end = rest
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || ".-_".contains(c)))
+                        .unwrap_or(rest.len());
+                    rest[..end].trim_end_matches('.')
+                })
+                .collect();
+            if kustomization && let Some(tag) = line.trim().strip_prefix("newTag: ") {
+                found.push(tag);
+            }
+            if line.contains("oci://ghcr.io/connect-deploy/charts/connect-deploy")
+                && let Some((_, rest)) = line.split_once("--version ")
+            {
+                found.push(rest.split_whitespace().next().unwrap_or(""));
+            }
+            for tag in found {
+                tags += 1;
+                // A placeholder in prose (TAG, VERSION, X.Y.Z) is no version.
+                if tag != version && tag.starts_with(|c: char| c.is_ascii_digit()) {
+                    wrong.push(format!("{shown}:{}: {tag}, want {version}", n + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        tags >= 5,
+        "found only {tags} image tags: are k8s/ and the chart's renderings missing?"
+    );
+    assert!(
+        wrong.is_empty(),
+        "these places name another version than Cargo.toml's {version} \
+         (scripts/release-version moves them all):\n  {}",
+        wrong.join("\n  ")
+    );
 }
