@@ -3,39 +3,27 @@
 //! one concern.
 #![forbid(unsafe_code)]
 
-pub mod apply;
-pub mod batch;
+pub mod base;
 pub mod connect;
-pub mod converge;
-pub mod definitions;
-pub mod error;
-pub mod exit;
-pub mod offsets;
 pub mod options;
-pub mod output;
-pub mod prune;
-pub mod ready;
-pub mod redact;
-pub mod references;
 pub mod report;
-pub mod resolve;
-pub mod retry;
-pub mod signals;
-pub mod snapshot;
-pub mod tls;
-pub mod transport;
-pub mod validate;
+pub mod spec;
+pub mod steps;
 
-use apply::Report;
-use batch::Step;
-use connect::{Client, Version};
-use definitions::Definition;
-use error::Error;
+use base::deadline::Deadline;
+use base::error::Error;
+use base::exit;
+use connect::client::{Client, Version};
+use connect::snapshot;
 use options::Options;
-use output::{Level, Log};
-use report::{Progress, failure_text, report_json, stopped_early, summary};
-use retry::Deadline;
+use report::log::{Level, Log};
+use report::summary::{Progress, failure_text, report_json, stopped_early, summary};
+use spec::definitions::{self, Definition};
+use spec::references;
 use std::time::Instant;
+use steps::apply::{self, Report};
+use steps::batch::{self, Step};
+use steps::{converge, prune, ready, validate};
 
 /// How a run ended: its exit code and the summary for the termination message.
 #[derive(Debug, Clone, PartialEq, Eq)]

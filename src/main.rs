@@ -8,13 +8,15 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use connect_deploy::error::Error;
+use connect_deploy::Finished;
+use connect_deploy::base::error::Error;
+use connect_deploy::base::exit;
+use connect_deploy::base::signals::{self, Stop};
 use connect_deploy::options::{self, Command};
-use connect_deploy::output::{self, Format, Log};
-use connect_deploy::redact::Redactor;
-use connect_deploy::report::{self, Progress};
-use connect_deploy::signals::{self, Stop};
-use connect_deploy::{Finished, exit, offsets};
+use connect_deploy::report::log::{self as output, Format, Log};
+use connect_deploy::report::redact::Redactor;
+use connect_deploy::report::summary::{self as report, Progress};
+use connect_deploy::steps::offsets;
 
 /// How long past its deadline a run may take to end by itself.
 const BACKSTOP_GRACE: Duration = Duration::from_secs(2);
@@ -144,7 +146,7 @@ fn grace_for_offsets(finished: &mpsc::Receiver<Finished>) {
 }
 
 /// The run ended before it started: the error, a report, the termination message.
-fn stopped(log: &Log, e: &Error, reports: &[connect_deploy::apply::Report]) -> ExitCode {
+fn stopped(log: &Log, e: &Error, reports: &[connect_deploy::steps::apply::Report]) -> ExitCode {
     let f = report::stopped_early(log, false, e, "usage", reports);
     finish(log, &f)
 }

@@ -1,7 +1,7 @@
 //! The Kubernetes manifests under k8s/, and the Helm chart's renderings under
 //! charts/connect-deploy/ci/rendered/, agree with the binary:
 //! - every podFailurePolicy fails the Job at once on exactly the binary's permanent
-//!   exit codes (`connect_deploy::exit::FAIL_JOB_CODES`), for the connect-deploy
+//!   exit codes (`connect_deploy::base::exit::FAIL_JOB_CODES`), for the connect-deploy
 //!   container, and ignores `DisruptionTarget` pod conditions (`status: "True"`);
 //! - every Job that sets `activeDeadlineSeconds` gives connect-deploy a shorter
 //!   `KAFKA_CONNECT_TIMEOUT`, so the binary reports 124 before Kubernetes kills it;
@@ -18,7 +18,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use connect_deploy::exit::{CHANGES_PENDING, FAIL_JOB_CODES};
+use connect_deploy::base::exit::{CHANGES_PENDING, FAIL_JOB_CODES};
 use connect_deploy::options::parse_duration;
 
 /// A meaningful line: comments and blank lines dropped, indentation measured.
@@ -358,7 +358,7 @@ fn check_pod_failure_policy(m: &Manifest, at: usize) {
             rule.first(),
             &format!(
                 "the FailJob exit codes {codes:?} differ from the binary's permanent exit codes \
-                 connect_deploy::exit::FAIL_JOB_CODES{} {expected:?}",
+                 connect_deploy::base::exit::FAIL_JOB_CODES{} {expected:?}",
                 if alarm {
                     " and CHANGES_PENDING (a drift alarm)"
                 } else {

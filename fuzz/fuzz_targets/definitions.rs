@@ -1,4 +1,4 @@
-//! Fuzz the definition parser, `connect_deploy::definitions::parse`.
+//! Fuzz the definition parser, `connect_deploy::spec::definitions::parse`.
 //!
 //! Input: the file's text, optionally followed by a NUL byte and the file stem to use
 //! (JSON never holds a raw NUL, so the split loses nothing). Besides "never panics",
@@ -17,8 +17,8 @@
 //!   echoed a value would change with it.
 #![no_main]
 
-use connect_deploy::definitions::{Definition, parse};
-use connect_deploy::error::Error;
+use connect_deploy::spec::definitions::{Definition, parse};
+use connect_deploy::base::error::Error;
 use libfuzzer_sys::fuzz_target;
 
 const SOURCE: &str = "fuzz.json";

@@ -19,7 +19,7 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::sync::OnceLock;
 
-use connect_deploy::error::Error;
+use connect_deploy::base::error::Error;
 use connect_deploy::options::{Command, VARIABLES, parse};
 use libfuzzer_sys::fuzz_target;
 

@@ -20,11 +20,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use connect_deploy::apply::{diff, is_masked};
-use connect_deploy::connect::{Failure, Reply, Version, classify};
-use connect_deploy::converge::Observed;
-use connect_deploy::definitions::State;
-use connect_deploy::redact::{MASK, Secrets};
+use connect_deploy::steps::apply::{diff, is_masked};
+use connect_deploy::connect::client::{Failure, Reply, Version, classify};
+use connect_deploy::steps::converge::Observed;
+use connect_deploy::spec::definitions::State;
+use connect_deploy::report::redact::{MASK, Secrets};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
 

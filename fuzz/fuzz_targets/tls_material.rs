@@ -1,4 +1,4 @@
-//! Fuzz the loading of TLS material, `connect_deploy::tls::Material::check`: the
+//! Fuzz the loading of TLS material, `connect_deploy::connect::tls::Material::check`: the
 //! bytes of a CA file, a client certificate file and a key file.
 //!
 //! Input: a flags byte, then the files.
@@ -20,8 +20,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use connect_deploy::error::Error;
-use connect_deploy::tls::{Material, Pem};
+use connect_deploy::base::error::Error;
+use connect_deploy::connect::tls::{Material, Pem};
 use libfuzzer_sys::fuzz_target;
 use rustls::pki_types::{
     CertificateDer, PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer,

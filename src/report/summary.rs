@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 
 use crate::Finished;
-use crate::apply::{self, Applied, Report};
-use crate::error::Error;
-use crate::output::{Level, Log};
+use crate::base::error::Error;
+use crate::report::log::{Level, Log};
+use crate::steps::apply::{self, Applied, Report};
 
 /// The connectors reported so far, shared with `main`, which reports them when a
 /// signal ends the run early.

@@ -11,11 +11,11 @@ use std::marker::PhantomData;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::error::Error;
-use crate::offsets::Offsets;
+use crate::base::error::Error;
 use crate::options::Input;
-use crate::redact::{looks_secret, one_line as printable};
-use crate::references::{self, Reference};
+use crate::report::redact::{looks_secret, one_line as printable};
+use crate::spec::references::{self, Reference};
+use crate::steps::offsets::Offsets;
 
 /// The state a connector should be left in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +55,7 @@ pub struct Definition {
 
 impl Definition {
     /// Make this connector's values secrets of the run, and its names public.
-    pub fn register(&self, secrets: &mut crate::redact::Secrets) {
+    pub fn register(&self, secrets: &mut crate::report::redact::Secrets) {
         secrets.add_public(&self.name);
         for (key, value) in &self.config {
             secrets.add_public(key);
@@ -412,7 +412,7 @@ fn definition(
     let mut config = BTreeMap::new();
     let mut pending = Vec::new();
     for (key, value) in raw_config {
-        if crate::apply::is_server_managed(&key) {
+        if crate::steps::apply::is_server_managed(&key) {
             return Err(err(format!(
                 "config key '{}' is managed by the worker (keys starting with __internal. are set by Confluent Platform); leave it out",
                 printable(&key)
@@ -535,7 +535,7 @@ fn check_name(name: &str) -> Result<(), String> {
         ));
     }
     // Jetty refuses request lines beyond 8 KB (HTTP 414); leave room for the rest.
-    if crate::apply::encode_name(name).len() > MAX_ENCODED_NAME {
+    if crate::steps::apply::encode_name(name).len() > MAX_ENCODED_NAME {
         return Err(format!(
             "the connector name is too long for a request line ({} characters)",
             name.chars().count()
@@ -584,7 +584,7 @@ mod tests {
         );
         let keys: Vec<&str> = d.secret_keys.iter().map(String::as_str).collect();
         assert_eq!(keys, ["connection.password", "sasl.jaas.secret"]);
-        let mut secrets = crate::redact::Secrets::default();
+        let mut secrets = crate::report::redact::Secrets::default();
         d.register(&mut secrets);
         assert_eq!(
             secrets.mask("login pw failed on t"),

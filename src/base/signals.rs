@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::flag;
 
-use crate::exit;
+use crate::base::exit;
 
 pub struct Stop {
     received: Arc<AtomicUsize>,

@@ -8,12 +8,12 @@ use ureq::http::Method;
 
 use std::time::Duration;
 
-use crate::connect::{Client, Failure, Kind, Version, classify};
-use crate::definitions::{Definition, State};
-use crate::error::Error;
-use crate::offsets;
-use crate::retry::Backoff;
-use crate::snapshot::Known;
+use crate::base::deadline::Backoff;
+use crate::base::error::Error;
+use crate::connect::client::{Client, Failure, Kind, Version, classify};
+use crate::connect::snapshot::Known;
+use crate::spec::definitions::{Definition, State};
+use crate::steps::offsets;
 
 /// Key names that differ between the desired and the current config.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,7 +41,10 @@ impl Diff {
         .iter()
         .filter(|(_, keys)| !keys.is_empty())
         .map(|(what, keys)| {
-            let keys: Vec<_> = keys.iter().map(|k| crate::redact::one_line(k)).collect();
+            let keys: Vec<_> = keys
+                .iter()
+                .map(|k| crate::report::redact::one_line(k))
+                .collect();
             format!("{what}: {}", keys.join(", "))
         })
         .collect();
@@ -197,7 +200,7 @@ impl Report {
     pub fn exit_code(&self) -> u8 {
         self.error
             .as_ref()
-            .map_or(crate::exit::OK, Error::exit_code)
+            .map_or(crate::base::exit::OK, Error::exit_code)
     }
 
     /// `created`, `updated`, `unchanged`, `would_create`, `would_update` or `failed`.

@@ -6,11 +6,11 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 use ureq::http::Method;
 
-use crate::apply::{Retry, encode_name};
-use crate::connect::{Client, Failure, Kind, classify};
-use crate::definitions::Definition;
-use crate::error::Error;
-use crate::redact::Redactor;
+use crate::base::error::Error;
+use crate::connect::client::{Client, Failure, Kind, classify};
+use crate::report::redact::Redactor;
+use crate::spec::definitions::Definition;
+use crate::steps::apply::{Retry, encode_name};
 
 /// Validate one definition; the values of keys the plugin types as PASSWORD become
 /// secrets of the run. Err when the
@@ -101,7 +101,7 @@ fn installed(client: &mut Client) -> String {
         let r = c.get("/connector-plugins", Kind::Read)?;
         match (r.status, r.json) {
             (200, Some(Value::Array(items))) => Ok(items),
-            (status, json) => Err(classify(&crate::connect::Reply {
+            (status, json) => Err(classify(&crate::connect::client::Reply {
                 status,
                 body: r.body,
                 json,

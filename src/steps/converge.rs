@@ -6,12 +6,12 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use ureq::http::Method;
 
-use crate::apply::{Report, encode_name};
-use crate::connect::{Client, Failure, Kind, Version, classify};
-use crate::definitions::{Definition, State};
-use crate::error::Error;
-use crate::output::{Level, Log};
-use crate::snapshot::Snapshot;
+use crate::base::error::Error;
+use crate::connect::client::{Client, Failure, Kind, Version, classify};
+use crate::connect::snapshot::Snapshot;
+use crate::report::log::{Level, Log};
+use crate::spec::definitions::{Definition, State};
+use crate::steps::apply::{Report, encode_name};
 
 /// Time between two looks at a connector's status.
 const POLL: Duration = Duration::from_millis(500);

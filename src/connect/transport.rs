@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::options::{Credentials, Secret};
-use crate::redact::base64;
+use crate::report::redact::base64;
 
 /// The `Authorization` header for one endpoint, if any.
 #[derive(Debug, Clone)]

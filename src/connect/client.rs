@@ -8,12 +8,12 @@ use serde_json::Value;
 use ureq::RequestExt;
 use ureq::http::{Method, Request};
 
-use crate::error::Error;
+use crate::base::deadline::Deadline;
+use crate::base::error::Error;
+use crate::connect::tls;
+use crate::connect::transport::Auth;
 use crate::options::{Credentials, Endpoint, Tls, display_url};
-use crate::redact::Redactor;
-use crate::retry::Deadline;
-use crate::tls;
-use crate::transport::Auth;
+use crate::report::redact::Redactor;
 
 /// One answer from a worker.
 #[derive(Debug, Clone)]
@@ -63,7 +63,7 @@ impl Reply {
         if text.is_empty() {
             return format!("HTTP {} with an empty body", self.status);
         }
-        crate::redact::cut(text, MAX_TEXT)
+        crate::report::redact::cut(text, MAX_TEXT)
     }
 }
 
@@ -190,7 +190,7 @@ impl Client {
         let agent = ureq::Agent::with_parts(
             config.build(),
             ureq::unversioned::transport::DefaultConnector::new(),
-            crate::resolve::Lookup,
+            crate::connect::resolve::Lookup,
         );
         let endpoints = endpoints
             .into_iter()

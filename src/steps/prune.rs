@@ -6,10 +6,10 @@
 use serde_json::Value;
 use ureq::http::Method;
 
-use crate::apply::{Applied, Report, Retry, encode_name};
-use crate::connect::{Client, Kind, Version, classify};
-use crate::definitions::Definition;
-use crate::error::Error;
+use crate::base::error::Error;
+use crate::connect::client::{Client, Kind, Version, classify};
+use crate::spec::definitions::Definition;
+use crate::steps::apply::{Applied, Report, Retry, encode_name};
 
 /// Connector-name patterns (`*` any run of characters, `?` one character).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::exit;
+use crate::base::exit;
 
 /// Why a run (or one connector) did not succeed. The text never holds a config value.
 #[derive(Debug, Clone, PartialEq, Eq)]

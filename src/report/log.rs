@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use crate::options::TerminationLog;
-use crate::redact::{Redactor, one_line};
+use crate::report::redact::{Redactor, one_line};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
@@ -139,7 +139,7 @@ impl Log {
 
     /// The termination message: masked, control characters escaped but its lines kept.
     pub fn termination_text(&self, code: u8, summary: &str) -> String {
-        crate::redact::lines(&self.redactor.mask(&format!("exit {code}: {summary}")))
+        crate::report::redact::lines(&self.redactor.mask(&format!("exit {code}: {summary}")))
     }
 
     fn event(&self, level: Level, event: &str, connector: Option<&str>, text: &str) {

@@ -10,7 +10,7 @@
 //! own (certificate version, key type, encrypted keys) only add better words: rustls
 //! keeps the last word, so what passes here cannot fail in ureq.
 
-use crate::error::Error;
+use crate::base::error::Error;
 use crate::options::Tls;
 
 /// Without the `tls` feature, TLS options are usage errors rather than ignored.
@@ -685,7 +685,7 @@ mod material {
 
     /// A time as a UTC date, e.g. `2024-03-01 12:00:00 UTC`.
     fn date(t: UnixTime) -> String {
-        let (year, month, day, hour, minute, second) = crate::output::civil(t.as_secs());
+        let (year, month, day, hour, minute, second) = crate::report::log::civil(t.as_secs());
         format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02} UTC")
     }
 

@@ -13,10 +13,10 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use ureq::http::Method;
 
-use crate::apply::{Retry, encode_name};
-use crate::connect::{Client, Kind, Version, classify};
-use crate::error::Error;
-use crate::retry::Deadline;
+use crate::base::deadline::Deadline;
+use crate::base::error::Error;
+use crate::connect::client::{Client, Kind, Version, classify};
+use crate::steps::apply::{Retry, encode_name};
 
 /// What a definition declares.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,9 +8,9 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::error::Error;
-use crate::output::Format;
-use crate::prune::Scope;
+use crate::base::error::Error;
+use crate::report::log::Format;
+use crate::steps::prune::Scope;
 
 pub const DEFAULT_URL: &str = "http://localhost:8083";
 pub const DEFAULT_PATH: &str = "/etc/config/connector";
@@ -262,7 +262,7 @@ fn termination_log(path: Option<String>) -> TerminationLog {
 impl Options {
     /// The tool's own credentials, as secrets of the run: the passwords, and the
     /// header values built from them.
-    pub fn register_secrets(&self, secrets: &mut crate::redact::Secrets) {
+    pub fn register_secrets(&self, secrets: &mut crate::report::redact::Secrets) {
         let mut basic = |user: &Secret, password: &Secret| {
             // The user name is no secret, but a gateway that echoes it says who
             // deploys: masked like any value of 4 characters or more.
@@ -271,7 +271,7 @@ impl Options {
             let pair = format!("{}:{}", user.0, password.0);
             secrets.add_value(&pair, false);
             secrets.add_value(
-                &format!("Basic {}", crate::redact::base64(pair.as_bytes())),
+                &format!("Basic {}", crate::report::redact::base64(pair.as_bytes())),
                 false,
             );
         };
@@ -564,7 +564,7 @@ fn credentials(env: &dyn Fn(&str) -> Option<String>) -> Result<Credentials, Erro
         (None, None, Some(path)) => {
             // Read now, so that an unusable file is a usage error before any request;
             // it is read again before each request, as projected tokens rotate.
-            crate::transport::read_token(&path)
+            crate::connect::transport::read_token(&path)
                 .map_err(|e| Error::Usage(format!("KAFKA_CONNECT_BEARER_TOKEN_FILE: {e}")))?;
             Ok(Credentials::BearerFile(path))
         }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::connect::{Client, Kind, Version};
+use crate::connect::client::{Client, Kind, Version};
 
 /// What the worker holds for one connector.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::connect::Client;
-use crate::retry::Deadline;
+use crate::base::deadline::Deadline;
+use crate::connect::client::Client;
 
 /// A round shorter than this is followed by a pause of as long.
 const QUICK_ROUND: Duration = Duration::from_millis(500);

@@ -7,10 +7,10 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::apply::Retry;
-use crate::connect::{Client, Failure, Kind, Reply, Version, classify};
-use crate::error::Error;
-use crate::output::Log;
+use crate::base::error::Error;
+use crate::connect::client::{Client, Failure, Kind, Reply, Version, classify};
+use crate::report::log::Log;
+use crate::steps::apply::Retry;
 
 /// A name no one uses: its JSON 404 proves the REST resources and herder answer.
 const PROBE: &str = "/connectors/connect-deploy-readiness-probe";

@@ -1,0 +1,6 @@
+//! Saying what happened: outcomes, the log, the summary and JSON report, the
+//! termination message, redaction. Imports `base` and `spec`.
+
+pub mod log;
+pub mod redact;
+pub mod summary;
