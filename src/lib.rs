@@ -10,6 +10,8 @@ pub mod report;
 pub mod spec;
 pub mod steps;
 
+pub use report::summary::Finished;
+
 use base::deadline::Deadline;
 use base::error::Error;
 use base::exit;
@@ -17,20 +19,15 @@ use connect::client::{Client, Version};
 use connect::snapshot;
 use options::Options;
 use report::log::{Level, Log};
+use report::outcome::Report;
 use report::summary::{Progress, failure_text, report_json, stopped_early, summary};
-use spec::definitions::{self, Definition};
+use spec::definitions::Definition;
+use spec::load;
 use spec::references;
 use std::time::Instant;
-use steps::apply::{self, Report};
+use steps::apply;
 use steps::batch::{self, Step};
 use steps::{converge, prune, ready, validate};
-
-/// How a run ended: its exit code and the summary for the termination message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finished {
-    pub code: u8,
-    pub summary: String,
-}
 
 /// Load every definition (before any request), wait for Connect, validate and
 /// apply each connector, optionally wait until they run, and report.
@@ -59,7 +56,7 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
         Ok(c) => c,
         Err(e) => return stopped_early(log, options.dry_run, &e, "usage", &[]),
     };
-    let definitions = match definitions::load(&options.inputs, env) {
+    let definitions = match load::load(&options.inputs, env) {
         Ok(d) => d,
         Err(e) => return stopped_early(log, options.dry_run, &e, "definitions", &[]),
     };

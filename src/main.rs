@@ -13,10 +13,10 @@ use connect_deploy::base::error::Error;
 use connect_deploy::base::exit;
 use connect_deploy::base::signals::{self, Stop};
 use connect_deploy::options::{self, Command};
-use connect_deploy::report::log::{self as output, Format, Log};
+use connect_deploy::report::log::{Format, Log};
 use connect_deploy::report::redact::Redactor;
 use connect_deploy::report::summary::{self as report, Progress};
-use connect_deploy::steps::offsets;
+use connect_deploy::report::termination;
 
 /// How long past its deadline a run may take to end by itself.
 const BACKSTOP_GRACE: Duration = Duration::from_secs(2);
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     let early = options::raw_credentials(std::env::args_os().skip(1), &env);
     log.redactor
         .update(|secrets| early.iter().for_each(|c| secrets.add_credential(c)));
-    let termination = match output::termination_target(&termination_log) {
+    let termination = match termination::termination_target(&termination_log) {
         Ok(path) => path.map(|p| p.to_path_buf()),
         Err(e) => {
             let _ = TERMINATION.set(None);
@@ -137,8 +137,8 @@ fn main() -> ExitCode {
 /// the next run would take it for an existing one): give it a moment to finish or
 /// be undone before the process ends.
 fn grace_for_offsets(finished: &mpsc::Receiver<Finished>) {
-    let until = Instant::now() + offsets::SIGNAL_GRACE;
-    while offsets::Creating::any() && Instant::now() < until {
+    let until = Instant::now() + signals::SIGNAL_GRACE;
+    while signals::Creating::any() && Instant::now() < until {
         if finished.recv_timeout(Duration::from_millis(20)).is_ok() {
             return;
         }
@@ -146,14 +146,15 @@ fn grace_for_offsets(finished: &mpsc::Receiver<Finished>) {
 }
 
 /// The run ended before it started: the error, a report, the termination message.
-fn stopped(log: &Log, e: &Error, reports: &[connect_deploy::steps::apply::Report]) -> ExitCode {
+fn stopped(log: &Log, e: &Error, reports: &[connect_deploy::report::outcome::Report]) -> ExitCode {
     let f = report::stopped_early(log, false, e, "usage", reports);
     finish(log, &f)
 }
 
 fn finish(log: &Log, f: &Finished) -> ExitCode {
     if let Some(Some(path)) = TERMINATION.get()
-        && let Err(e) = output::write_termination(path, &log.termination_text(f.code, &f.summary))
+        && let Err(e) =
+            termination::write_termination(path, &log.termination_text(f.code, &f.summary))
     {
         log.warn("termination_log", &e);
     }
@@ -180,7 +181,7 @@ fn panic_hook(redactor: Redactor) {
         let progress = PROGRESS.get().cloned().unwrap_or_default();
         let f = report::interrupted(&log, exit::UNEXPECTED, "panic", &progress);
         if let Some(Some(path)) = TERMINATION.get() {
-            let _ = output::write_termination(path, &log.termination_text(f.code, &f.summary));
+            let _ = termination::write_termination(path, &log.termination_text(f.code, &f.summary));
         }
         std::process::exit(i32::from(exit::UNEXPECTED));
     }));

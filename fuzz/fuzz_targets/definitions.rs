@@ -17,8 +17,8 @@
 //!   echoed a value would change with it.
 #![no_main]
 
-use connect_deploy::spec::definitions::{Definition, parse};
 use connect_deploy::base::error::Error;
+use connect_deploy::spec::definitions::{Definition, parse};
 use libfuzzer_sys::fuzz_target;
 
 const SOURCE: &str = "fuzz.json";

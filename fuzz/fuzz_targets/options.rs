@@ -23,7 +23,6 @@ use connect_deploy::base::error::Error;
 use connect_deploy::options::{Command, VARIABLES, parse};
 use libfuzzer_sys::fuzz_target;
 
-
 /// Options that take the next argument as their value (as lexopt reads them).
 const WITH_VALUE: [&str; 9] = [
     "--url",
@@ -84,7 +83,9 @@ fn run(input: &Input) -> Result<String, String> {
 }
 
 /// The one place that knows the type of `parse`'s environment lookup.
-fn adapt<'a>(lookup: &'a dyn Fn(&str) -> Option<OsString>) -> impl Fn(&str) -> Option<OsString> + 'a {
+fn adapt<'a>(
+    lookup: &'a dyn Fn(&str) -> Option<OsString>,
+) -> impl Fn(&str) -> Option<OsString> + 'a {
     move |name| lookup(name)
 }
 

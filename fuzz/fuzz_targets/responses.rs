@@ -20,11 +20,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use connect_deploy::steps::apply::{diff, is_masked};
 use connect_deploy::connect::client::{Failure, Reply, Version, classify};
-use connect_deploy::steps::converge::Observed;
-use connect_deploy::spec::definitions::State;
 use connect_deploy::report::redact::{MASK, Secrets};
+use connect_deploy::spec::compare::{diff, is_masked};
+use connect_deploy::spec::definitions::State;
+use connect_deploy::steps::converge::Observed;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
 
@@ -244,7 +244,11 @@ fn echoes(config: &BTreeMap<String, String>, around: &[String]) -> Vec<String> {
 }
 
 /// The redaction layer as the run builds it from one connector's config.
-fn mask(message: &str, config: &BTreeMap<String, String>, secret_keys: &BTreeSet<String>) -> String {
+fn mask(
+    message: &str,
+    config: &BTreeMap<String, String>,
+    secret_keys: &BTreeSet<String>,
+) -> String {
     let mut secrets = Secrets::default();
     for (key, value) in config {
         secrets.add_public(key);

@@ -5,3 +5,5 @@ pub mod deadline;
 pub mod error;
 pub mod exit;
 pub mod signals;
+pub mod text;
+pub mod time;

@@ -6,6 +6,7 @@
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::flag;
@@ -43,5 +44,33 @@ impl Stop {
         } else {
             "SIGTERM"
         }
+    }
+}
+/// Connectors between their create and their offsets being written (or the create
+/// undone): a signal waits a moment for them (`main`), so that no connector is left
+/// behind without its offsets, which the next run would take for an existing one.
+static CREATING: AtomicUsize = AtomicUsize::new(0);
+
+/// How long a signal waits for connectors being created with their offsets.
+pub const SIGNAL_GRACE: Duration = Duration::from_secs(5);
+
+/// Held while a connector with declared offsets is being applied.
+pub struct Creating(());
+
+impl Creating {
+    pub fn enter() -> Creating {
+        CREATING.fetch_add(1, Ordering::SeqCst);
+        Creating(())
+    }
+
+    /// Whether any connector is between its create and its offsets now.
+    pub fn any() -> bool {
+        CREATING.load(Ordering::SeqCst) > 0
+    }
+}
+
+impl Drop for Creating {
+    fn drop(&mut self) {
+        CREATING.fetch_sub(1, Ordering::SeqCst);
     }
 }

@@ -10,9 +10,9 @@ use ureq::http::{Method, Request};
 
 use crate::base::deadline::Deadline;
 use crate::base::error::Error;
+use crate::connect::access::{Credentials, Endpoint, Tls, display_url};
 use crate::connect::tls;
 use crate::connect::transport::Auth;
-use crate::options::{Credentials, Endpoint, Tls, display_url};
 use crate::report::redact::Redactor;
 
 /// One answer from a worker.
@@ -63,7 +63,7 @@ impl Reply {
         if text.is_empty() {
             return format!("HTTP {} with an empty body", self.status);
         }
-        crate::report::redact::cut(text, MAX_TEXT)
+        crate::base::text::cut(text, MAX_TEXT)
     }
 }
 

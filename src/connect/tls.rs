@@ -11,7 +11,7 @@
 //! keeps the last word, so what passes here cannot fail in ureq.
 
 use crate::base::error::Error;
-use crate::options::Tls;
+use crate::connect::access::Tls;
 
 /// Without the `tls` feature, TLS options are usage errors rather than ignored.
 #[cfg(not(feature = "tls"))]
@@ -685,7 +685,7 @@ mod material {
 
     /// A time as a UTC date, e.g. `2024-03-01 12:00:00 UTC`.
     fn date(t: UnixTime) -> String {
-        let (year, month, day, hour, minute, second) = crate::report::log::civil(t.as_secs());
+        let (year, month, day, hour, minute, second) = crate::base::time::civil(t.as_secs());
         format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02} UTC")
     }
 

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::options::{Credentials, Secret};
-use crate::report::redact::base64;
+use crate::base::text::base64;
+use crate::connect::access::{Credentials, Secret};
 
 /// The `Authorization` header for one endpoint, if any.
 #[derive(Debug, Clone)]

@@ -9,8 +9,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::base::error::Error;
+use crate::connect::access::{Credentials, Endpoint, Secret, Tls, display_url};
 use crate::report::log::Format;
-use crate::steps::prune::Scope;
+use crate::report::termination::TerminationLog;
+use crate::spec::load::Input;
+use crate::spec::scope::Scope;
 
 pub const DEFAULT_URL: &str = "http://localhost:8083";
 pub const DEFAULT_PATH: &str = "/etc/config/connector";
@@ -23,53 +26,6 @@ pub const DEFAULT_PARALLEL: usize = 1;
 pub const MAX_PARALLEL: usize = 64;
 /// Kubernetes creates this file in every container and shows it in `kubectl describe`.
 pub const KUBERNETES_TERMINATION_LOG: &str = "/dev/termination-log";
-
-/// Where definitions come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    Stdin,
-    Path(PathBuf),
-}
-
-/// A Connect REST endpoint, checked: `http(s)://host[:port][/prefix]` without a
-/// trailing `/`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    /// What requests are built on, userinfo removed.
-    pub base: String,
-    /// Basic-auth credentials from the URL's userinfo.
-    pub basic: Option<(Secret, Secret)>,
-}
-
-/// A credential: never shown by `Debug`, never printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(pub String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-/// How requests authenticate.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Credentials {
-    #[default]
-    None,
-    Basic(Secret, Secret),
-    /// Read again before each request: projected tokens rotate.
-    BearerFile(PathBuf),
-}
-
-/// TLS settings; certificates are read and checked when the client is built.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Tls {
-    /// Trust these CAs instead of the built-in Mozilla roots.
-    pub ca_file: Option<PathBuf>,
-    pub cert_file: Option<PathBuf>,
-    pub key_file: Option<PathBuf>,
-    pub insecure: bool,
-}
 
 /// Everything a run needs, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,12 +59,6 @@ pub struct Options {
     pub prune_reset_offsets: bool,
     /// Options that do nothing in this combination, to warn about.
     pub ignored: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TerminationLog {
-    pub path: PathBuf,
-    pub explicit: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,7 +221,7 @@ impl Options {
             let pair = format!("{}:{}", user.0, password.0);
             secrets.add_value(&pair, false);
             secrets.add_value(
-                &format!("Basic {}", crate::report::redact::base64(pair.as_bytes())),
+                &format!("Basic {}", crate::base::text::base64(pair.as_bytes())),
                 false,
             );
         };
@@ -803,20 +753,6 @@ fn percent_decode(s: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
-}
-
-/// A URL as it may be printed: whatever stands before its last '@' (after the
-/// scheme, if any) is replaced, since it can hold a password, even in a URL that
-/// cannot be parsed.
-pub fn display_url(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((scheme, rest)) => (format!("{scheme}://"), rest),
-        None => (String::new(), url),
-    };
-    match rest.rfind('@') {
-        Some(at) => format!("{scheme}***@{}", &rest[at + 1..]),
-        None => url.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -2,5 +2,7 @@
 //! termination message, redaction. Imports `base` and `spec`.
 
 pub mod log;
+pub mod outcome;
 pub mod redact;
 pub mod summary;
+pub mod termination;

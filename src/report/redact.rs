@@ -18,6 +18,10 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
+use crate::base::text::{base64, cut, invisible, one_line};
+use crate::spec::definitions::Definition;
+use crate::spec::keys::looks_secret;
+
 pub const MASK: &str = "***";
 
 /// Values of ordinary keys shorter than this are left alone: masking every "1" or
@@ -57,38 +61,6 @@ const VOCABULARY: [&str; 24] = [
 
 /// Cut markers (`...`) looked at in one text.
 const MAX_CUTS: usize = 16;
-
-/// Key names that mark a secret by convention: judged by the words of the key
-/// (`conn.pw`, `api_key`, `sasl.jaas.config`), not by every "key" in it.
-pub fn looks_secret(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    if [
-        "password",
-        "secret",
-        "token",
-        "credential",
-        "passphrase",
-        "jaas",
-        "passwd",
-    ]
-    .iter()
-    .any(|w| k.contains(w))
-    {
-        return true;
-    }
-    let words: Vec<&str> = k.split(|c: char| !c.is_ascii_alphanumeric()).collect();
-    words.iter().enumerate().any(|(i, w)| {
-        matches!(
-            *w,
-            "pw" | "pwd" | "pass" | "apikey" | "privatekey" | "accesskey" | "secretkey"
-        ) || (*w == "key"
-            && i > 0
-            && matches!(
-                words[i - 1],
-                "api" | "access" | "private" | "secret" | "auth" | "account" | "sas" | "signing"
-            ))
-    })
-}
 
 /// The run's secrets and the names that must stay readable, with the index that
 /// finds them, rebuilt whenever they change.
@@ -803,17 +775,6 @@ impl View {
     }
 }
 
-/// Characters that show nothing or reorder text: escaped when printed, and left
-/// out of one view so that a secret with one inside is still found.
-fn invisible(c: char) -> bool {
-    matches!(c,
-        '\u{ad}' | '\u{34f}' | '\u{61c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
-        | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
-        | '\u{2060}'..='\u{206f}' | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}'
-        | '\u{ffa0}' | '\u{fff0}'..='\u{fffb}' | '\u{1d173}'..='\u{1d17a}'
-        | '\u{e0000}'..='\u{e0fff}')
-}
-
 fn invisible_at(data: &[u8], i: usize) -> (Option<Vec<u8>>, usize) {
     // Only at the start of a character; the text is UTF-8.
     let len = match data[i] {
@@ -965,64 +926,20 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-pub fn base64(input: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
+/// The connector's values are secrets of the run, its names public.
+impl Definition {
+    /// Make this connector's values secrets of the run, and its names public.
+    pub fn register(&self, secrets: &mut Secrets) {
+        secrets.add_public(&self.name);
+        for (key, value) in &self.config {
+            secrets.add_public(key);
+            match key.as_str() {
+                "name" => {}
+                "connector.class" => secrets.add_class(value),
+                _ => secrets.add_value(value, self.secret_keys.contains(key)),
             }
         }
     }
-    out
-}
-
-/// Text as it may be printed on one line: control characters, ANSI escapes and
-/// the invisible characters that reorder or hide text are escaped (`\n`,
-/// `\u{1b}`), so that no text can forge another line or record.
-pub fn one_line(text: &str) -> String {
-    escape(text, false)
-}
-
-/// As `one_line`, but line breaks stay (the termination message has lines).
-pub fn lines(text: &str) -> String {
-    escape(text, true)
-}
-
-fn escape(text: &str, keep_newlines: bool) -> String {
-    let hidden = |c: char| c.is_control() || invisible(c);
-    if !text.chars().any(hidden) {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if keep_newlines && c == '\n' {
-            out.push(c);
-        } else if hidden(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// `text` cut to `limit` bytes at a character boundary, marked when cut.
-pub fn cut(text: &str, limit: usize) -> String {
-    if text.len() <= limit {
-        return text.to_string();
-    }
-    let mut end = limit.saturating_sub(3);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &text[..end])
 }
 
 /// The run's secrets, shared by every thread that prints.

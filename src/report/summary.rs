@@ -5,10 +5,17 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use crate::Finished;
 use crate::base::error::Error;
 use crate::report::log::{Level, Log};
-use crate::steps::apply::{self, Applied, Report};
+use crate::report::outcome::{Applied, Report};
+use crate::spec::compare::Diff;
+
+/// How a run ended: its exit code and the summary for the termination message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    pub code: u8,
+    pub summary: String,
+}
 
 /// The connectors reported so far, shared with `main`, which reports them when a
 /// signal ends the run early.
@@ -146,7 +153,7 @@ pub fn report_json(code: u8, dry_run: bool, reports: &[Report], error: Option<&E
         .iter()
         .map(|r| {
             let diff = r.applied.as_ref().and_then(Applied::diff);
-            let keys = |f: fn(&apply::Diff) -> &Vec<String>| diff.map(f).cloned().unwrap_or_default();
+            let keys = |f: fn(&Diff) -> &Vec<String>| diff.map(f).cloned().unwrap_or_default();
             json!({
                 "name": r.name,
                 "outcome": r.outcome(),

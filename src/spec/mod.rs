@@ -1,5 +1,10 @@
 //! What the user asked for, as data and pure rules: definitions, references. No
 //! network, no terminal; imports only `base`.
 
+pub mod compare;
 pub mod definitions;
+pub mod keys;
+pub mod load;
+pub mod offsets;
 pub mod references;
+pub mod scope;

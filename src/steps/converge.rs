@@ -10,8 +10,8 @@ use crate::base::error::Error;
 use crate::connect::client::{Client, Failure, Kind, Version, classify};
 use crate::connect::snapshot::Snapshot;
 use crate::report::log::{Level, Log};
-use crate::spec::definitions::{Definition, State};
-use crate::steps::apply::{Report, encode_name};
+use crate::report::outcome::Report;
+use crate::spec::definitions::{Definition, State, encode_name};
 
 /// Time between two looks at a connector's status.
 const POLL: Duration = Duration::from_millis(500);

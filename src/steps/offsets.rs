@@ -6,25 +6,17 @@
 //! that the next run starts over instead of finding it without its offsets. The
 //! offsets of a connector that exists are never touched.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::value::RawValue;
-use serde_json::{Value, json};
+use serde_json::json;
 use ureq::http::Method;
 
 use crate::base::deadline::Deadline;
 use crate::base::error::Error;
 use crate::connect::client::{Client, Kind, Version, classify};
-use crate::steps::apply::{Retry, encode_name};
-
-/// What a definition declares.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Offsets {
-    Reset,
-    /// `{"partition": {...}, "offset": {...}}` items, as Connect takes them.
-    Set(Vec<Value>),
-}
+use crate::connect::retry::Retry;
+use crate::spec::definitions::encode_name;
+use crate::spec::offsets::Offsets;
 
 /// Creating a connector STOPPED in one request (`initial_state`) came with 3.7.
 pub const NEEDS: Version = Version::new(3, 7);
@@ -37,71 +29,7 @@ const ROLLBACK_TIME: Duration = Duration::from_secs(5);
 /// the create, the offsets and the state move must fit, or it is not begun.
 pub const TIME_NEEDED: Duration = Duration::from_secs(15);
 
-/// Connectors between their create and their offsets being written (or the create
-/// undone): a signal waits a moment for them (`main`), so that no connector is left
-/// behind without its offsets, which the next run would take for an existing one.
-static CREATING: AtomicUsize = AtomicUsize::new(0);
-
-/// How long a signal waits for connectors being created with their offsets.
-pub const SIGNAL_GRACE: Duration = Duration::from_secs(5);
-
-/// Held while a connector with declared offsets is being applied.
-pub struct Creating(());
-
-impl Creating {
-    pub fn enter() -> Creating {
-        CREATING.fetch_add(1, Ordering::SeqCst);
-        Creating(())
-    }
-
-    /// Whether any connector is between its create and its offsets now.
-    pub fn any() -> bool {
-        CREATING.load(Ordering::SeqCst) > 0
-    }
-}
-
-impl Drop for Creating {
-    fn drop(&mut self) {
-        CREATING.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 impl Offsets {
-    /// The `offsets` member of a definition.
-    pub fn parse(raw: &RawValue) -> Result<Offsets, String> {
-        const SHAPE: &str = "'offsets' must be \"reset\" or a non-empty list of {\"partition\": {...}, \"offset\": {...}}";
-        let value: Value = serde_json::from_str(raw.get()).map_err(|_| SHAPE.to_string())?;
-        match value {
-            Value::String(s) if s == "reset" => Ok(Offsets::Reset),
-            Value::Array(items) if !items.is_empty() => {
-                for (i, item) in items.iter().enumerate() {
-                    let ok = item.as_object().is_some_and(|o| {
-                        o.len() == 2
-                            && o.get("partition").is_some_and(Value::is_object)
-                            && o.get("offset")
-                                .is_some_and(|v| v.is_object() || v.is_null())
-                    });
-                    if !ok {
-                        return Err(format!(
-                            "'offsets' item {i} must be {{\"partition\": {{...}}, \"offset\": {{...}}}}"
-                        ));
-                    }
-                }
-                Ok(Offsets::Set(items))
-            }
-            _ => Err(SHAPE.into()),
-        }
-    }
-
-    /// `offsets: reset`, `offsets: 2 partitions set`.
-    pub fn describe(&self) -> String {
-        match self {
-            Offsets::Reset => "offsets: reset".into(),
-            Offsets::Set(items) if items.len() == 1 => "offsets: 1 partition set".into(),
-            Offsets::Set(items) => format!("offsets: {} partitions set", items.len()),
-        }
-    }
-
     /// Write the offsets of a connector this run has just created STOPPED.
     pub fn write(&self, client: &mut Client, name: &str) -> Result<(), Error> {
         let path = format!("/connectors/{}/offsets", encode_name(name));
@@ -145,36 +73,5 @@ pub fn roll_back(client: &mut Client, name: &str) -> String {
             "; deleting it again failed too ({}): delete it by hand before the next run",
             e.message()
         ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(text: &str) -> Result<Offsets, String> {
-        Offsets::parse(&RawValue::from_string(text.to_string()).unwrap())
-    }
-
-    #[test]
-    fn shapes() {
-        assert_eq!(parse(r#""reset""#), Ok(Offsets::Reset));
-        let set = parse(r#"[{"partition":{"filename":"/f"},"offset":{"position":9}}]"#).unwrap();
-        assert_eq!(set.describe(), "offsets: 1 partition set");
-        assert!(
-            parse(r#"[{"partition":{"kafka_topic":"t","kafka_partition":0},"offset":null}]"#)
-                .is_ok()
-        );
-        for bad in [
-            r#""clear""#,
-            r#"[]"#,
-            r#"{}"#,
-            r#"[{"partition":{}}]"#,
-            r#"[{"partition":1,"offset":{}}]"#,
-            r#"[{"partition":{},"offset":{},"x":1}]"#,
-            r#"3"#,
-        ] {
-            assert!(parse(bad).is_err(), "{bad}");
-        }
     }
 }

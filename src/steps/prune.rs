@@ -8,79 +8,13 @@ use ureq::http::Method;
 
 use crate::base::error::Error;
 use crate::connect::client::{Client, Kind, Version, classify};
-use crate::spec::definitions::Definition;
-use crate::steps::apply::{Applied, Report, Retry, encode_name};
-
-/// Connector-name patterns (`*` any run of characters, `?` one character).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scope(Vec<String>);
+use crate::connect::retry::Retry;
+use crate::report::outcome::{Applied, Report};
+use crate::spec::definitions::{Definition, encode_name};
+use crate::spec::scope::Scope;
 
 /// Resetting a pruned connector's offsets (DELETE .../offsets) came with 3.6.
 const RESET_NEEDS: Version = Version::new(3, 6);
-
-impl Scope {
-    /// `team-a-*,legacy-?` -> a scope; empty patterns are errors.
-    pub fn parse(text: &str) -> Result<Scope, String> {
-        let patterns: Vec<String> = text.split(',').map(|p| p.trim().to_string()).collect();
-        if patterns.iter().any(String::is_empty) {
-            return Err(format!("'{text}' holds an empty pattern"));
-        }
-        // A pattern of wildcards only (`*`, `?*`, `**?`) owns (nearly) every
-        // connector of the cluster.
-        if patterns
-            .iter()
-            .any(|p| p.chars().all(|c| c == '*' || c == '?'))
-        {
-            return Err(format!(
-                "'{text}' would own every connector of the cluster: name a prefix, e.g. team-a-*"
-            ));
-        }
-        Ok(Scope(patterns))
-    }
-
-    pub fn matches(&self, name: &str) -> bool {
-        self.0.iter().any(|p| glob(p.as_bytes(), name.as_bytes()))
-    }
-
-    /// Every definition of the run must fall inside the scope.
-    pub fn check(&self, definitions: &[Definition]) -> Result<(), Error> {
-        let outside: Vec<&str> = definitions
-            .iter()
-            .filter(|d| !self.matches(&d.name))
-            .map(|d| d.name.as_str())
-            .collect();
-        if outside.is_empty() {
-            return Ok(());
-        }
-        Err(Error::Usage(format!(
-            "--prune-scope {}: these definitions fall outside it, so this run would not own them: {}",
-            self.0.join(","),
-            outside.join(", ")
-        )))
-    }
-}
-
-/// `*` and `?` wildcards, iteratively with one backtrack point.
-fn glob(pattern: &[u8], name: &[u8]) -> bool {
-    let (mut p, mut n) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == name[n]) {
-            p += 1;
-            n += 1;
-        } else if p < pattern.len() && pattern[p] == b'*' {
-            star = Some((p, n));
-            p += 1;
-        } else if let Some((sp, sn)) = star {
-            p = sp + 1;
-            n = sn + 1;
-            star = Some((sp, sn + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|&c| c == b'*')
-}
 
 /// What pruning does.
 pub struct Settings {
@@ -158,27 +92,4 @@ fn delete(client: &mut Client, name: &str, settings: &Settings) -> Result<(), Er
         })?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs() {
-        let s = Scope::parse("team-a-*, legacy-?").unwrap();
-        assert!(s.matches("team-a-orders"));
-        assert!(s.matches("team-a-"));
-        assert!(!s.matches("team-b-orders"));
-        assert!(s.matches("legacy-1"));
-        assert!(!s.matches("legacy-12"));
-        assert!(glob(b"a*b*c", b"axxbyyc"));
-        assert!(!glob(b"a*b*c", b"axxbyy"));
-        assert!(glob(b"*-sink", b"x-sink"));
-        assert!(Scope::parse("a,,b").is_err());
-        assert!(Scope::parse("*").is_err());
-        assert!(Scope::parse("**").is_err());
-        assert!(Scope::parse("?*").is_err());
-        assert!(Scope::parse("team-a-*,*?").is_err());
-    }
 }

@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use crate::base::error::Error;
 use crate::connect::client::{Client, Failure, Kind, Reply, Version, classify};
+use crate::connect::retry::Retry;
 use crate::report::log::Log;
-use crate::steps::apply::Retry;
 
 /// A name no one uses: its JSON 404 proves the REST resources and herder answer.
 const PROBE: &str = "/connectors/connect-deploy-readiness-probe";

@@ -8,9 +8,10 @@ use ureq::http::Method;
 
 use crate::base::error::Error;
 use crate::connect::client::{Client, Failure, Kind, classify};
+use crate::connect::retry::Retry;
 use crate::report::redact::Redactor;
 use crate::spec::definitions::Definition;
-use crate::steps::apply::{Retry, encode_name};
+use crate::spec::definitions::encode_name;
 
 /// Validate one definition; the values of keys the plugin types as PASSWORD become
 /// secrets of the run. Err when the

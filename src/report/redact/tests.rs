@@ -1,4 +1,5 @@
 use super::*;
+use crate::base::text::lines;
 
 fn secrets(values: &[(&str, bool)]) -> Secrets {
     let mut s = Secrets::default();
@@ -379,4 +380,23 @@ mod properties {
             }
         }
     }
+}
+
+#[test]
+fn secret_looking_keys_are_remembered() {
+    let d = crate::spec::definitions::parse(
+        "f.json",
+        Some("f"),
+        r#"{"connector.class":"X","connection.password":"pw","topic":"t","sasl.jaas.secret":"s"}"#,
+    )
+    .unwrap()
+    .remove(0);
+    let keys: Vec<&str> = d.secret_keys.iter().map(String::as_str).collect();
+    assert_eq!(keys, ["connection.password", "sasl.jaas.secret"]);
+    let mut secrets = Secrets::default();
+    d.register(&mut secrets);
+    assert_eq!(
+        secrets.mask("login pw failed on t"),
+        "login *** failed on t"
+    );
 }
