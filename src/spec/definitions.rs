@@ -302,10 +302,6 @@ pub fn encode_name(name: &str) -> String {
     out
 }
 
-/// Create or update one connector and move it to its desired state; in a dry run,
-/// only find out what that would change. `report` may hold what an earlier round
-/// learnt about it.
-
 const MAX_ENCODED_NAME: usize = 4096;
 
 /// Names travel as one URL path segment: no `/`, no control characters, not empty,

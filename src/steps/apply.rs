@@ -14,6 +14,9 @@ use crate::spec::compare::{Diff, diff};
 use crate::spec::definitions::{Definition, State, encode_name};
 use crate::steps::offsets;
 
+/// Create or update one connector and move it to its desired state; in a dry run,
+/// only find out what that would change. `report` may hold what an earlier round
+/// learnt about it.
 pub fn apply(
     client: &mut Client,
     def: &Definition,
