@@ -1,6 +1,6 @@
 //! connect-deploy: apply Kafka Connect connector definitions idempotently and exit
-//! with a code a Kubernetes Job can act on. `run` tells the story; each module owns
-//! one concern.
+//! with a code a Kubernetes Job can act on. `run` tells the story; the layers below
+//! it are described in ARCHITECTURE.md.
 #![forbid(unsafe_code)]
 
 pub mod base;
@@ -12,31 +12,89 @@ pub mod steps;
 
 pub use report::summary::Finished;
 
+use std::time::Instant;
+
 use base::deadline::Deadline;
 use base::error::Error;
 use base::exit;
 use connect::client::{Client, Version};
-use connect::snapshot;
+use connect::snapshot::Snapshot;
 use options::Options;
-use report::log::{Level, Log};
+use report::log::Log;
+use report::mode::Mode;
 use report::outcome::Report;
-use report::summary::{Progress, failure_text, report_json, stopped_early, summary};
+use report::progress::{Progress, reported, reported_with_states};
+use report::summary::{failure_text, report_json, stopped_early, summary};
 use spec::definitions::Definition;
 use spec::load;
 use spec::references;
-use std::time::Instant;
-use steps::apply;
-use steps::batch::{self, Step};
-use steps::{converge, prune, ready, validate};
+use steps::batch::Batch;
+use steps::{apply, converge, prune, ready, validate};
 
 /// Load every definition (before any request), wait for Connect, validate and
-/// apply each connector, optionally wait until they run, and report.
+/// apply each connector, optionally wait until they run, prune, and report.
 pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progress) -> Finished {
     let deadline = Deadline::after(options.timeout);
+    let mode = Mode::new(options.dry_run, options.wait_running);
     let log = &Log {
-        deferred: options.wait_running && !options.dry_run,
+        deferred: mode.waits,
         ..log.clone()
     };
+    warn_about(&options, log);
+    let (mut client, definitions) = match prepare(&options, env, log, deadline) {
+        Ok(ready) => ready,
+        Err((e, event)) => return stopped_early(log, mode, &e, event, &[]),
+    };
+    let version = match ready::wait(&mut client, log) {
+        Ok(v) => v,
+        Err(e) => {
+            let reports: Vec<Report> = definitions
+                .iter()
+                .map(|d| Report::failed(&d.name, e.clone()))
+                .collect();
+            return stopped_early(log, mode, &e, "not_ready", &reports);
+        }
+    };
+    let batch = Batch {
+        client: &client,
+        parallel: options.parallel,
+    };
+    let mut reports: Vec<Report> = definitions.iter().map(|d| Report::new(&d.name)).collect();
+    if options.validate {
+        reports = validate_all(&batch, &definitions, mode, reports);
+    }
+    let mut reports = apply_all(&batch, &definitions, version, mode, log, progress, reports);
+    if mode.waits {
+        let settings = converge::Settings {
+            stable: options.stable,
+            restart_failed: options.restart_failed,
+            version,
+        };
+        converge::wait(&mut client, &definitions, &mut reports, &settings, log);
+        reported_with_states(log, &reports);
+    }
+    if let Some(scope) = &options.prune {
+        let settings = prune::Settings {
+            reset_offsets: options.prune_reset_offsets,
+            dry_run: mode.dry_run,
+            version,
+        };
+        prune_stale(
+            &mut client,
+            &definitions,
+            &mut reports,
+            scope,
+            &settings,
+            options.parallel,
+            log,
+            progress,
+        );
+    }
+    finish(log, mode, options.detailed_exitcode, &reports)
+}
+
+/// Options that do nothing in this combination, and TLS verification turned off.
+fn warn_about(options: &Options, log: &Log) {
     for warning in &options.ignored {
         log.warn("option_ignored", warning);
     }
@@ -46,26 +104,29 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
             "WARNING: TLS verification is OFF (--insecure): anyone on the path can read and change this traffic, credentials included",
         );
     }
-    let mut client = match Client::new(
+}
+
+/// The client and every definition, before the first request; on failure, the
+/// error and the event that reports it.
+fn prepare(
+    options: &Options,
+    env: &references::Env,
+    log: &Log,
+    deadline: Deadline,
+) -> Result<(Client, Vec<Definition>), (Error, &'static str)> {
+    let client = Client::new(
         options.endpoints.clone(),
         &options.tls,
         &options.credentials,
         deadline,
         log.redactor.clone(),
-    ) {
-        Ok(c) => c,
-        Err(e) => return stopped_early(log, options.dry_run, &e, "usage", &[]),
-    };
-    let definitions = match load::load(&options.inputs, env) {
-        Ok(d) => d,
-        Err(e) => return stopped_early(log, options.dry_run, &e, "definitions", &[]),
-    };
+    )
+    .map_err(|e| (e, "usage"))?;
+    let definitions = load::load(&options.inputs, env).map_err(|e| (e, "definitions"))?;
     log.redactor
         .update(|secrets| definitions.iter().for_each(|d| d.register(secrets)));
-    if let Some(scope) = &options.prune
-        && let Err(e) = scope.check(&definitions)
-    {
-        return stopped_early(log, options.dry_run, &e, "usage", &[]);
+    if let Some(scope) = &options.prune {
+        scope.check(&definitions).map_err(|e| (e, "usage"))?;
     }
     log.info(
         "loaded",
@@ -75,69 +136,21 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
             client.endpoint()
         ),
     );
-    let version = match ready::wait(&mut client, log) {
-        Ok(v) => v,
-        Err(e) => {
-            let reports: Vec<Report> = definitions
-                .iter()
-                .map(|d| Report::failed(&d.name, e.clone()))
-                .collect();
-            return stopped_early(log, options.dry_run, &e, "not_ready", &reports);
-        }
-    };
+    Ok((client, definitions))
+}
 
-    let mut reports: Vec<Report> = definitions.iter().map(|d| Report::new(&d.name)).collect();
-    if options.validate {
-        reports = validate_all(&client, &definitions, &options, reports);
-    }
-    let mut reports = apply_all(
-        &client,
-        &definitions,
-        version,
-        &options,
-        log,
-        progress,
-        reports,
-    );
-
-    if options.wait_running && !options.dry_run {
-        let settings = converge::Settings {
-            stable: options.stable,
-            restart_failed: options.restart_failed,
-            version,
-        };
-        converge::wait(&mut client, &definitions, &mut reports, &settings, log);
-        reported_with_states(log, &reports);
-    }
-
-    prune_stale(
-        &mut client,
-        &definitions,
-        &mut reports,
-        version,
-        &options,
-        log,
-        progress,
-    );
-
+/// The exit code (the most severe of any connector; 2 for pending changes with
+/// `--detailed-exitcode`), the summary line and report, the termination message.
+fn finish(log: &Log, mode: Mode, detailed_exitcode: bool, reports: &[Report]) -> Finished {
     let mut code = reports
         .iter()
         .fold(exit::OK, |code, r| exit::most_severe(code, r.exit_code()));
-    if code == exit::OK
-        && options.dry_run
-        && options.detailed_exitcode
-        && reports.iter().any(Report::pending)
+    if code == exit::OK && mode.dry_run && detailed_exitcode && reports.iter().any(Report::pending)
     {
         code = exit::CHANGES_PENDING;
     }
-    let counts = summary(
-        &reports,
-        options.wait_running && !options.dry_run,
-        options.dry_run,
-    );
-    log.finish(&counts, || {
-        report_json(code, options.dry_run, &reports, None)
-    });
+    let counts = summary(reports, mode);
+    log.finish(&counts, || report_json(code, mode, reports, None));
     let summary = match reports
         .iter()
         .find(|r| r.exit_code() == code && r.error.is_some())
@@ -152,100 +165,21 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
     Finished { code, summary }
 }
 
-/// With `--wait-running`, one line per connector once its state is known: what was
-/// applied and the state it holds, or why it failed.
-fn reported_with_states(log: &Log, reports: &[Report]) {
-    for report in reports {
-        match (&report.error, &report.final_state) {
-            (None, Some(state)) => log.connector(
-                Level::Info,
-                "state",
-                &report.name,
-                &format!("{}; now {state}", report.describe()),
-            ),
-            (Some(e), _) => log.connector(Level::Error, "failed", &report.name, &failure_text(e)),
-            (None, None) => log.connector(
-                Level::Info,
-                report.outcome(),
-                &report.name,
-                &report.describe(),
-            ),
-        }
-    }
-}
-
-/// Log a connector's final line and keep it for a signal's report.
-fn reported(log: &Log, progress: &Progress, report: &Report) {
-    progress.push(report);
-    if log.deferred {
-        // Waiting until they run: the one line comes then; progress goes to stderr.
-        let text = match &report.error {
-            None => report.describe(),
-            Some(e) => failure_text(e),
-        };
-        log.connector_progress(Level::Info, report.outcome(), &report.name, &text);
-        return;
-    }
-    match &report.error {
-        None => log.connector(
-            Level::Info,
-            report.outcome(),
-            &report.name,
-            &report.describe(),
-        ),
-        Some(e) => log.connector(Level::Error, "failed", &report.name, &failure_text(e)),
-    }
-}
-
-/// What a step under a slice of the deadline made of a connector: final, or to be
-/// tried again in a later round when only its slice (not the deadline) ran out.
-fn settled(report: Report, deadline: Deadline) -> Step<Report> {
-    match &report.error {
-        Some(Error::Deadline(_)) if !deadline.passed() => Step::Again(report),
-        _ => Step::Done(report),
-    }
-}
-
-fn not_attempted(report: &Report, deadline: Deadline) -> Option<Report> {
-    deadline.passed().then(|| {
-        Report::failed(
-            &report.name,
-            Error::Deadline("not attempted: the deadline passed".into()),
-        )
-    })
-}
-
-/// Refused credentials are refused for every connector: the rest are skipped.
-fn refused(report: &Report) -> bool {
-    matches!(report.error, Some(Error::Denied(_)))
-}
-
-fn skipped_after_refusal(report: Report) -> Report {
-    Report::failed(
-        &report.name,
-        Error::Denied("not attempted: access was refused".into()),
-    )
-}
-
 /// Create or update every connector, fairly under the deadline; those already
 /// failed (by validation) are only reported.
 fn apply_all(
-    client: &Client,
+    batch: &Batch,
     definitions: &[Definition],
     version: Version,
-    options: &Options,
+    mode: Mode,
     log: &Log,
     progress: &Progress,
     items: Vec<Report>,
 ) -> Vec<Report> {
-    let deadline = client.deadline;
     // One request for every config and state; per connector where it cannot be had.
     let ours = |name: &str| definitions.iter().any(|d| d.name == name);
-    let snapshot = snapshot::Snapshot::read(&mut client.clone(), version, true, &ours);
+    let snapshot = Snapshot::read(&mut batch.client.clone(), version, true, &ours);
     let step = |client: &mut Client, i: usize, mut report: Report| {
-        if report.error.is_some() {
-            return Step::Done(report);
-        }
         // Only the first round trusts the snapshot, and only where it shows the
         // connector: Connect leaves out of the listing a connector it cannot describe
         // at that moment (one just created), so absent there is read afresh.
@@ -253,61 +187,42 @@ fn apply_all(
             (Some(s), true) => s.get(&definitions[i].name).map(Some),
             _ => None,
         };
-        if let Some(skipped) = not_attempted(&report, deadline) {
-            return Step::Done(skipped);
-        }
         let started = Instant::now();
         apply::apply(
             client,
             &definitions[i],
             version,
-            options.dry_run,
+            mode.dry_run,
             &mut report,
             seen,
         );
         report.duration += started.elapsed();
-        settled(report, deadline)
+        report
     };
-    let rules = batch::Rules {
-        step: &step,
-        stops: &refused,
-        skip: &skipped_after_refusal,
-    };
-    batch::run(client, options.parallel, items, &rules, |_, r| {
-        reported(log, progress, r)
-    })
+    batch.run_keeping_failed(items, &step, |_, r| reported(log, progress, r))
 }
 
 /// `--validate`: every config checked by its plugin before the first write. When
 /// any is rejected, nothing is written: the others are marked not applied (a dry
 /// run, which writes nothing anyway, still previews them).
 fn validate_all(
-    client: &Client,
+    batch: &Batch,
     definitions: &[Definition],
-    options: &Options,
+    mode: Mode,
     items: Vec<Report>,
 ) -> Vec<Report> {
-    let deadline = client.deadline;
-    let redactor = &client.redactor;
+    let redactor = &batch.client.redactor;
     let step = |client: &mut Client, i: usize, report: Report| {
-        if let Some(skipped) = not_attempted(&report, deadline) {
-            return Step::Done(skipped);
-        }
         let started = Instant::now();
         let mut report = match validate::validate(client, &definitions[i], redactor) {
             Ok(()) => report,
             Err(e) => Report::failed(&report.name, e),
         };
         report.duration += started.elapsed();
-        settled(report, deadline)
+        report
     };
-    let rules = batch::Rules {
-        step: &step,
-        stops: &refused,
-        skip: &skipped_after_refusal,
-    };
-    let checked = batch::run(client, options.parallel, items, &rules, |_, _| {});
-    if options.dry_run || checked.iter().all(|r| r.error.is_none()) {
+    let checked = batch.run(items, &step, |_, _| {});
+    if mode.dry_run || checked.iter().all(|r| r.error.is_none()) {
         return checked;
     }
     checked
@@ -327,16 +242,17 @@ fn validate_all(
 
 /// `--prune`, only after every connector of the run succeeded: a half-applied run
 /// must not delete.
+#[allow(clippy::too_many_arguments)]
 fn prune_stale(
     client: &mut Client,
     definitions: &[Definition],
     reports: &mut Vec<Report>,
-    version: Version,
-    options: &Options,
+    scope: &spec::scope::Scope,
+    settings: &prune::Settings,
+    parallel: usize,
     log: &Log,
     progress: &Progress,
 ) {
-    let Some(scope) = &options.prune else { return };
     // Deletions are final when they happen: their lines are not deferred.
     let log = &Log {
         deferred: false,
@@ -359,27 +275,10 @@ fn prune_stale(
             return;
         }
     };
-    let settings = prune::Settings {
-        reset_offsets: options.prune_reset_offsets,
-        dry_run: options.dry_run,
-        version,
-    };
     // Deleted fairly under the deadline, as connectors are applied.
-    let deadline = client.deadline;
-    let step = |client: &mut Client, _: usize, report: Report| {
-        if let Some(skipped) = not_attempted(&report, deadline) {
-            return Step::Done(skipped);
-        }
-        settled(prune::delete_one(client, report, &settings), deadline)
-    };
-    let rules = batch::Rules {
-        step: &step,
-        stops: &refused,
-        skip: &skipped_after_refusal,
-    };
+    let batch = Batch { client, parallel };
+    let step =
+        |client: &mut Client, _: usize, report: Report| prune::delete_one(client, report, settings);
     let items = stale.iter().map(|n| Report::new(n)).collect();
-    let pruned = batch::run(client, options.parallel, items, &rules, |_, r| {
-        reported(log, progress, r)
-    });
-    reports.extend(pruned);
+    reports.extend(batch.run(items, &step, |_, r| reported(log, progress, r)));
 }

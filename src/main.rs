@@ -14,8 +14,10 @@ use connect_deploy::base::exit;
 use connect_deploy::base::signals::{self, Stop};
 use connect_deploy::options::{self, Command};
 use connect_deploy::report::log::{Format, Log};
+use connect_deploy::report::mode::Mode;
+use connect_deploy::report::progress::Progress;
 use connect_deploy::report::redact::Redactor;
-use connect_deploy::report::summary::{self as report, Progress};
+use connect_deploy::report::summary::{self as report, Interruption};
 use connect_deploy::report::termination;
 
 /// How long past its deadline a run may take to end by itself.
@@ -120,12 +122,18 @@ fn main() -> ExitCode {
             Err(RecvTimeoutError::Timeout) => {
                 if let Some(code) = stop.requested() {
                     grace_for_offsets(&finished);
-                    let f = report::interrupted(&log, code, Stop::name(code), &progress);
+                    let f = report::interrupted(
+                        &log,
+                        code,
+                        Interruption::Signal(Stop::name(code)),
+                        &progress,
+                    );
                     return finish(&log, &f);
                 }
                 if Instant::now() >= backstop {
                     grace_for_offsets(&finished);
-                    let f = report::interrupted(&log, exit::TIMEOUT, "deadline", &progress);
+                    let f =
+                        report::interrupted(&log, exit::TIMEOUT, Interruption::Deadline, &progress);
                     return finish(&log, &f);
                 }
             }
@@ -147,7 +155,7 @@ fn grace_for_offsets(finished: &mpsc::Receiver<Finished>) {
 
 /// The run ended before it started: the error, a report, the termination message.
 fn stopped(log: &Log, e: &Error, reports: &[connect_deploy::report::outcome::Report]) -> ExitCode {
-    let f = report::stopped_early(log, false, e, "usage", reports);
+    let f = report::stopped_early(log, Mode::default(), e, "usage", reports);
     finish(log, &f)
 }
 
@@ -179,7 +187,7 @@ fn panic_hook(redactor: Redactor) {
             &format!("internal error: {info} (a bug; please report it)"),
         );
         let progress = PROGRESS.get().cloned().unwrap_or_default();
-        let f = report::interrupted(&log, exit::UNEXPECTED, "panic", &progress);
+        let f = report::interrupted(&log, exit::UNEXPECTED, Interruption::Panic, &progress);
         if let Some(Some(path)) = TERMINATION.get() {
             let _ = termination::write_termination(path, &log.termination_text(f.code, &f.summary));
         }

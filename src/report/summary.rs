@@ -1,13 +1,13 @@
 //! Reporting a run: the summary line, the JSON report and the termination
 //! message's text, with the same counts in each, for every way a run can end.
 
-use std::sync::{Arc, Mutex};
-
 use serde_json::{Value, json};
 
 use crate::base::error::Error;
 use crate::report::log::{Level, Log};
+use crate::report::mode::Mode;
 use crate::report::outcome::{Applied, Report};
+use crate::report::progress::Progress;
 use crate::spec::compare::Diff;
 
 /// How a run ended: its exit code and the summary for the termination message.
@@ -17,40 +17,47 @@ pub struct Finished {
     pub summary: String,
 }
 
-/// The connectors reported so far, shared with `main`, which reports them when a
-/// signal ends the run early.
-#[derive(Debug, Clone, Default)]
-pub struct Progress(Arc<Mutex<Vec<Report>>>);
+/// What ended a run before it could finish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interruption {
+    /// `SIGTERM` or `SIGINT`.
+    Signal(&'static str),
+    /// The deadline, while something did not return.
+    Deadline,
+    /// A bug.
+    Panic,
+}
 
-impl Progress {
-    pub fn push(&self, report: &Report) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(report.clone());
+impl Interruption {
+    /// `SIGTERM`, `SIGINT`, `deadline` or `panic`: the report's `stopped_by`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Interruption::Signal(signal) => signal,
+            Interruption::Deadline => "deadline",
+            Interruption::Panic => "panic",
+        }
     }
 
-    pub fn reports(&self) -> Vec<Report> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    fn text(self) -> String {
+        match self {
+            Interruption::Deadline => "the deadline passed before the run could finish".to_string(),
+            Interruption::Panic => "internal error (a bug; please report it)".to_string(),
+            Interruption::Signal(signal) => format!("stopped by {signal}"),
+        }
     }
 }
 
 /// A signal (or the deadline, while something did not return, or a bug) ended the
-/// run: what was done so far, in the usual shapes. `why` is `SIGTERM`, `SIGINT`,
-/// `deadline` or `panic`.
-pub fn interrupted(log: &Log, code: u8, why: &str, progress: &Progress) -> Finished {
+/// run: what was done so far, in the usual shapes.
+pub fn interrupted(log: &Log, code: u8, why: Interruption, progress: &Progress) -> Finished {
     let reports = progress.reports();
-    let text = match why {
-        "deadline" => "the deadline passed before the run could finish".to_string(),
-        "panic" => "internal error (a bug; please report it)".to_string(),
-        signal => format!("stopped by {signal}"),
-    };
+    let text = why.text();
     log.error("stopped", &text);
-    let counts = summary(&reports, false, false);
+    let counts = summary(&reports, Mode::default());
     let summary = format!("{text}; so far {counts}");
     log.finish(&summary, || {
-        let mut report = report_json(code, false, &reports, None);
-        report["stopped_by"] = Value::from(why);
+        let mut report = report_json(code, Mode::default(), &reports, None);
+        report["stopped_by"] = Value::from(why.name());
         report["error"] = Value::from(text.clone());
         report
     });
@@ -60,7 +67,7 @@ pub fn interrupted(log: &Log, code: u8, why: &str, progress: &Progress) -> Finis
 /// The run ended before any connector was attempted.
 pub fn stopped_early(
     log: &Log,
-    dry_run: bool,
+    mode: Mode,
     e: &Error,
     event: &str,
     reports: &[Report],
@@ -70,9 +77,7 @@ pub fn stopped_early(
         log.connector(Level::Error, "not_applied", &r.name, "not applied");
     }
     let text = "nothing was applied";
-    log.finish(text, || {
-        report_json(e.exit_code(), dry_run, reports, Some(e))
-    });
+    log.finish(text, || report_json(e.exit_code(), mode, reports, Some(e)));
     Finished {
         code: e.exit_code(),
         summary: format!("{text}: {}", e.message()),
@@ -98,7 +103,8 @@ fn count(reports: &[Report], outcome: &str) -> usize {
 }
 
 /// `1 created, 0 updated, 2 unchanged, 0 failed; 3 running`.
-pub fn summary(reports: &[Report], waited: bool, dry_run: bool) -> String {
+pub fn summary(reports: &[Report], mode: Mode) -> String {
+    let Mode { dry_run, waits } = mode;
     let outcome = |name: &str| count(reports, name);
     let mut text = if dry_run {
         format!(
@@ -125,7 +131,7 @@ pub fn summary(reports: &[Report], waited: bool, dry_run: bool) -> String {
     if deleted > 0 {
         text.push_str(&format!(", {deleted} {verb}"));
     }
-    if waited {
+    if waits {
         let mut states = Vec::new();
         for state in ["RUNNING", "PAUSED", "STOPPED"] {
             let n = reports
@@ -148,7 +154,7 @@ pub fn summary(reports: &[Report], waited: bool, dry_run: bool) -> String {
 }
 
 /// The `--log-format json` report: one object, key names and states only.
-pub fn report_json(code: u8, dry_run: bool, reports: &[Report], error: Option<&Error>) -> Value {
+pub fn report_json(code: u8, mode: Mode, reports: &[Report], error: Option<&Error>) -> Value {
     let connectors: Vec<Value> = reports
         .iter()
         .map(|r| {
@@ -177,7 +183,7 @@ pub fn report_json(code: u8, dry_run: bool, reports: &[Report], error: Option<&E
     let total = |name: &str| count(reports, name);
     json!({
         "exit_code": code,
-        "dry_run": dry_run,
+        "dry_run": mode.dry_run,
         "totals": {
             "created": total("created"),
             "updated": total("updated"),

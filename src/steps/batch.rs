@@ -13,7 +13,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::base::deadline::Deadline;
+use crate::base::error::Error;
 use crate::connect::client::Client;
+use crate::report::outcome::Report;
 
 /// A round shorter than this is followed by a pause of as long.
 const QUICK_ROUND: Duration = Duration::from_millis(500);
@@ -120,4 +122,91 @@ pub fn run<T: Send>(
         }
     }
     finals.into_iter().flatten().collect()
+}
+
+/// The wiring every batch of a run shares, around one step for one connector: a
+/// connector not begun before the deadline is "not attempted", one whose slice (not
+/// the deadline) ran out is tried again in a later round, and once Kafka Connect
+/// refuses access the rest are skipped (refused credentials are refused for all).
+pub struct Batch<'a> {
+    pub client: &'a Client,
+    pub parallel: usize,
+}
+
+impl Batch<'_> {
+    /// Run `step` for every report; `report` sees each final one in order.
+    pub fn run(
+        &self,
+        items: Vec<Report>,
+        step: &(dyn Fn(&mut Client, usize, Report) -> Report + Sync),
+        report: impl FnMut(usize, &Report),
+    ) -> Vec<Report> {
+        self.each(items, false, step, report)
+    }
+
+    /// As `run`, but a report that already holds an error (validation failed) is
+    /// final as it is, whatever the deadline.
+    pub fn run_keeping_failed(
+        &self,
+        items: Vec<Report>,
+        step: &(dyn Fn(&mut Client, usize, Report) -> Report + Sync),
+        report: impl FnMut(usize, &Report),
+    ) -> Vec<Report> {
+        self.each(items, true, step, report)
+    }
+
+    fn each(
+        &self,
+        items: Vec<Report>,
+        keep_failed: bool,
+        step: &(dyn Fn(&mut Client, usize, Report) -> Report + Sync),
+        report: impl FnMut(usize, &Report),
+    ) -> Vec<Report> {
+        let deadline = self.client.deadline;
+        let wired = |client: &mut Client, i: usize, item: Report| {
+            if keep_failed && item.error.is_some() {
+                return Step::Done(item);
+            }
+            if let Some(skipped) = not_attempted(&item, deadline) {
+                return Step::Done(skipped);
+            }
+            settled(step(client, i, item), deadline)
+        };
+        let rules = Rules {
+            step: &wired,
+            stops: &refused,
+            skip: &skipped_after_refusal,
+        };
+        run(self.client, self.parallel, items, &rules, report)
+    }
+}
+
+/// What a step under a slice of the deadline made of a connector: final, or to be
+/// tried again in a later round when only its slice (not the deadline) ran out.
+fn settled(report: Report, deadline: Deadline) -> Step<Report> {
+    match &report.error {
+        Some(Error::Deadline(_)) if !deadline.passed() => Step::Again(report),
+        _ => Step::Done(report),
+    }
+}
+
+fn not_attempted(report: &Report, deadline: Deadline) -> Option<Report> {
+    deadline.passed().then(|| {
+        Report::failed(
+            &report.name,
+            Error::Deadline("not attempted: the deadline passed".into()),
+        )
+    })
+}
+
+/// Refused credentials are refused for every connector: the rest are skipped.
+fn refused(report: &Report) -> bool {
+    matches!(report.error, Some(Error::Denied(_)))
+}
+
+fn skipped_after_refusal(report: Report) -> Report {
+    Report::failed(
+        &report.name,
+        Error::Denied("not attempted: access was refused".into()),
+    )
 }

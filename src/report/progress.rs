@@ -1,0 +1,71 @@
+//! Each connector's result line as it becomes final, and the reports so far, kept
+//! for `main`, which reports them when a signal ends the run early.
+
+use std::sync::{Arc, Mutex};
+
+use crate::report::log::{Level, Log};
+use crate::report::outcome::Report;
+use crate::report::summary::failure_text;
+
+/// The connectors reported so far, shared with `main`, which reports them when a
+/// signal ends the run early.
+#[derive(Debug, Clone, Default)]
+pub struct Progress(Arc<Mutex<Vec<Report>>>);
+
+impl Progress {
+    pub fn push(&self, report: &Report) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(report.clone());
+    }
+
+    pub fn reports(&self) -> Vec<Report> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// With `--wait-running`, one line per connector once its state is known: what was
+/// applied and the state it holds, or why it failed.
+pub fn reported_with_states(log: &Log, reports: &[Report]) {
+    for report in reports {
+        match (&report.error, &report.final_state) {
+            (None, Some(state)) => log.connector(
+                Level::Info,
+                "state",
+                &report.name,
+                &format!("{}; now {state}", report.describe()),
+            ),
+            (Some(e), _) => log.connector(Level::Error, "failed", &report.name, &failure_text(e)),
+            (None, None) => log.connector(
+                Level::Info,
+                report.outcome(),
+                &report.name,
+                &report.describe(),
+            ),
+        }
+    }
+}
+
+/// Log a connector's final line and keep it for a signal's report.
+pub fn reported(log: &Log, progress: &Progress, report: &Report) {
+    progress.push(report);
+    if log.deferred {
+        // Waiting until they run: the one line comes then; progress goes to stderr.
+        let text = match &report.error {
+            None => report.describe(),
+            Some(e) => failure_text(e),
+        };
+        log.connector_progress(Level::Info, report.outcome(), &report.name, &text);
+        return;
+    }
+    match &report.error {
+        None => log.connector(
+            Level::Info,
+            report.outcome(),
+            &report.name,
+            &report.describe(),
+        ),
+        Some(e) => log.connector(Level::Error, "failed", &report.name, &failure_text(e)),
+    }
+}
