@@ -20,7 +20,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use connect_deploy::connect::client::{Failure, Reply, Version, classify};
+use connect_deploy::connect::answer::{Failure, Reply, classify};
+use connect_deploy::connect::version::Version;
 use connect_deploy::report::redact::{MASK, Secrets};
 use connect_deploy::spec::compare::{diff, is_masked};
 use connect_deploy::spec::definitions::State;

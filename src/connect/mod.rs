@@ -2,9 +2,11 @@
 //! answer classification, the snapshot. Never imports the steps or the options.
 
 pub mod access;
+pub mod answer;
 pub mod client;
 pub mod resolve;
 pub mod retry;
 pub mod snapshot;
 pub mod tls;
 pub mod transport;
+pub mod version;

@@ -3,7 +3,8 @@
 
 use crate::base::deadline::Backoff;
 use crate::base::error::Error;
-use crate::connect::client::{Client, Failure};
+use crate::connect::answer::Failure;
+use crate::connect::client::Client;
 
 /// Unexplained server errors are retried this often before they count as a bug.
 const UNKNOWN_RETRIES: u32 = 3;

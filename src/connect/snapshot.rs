@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::connect::client::{Client, Kind, Version};
+use crate::connect::client::{Client, Kind};
+use crate::connect::version::Version;
 
 /// What the worker holds for one connector.
 #[derive(Debug, Clone, PartialEq)]

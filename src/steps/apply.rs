@@ -6,9 +6,11 @@ use ureq::http::Method;
 
 use crate::base::error::Error;
 use crate::base::signals::Creating;
-use crate::connect::client::{Client, Failure, Kind, Version, classify};
+use crate::connect::answer::{Failure, classify};
+use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
 use crate::connect::snapshot::Known;
+use crate::connect::version::Version;
 use crate::report::outcome::{Applied, Report, StateChange};
 use crate::spec::compare::{Diff, diff};
 use crate::spec::definitions::{Definition, State, encode_name};

@@ -7,8 +7,10 @@ use serde_json::Value;
 use ureq::http::Method;
 
 use crate::base::error::Error;
-use crate::connect::client::{Client, Failure, Kind, Version, classify};
+use crate::connect::answer::{Failure, classify};
+use crate::connect::client::{Client, Kind};
 use crate::connect::snapshot::Snapshot;
+use crate::connect::version::Version;
 use crate::report::log::{Level, Log};
 use crate::report::outcome::Report;
 use crate::spec::definitions::{Definition, State, encode_name};

@@ -13,8 +13,10 @@ use ureq::http::Method;
 
 use crate::base::deadline::Deadline;
 use crate::base::error::Error;
-use crate::connect::client::{Client, Kind, Version, classify};
+use crate::connect::answer::classify;
+use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
+use crate::connect::version::Version;
 use crate::spec::definitions::encode_name;
 use crate::spec::offsets::Offsets;
 

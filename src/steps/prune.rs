@@ -7,8 +7,10 @@ use serde_json::Value;
 use ureq::http::Method;
 
 use crate::base::error::Error;
-use crate::connect::client::{Client, Kind, Version, classify};
+use crate::connect::answer::classify;
+use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
+use crate::connect::version::Version;
 use crate::report::outcome::{Applied, Report};
 use crate::spec::definitions::{Definition, encode_name};
 use crate::spec::scope::Scope;

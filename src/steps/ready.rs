@@ -8,8 +8,10 @@ use std::time::Instant;
 use serde_json::Value;
 
 use crate::base::error::Error;
-use crate::connect::client::{Client, Failure, Kind, Reply, Version, classify};
+use crate::connect::answer::{Failure, Reply, classify};
+use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
+use crate::connect::version::Version;
 use crate::report::log::Log;
 
 /// A name no one uses: its JSON 404 proves the REST resources and herder answer.

@@ -7,7 +7,8 @@ use serde_json::Value;
 use ureq::http::Method;
 
 use crate::base::error::Error;
-use crate::connect::client::{Client, Failure, Kind, classify};
+use crate::connect::answer::{Failure, classify};
+use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
 use crate::report::redact::Redactor;
 use crate::spec::definitions::Definition;
@@ -102,7 +103,7 @@ fn installed(client: &mut Client) -> String {
         let r = c.get("/connector-plugins", Kind::Read)?;
         match (r.status, r.json) {
             (200, Some(Value::Array(items))) => Ok(items),
-            (status, json) => Err(classify(&crate::connect::client::Reply {
+            (status, json) => Err(classify(&crate::connect::answer::Reply {
                 status,
                 body: r.body,
                 json,
