@@ -173,3 +173,8 @@ impl Report {
         text
     }
 }
+
+/// `failed: <message> (exit <code>)`, as a connector's line shows an error.
+pub fn failure_text(e: &Error) -> String {
+    format!("failed: {} (exit {})", e.message(), e.exit_code())
+}

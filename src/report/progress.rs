@@ -4,8 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use crate::report::log::{Level, Log};
-use crate::report::outcome::Report;
-use crate::report::summary::failure_text;
+use crate::report::outcome::{Report, failure_text};
 
 /// The connectors reported so far, shared with `main`, which reports them when a
 /// signal ends the run early.

@@ -84,10 +84,6 @@ pub fn stopped_early(
     }
 }
 
-pub fn failure_text(e: &Error) -> String {
-    format!("failed: {} (exit {})", e.message(), e.exit_code())
-}
-
 /// How many connectors had this outcome.
 /// How many connectors had this outcome. What was written counts although a later
 /// step failed (a connector created, then FAILED while waiting): the totals say
