@@ -86,7 +86,7 @@ pub struct Answer {
     pub status: u16,
     pub chaos: &'static str,
     pub body: String,
-    /// When the answer was complete (or given up on).
+    /// When the answer was decided (sending it may take longer: see `chaos`).
     pub done: Instant,
 }
 
@@ -646,7 +646,7 @@ impl FakeConnect {
         self.shared.state.lock().unwrap().requests.clone()
     }
 
-    /// Every answer sent (or given up on), in the order they were completed.
+    /// Every answer, in the order they were decided.
     pub fn answers(&self) -> Vec<Answer> {
         self.shared.state.lock().unwrap().answers.clone()
     }
@@ -712,22 +712,19 @@ fn handle<S: Read + Write>(stream: S, shared: &Shared) {
         if shared.log {
             println!("{} {} -> {}", request.method, request.path, reply.status);
         }
-        let record = |shared: &Shared| {
-            let mut st = shared.state.lock().unwrap();
-            st.answers.push(Answer {
-                request: request.clone(),
-                status: reply.status,
-                chaos: reply.chaos,
-                body: reply.body.clone(),
-                done: Instant::now(),
-            });
-        };
+        // Recorded when decided, so that an answer that never ends (a hang, an endless
+        // body) is in the record while the client still waits for it.
+        shared.state.lock().unwrap().answers.push(Answer {
+            request: request.clone(),
+            status: reply.status,
+            chaos: reply.chaos,
+            body: reply.body.clone(),
+            done: Instant::now(),
+        });
         if !reply.delay.is_zero() && !pause(shared, reply.delay) {
-            record(shared);
             return;
         }
         if reply.hang_up {
-            record(shared);
             return;
         }
         let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
@@ -770,7 +767,6 @@ fn handle<S: Read + Write>(stream: S, shared: &Shared) {
             writer.write_all(head.as_bytes()).is_ok()
         };
         let _ = writer.flush();
-        record(shared);
         if !sent {
             return;
         }
