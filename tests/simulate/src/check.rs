@@ -228,7 +228,7 @@ pub fn check(s: &Scenario, run: &Run) -> Vec<Violation> {
                 out.push(v("report.dry_run", format!("{name:?} reported {outcome} in a dry run")));
             }
         }
-        if run.signalled_at.is_none() && s.bad.is_none() {
+        if run.signalled_at.is_none() && s.bad.is_none() && matches!(s.stdin, crate::scenario::Stdin::Null) {
             for n in &names {
                 if !seen.contains(*n) {
                     out.push(v("report.missing", format!("{n:?} missing from the report (exit {code})")));

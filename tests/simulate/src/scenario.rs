@@ -418,9 +418,11 @@ impl Scenario {
             let all: Vec<String> = defs.iter().map(render).collect();
             files.push(("all.json".into(), format!("[\n{}\n]\n", all.join(",\n"))));
         }
-        let stdin = if rng.chance(3) {
-            let text = files.iter().map(|(_, t)| t.clone()).next().unwrap_or_default();
-            Stdin::NeverClosed(text)
+        // Rarely: every definition on a standard input that never closes (bad inputs
+        // are left out: the deadline comes first).
+        let stdin = if bad.is_none() && rng.chance(3) {
+            let all: Vec<String> = defs.iter().map(render).collect();
+            Stdin::NeverClosed(format!("[\n{}\n]\n", all.join(",\n")))
         } else {
             Stdin::Null
         };
@@ -547,7 +549,7 @@ impl Scenario {
             auth = Some((user, password));
         }
         let mut extra_paths = Vec::new();
-        if rng.chance(3) {
+        if rng.chance(3) && matches!(stdin, Stdin::Null) {
             let password = secret(&mut rng);
             secrets.push(Secret { value: password.clone(), source: "URL given as a path".into() });
             let enc: String = password
