@@ -388,3 +388,137 @@ pub fn check(s: &Scenario, run: &Run) -> Vec<Violation> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Stdin;
+
+    fn request(method: &str, path: &str, body: &str, at: Instant) -> Request {
+        Request {
+            method: method.into(),
+            path: path.into(),
+            headers: vec![],
+            body: body.into(),
+            at,
+        }
+    }
+
+    fn answer(r: Request, status: u16, chaos: &'static str) -> Answer {
+        let done = r.at;
+        Answer {
+            request: r,
+            status,
+            chaos,
+            body: String::new(),
+            done,
+        }
+    }
+
+    /// A clean run of a generated scenario made plain: one definition, JSON output.
+    fn base() -> (Scenario, Run) {
+        let mut s = Scenario::generate(1);
+        s.defs.truncate(1);
+        s.defs[0].name = "team-a".into();
+        s.defs[0].offsets = None;
+        s.defs[0].rejectable = false;
+        s.existing.clear();
+        s.bad = None;
+        s.stdin = Stdin::Null;
+        s.signal = None;
+        s.json = true;
+        s.dry_run = false;
+        s.wait_running = false;
+        s.prune_scope = None;
+        s.timeout = Duration::from_secs(3);
+        s.secrets = vec![crate::scenario::Secret {
+            value: "Zq8vL3mPx2RkT9wY".into(),
+            source: "test".into(),
+        }];
+        let t = Instant::now();
+        let put = request("PUT", "/connectors/team-a/config", "{}", t);
+        let run = Run {
+            started: t,
+            ended: t + Duration::from_millis(200),
+            code: Some(0),
+            killed_by: None,
+            hung: false,
+            signalled_at: None,
+            stdout: r#"{"exit_code":0,"dry_run":false,"totals":{"created":1,"updated":0,"unchanged":0,"would_create":0,"would_update":0,"failed":0,"deleted":0,"would_delete":0},"connectors":[{"name":"team-a","outcome":"created","applied":"created"}],"error":null}"#.into(),
+            stderr: String::new(),
+            termination: "exit 0".into(),
+            max_rss_kb: 8000,
+            requests: vec![put.clone()],
+            answers: vec![answer(put, 201, "")],
+            applied: vec![Applied {
+                method: "PUT".into(),
+                path: "/connectors/team-a/config".into(),
+                name: "team-a".into(),
+                status: 201,
+                how: "",
+                at: t,
+            }],
+            final_connectors: vec![("team-a".into(), vec![])],
+        };
+        (s, run)
+    }
+
+    fn kinds(s: &Scenario, run: &Run) -> Vec<String> {
+        check(s, run).into_iter().map(|v| v.kind).collect()
+    }
+
+    #[test]
+    fn a_clean_run_has_no_violation() {
+        let (s, run) = base();
+        assert_eq!(check(&s, &run), vec![]);
+    }
+
+    #[test]
+    fn a_misaligned_base64_secret_on_stderr_is_reported() {
+        let (s, mut run) = base();
+        let b64 = crate::secrets::base64_inner(b"Zq8vL3mPx2RkT9wY", 1);
+        run.stderr = format!("connect-deploy: error: upstream said request-id {b64}");
+        assert!(kinds(&s, &run).contains(&"leak.base64@1".to_string()), "{:?}", kinds(&s, &run));
+    }
+
+    #[test]
+    fn a_written_connector_reported_unchanged_is_reported() {
+        let (s, mut run) = base();
+        run.stdout = run.stdout.replace(r#""outcome":"created","applied":"created""#, r#""outcome":"unchanged","applied":"unchanged""#);
+        assert!(kinds(&s, &run).contains(&"report.unchanged_written".to_string()));
+    }
+
+    #[test]
+    fn two_reports_and_a_late_end_are_reported() {
+        let (s, mut run) = base();
+        run.stdout = format!("{}\n{}", run.stdout, run.stdout);
+        run.ended = run.started + s.timeout + Duration::from_secs(3);
+        let k = kinds(&s, &run);
+        assert!(k.contains(&"report.count".to_string()) && k.contains(&"time.deadline".to_string()), "{k:?}");
+    }
+
+    #[test]
+    fn seventy_eight_after_only_transient_answers_is_reported() {
+        let (s, mut run) = base();
+        run.code = Some(78);
+        run.stdout = run.stdout.replace(r#""exit_code":0"#, r#""exit_code":78"#);
+        let v = request("PUT", "/connector-plugins/X/config/validate", r#"{"name":"team-a"}"#, run.started);
+        run.answers = vec![answer(v, 409, "stuck")];
+        assert!(kinds(&s, &run).contains(&"exit.78_without_rejection".to_string()));
+    }
+
+    #[test]
+    fn a_delete_outside_the_scope_by_characters_is_reported() {
+        let (mut s, mut run) = base();
+        s.prune_scope = Some(vec!["team-??".into()]);
+        run.applied.push(Applied {
+            method: "DELETE".into(),
+            path: "/connectors/team-%C3%A9".into(),
+            name: "team-é".into(),
+            status: 204,
+            how: "",
+            at: run.started,
+        });
+        assert!(kinds(&s, &run).contains(&"delete.outside_scope".to_string()));
+    }
+}
