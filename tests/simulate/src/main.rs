@@ -137,6 +137,12 @@ fn describe(s: &Scenario) -> String {
     if s.auth.is_some() {
         parts.push("basic auth".into());
     }
+    if matches!(s.stdin, Stdin::NeverClosed(_)) {
+        parts.push("definitions on a stdin never closed".into());
+    }
+    if s.big_input {
+        parts.push("a huge or endless reference".into());
+    }
     parts.join("; ")
 }
 
@@ -209,7 +215,7 @@ fn execute(bin: &Path, s: &Scenario, dir: &Path) -> Run {
     // Guard the machine: an endless reference must not eat it.
     unsafe {
         cmd.pre_exec(|| {
-            let limit = libc::rlimit { rlim_cur: 2 << 30, rlim_max: 2 << 30 };
+            let limit = libc::rlimit { rlim_cur: 1 << 30, rlim_max: 1 << 30 };
             libc::setrlimit(libc::RLIMIT_AS, &limit);
             Ok(())
         });

@@ -628,7 +628,8 @@ impl Scenario {
             }
         };
 
-        let signal = if rng.chance(25) {
+        // Dry runs are signalled more often: what their report says matters.
+        let signal = if rng.chance(if dry_run { 50 } else { 25 }) {
             let at = rng.range(100, timeout.as_millis() as u64 * 9 / 10);
             Some((Duration::from_millis(at), if rng.chance(70) { libc::SIGTERM } else { libc::SIGINT }))
         } else {
