@@ -1101,7 +1101,18 @@ fn echo(request: &Request, r1: u64, r2: u64) -> Reply {
         .map(|(k, v)| format!("{k}: {v}"))
         .collect();
     let prefix = &"ab"[..(r2 % 3) as usize];
-    let body = match r1 % 4 {
+    // What the client authenticated as, decoded (a gateway logging its user).
+    let credentials = request
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Basic "))
+        .and_then(unbase64)
+        .unwrap_or_default();
+    let body = match r1 % 5 {
+        4 => format!(
+            "{} user={}",
+            request.body,
+            base64(&format!("{prefix}{credentials}"))
+        ),
         0 => request.body.clone(),
         1 => base64(&format!("{prefix}{}", request.body)),
         2 => request.body.bytes().map(|b| format!("{b:02x}")).collect(),
@@ -1684,6 +1695,24 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+fn unbase64(text: &str) -> Option<String> {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in text.trim_end_matches('=').bytes() {
+        let v = T.iter().position(|&t| t == c)? as u32;
+        bits = (bits << 6) | v;
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 pub fn base64(input: &str) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let b = input.as_bytes();
@@ -1712,6 +1741,8 @@ mod tests {
         assert_eq!(base64("user:pass"), "dXNlcjpwYXNz");
         assert_eq!(base64("a"), "YQ==");
         assert_eq!(base64("ab"), "YWI=");
+        assert_eq!(unbase64("dXNlcjpwYXNz").as_deref(), Some("user:pass"));
+        assert_eq!(unbase64("YWI=").as_deref(), Some("ab"));
     }
 
     #[test]

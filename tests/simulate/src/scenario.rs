@@ -612,7 +612,8 @@ impl Scenario {
                     seed,
                     lost: p(300),
                     late: p(200),
-                    late_by: 4,
+                    // 2: half land at the re-read, half just before the write is repeated.
+                    late_by: 2,
                     storm: p(60),
                     storm_len: 6,
                     slow: p(60),
