@@ -51,7 +51,7 @@ pub struct Chaos {
     /// connection closed).
     pub lost: u32,
     /// A write is answered `500 Request timed out` and applied after 1 to `late_by`
-    /// more requests.
+    /// more requests, or just before the next write for the same connector.
     pub late: u32,
     pub late_by: u32,
     /// A rebalance storm starts: the next 1 to `storm_len` requests to `/connectors...`
@@ -855,7 +855,7 @@ fn empty(status: u16) -> Reply {
 
 fn respond(shared: &Shared, request: &Request) -> Reply {
     let config = &shared.config;
-    land_late_writes(shared);
+    land_late_writes(shared, request);
     let elapsed = shared.started.elapsed();
     if elapsed < config.html404_for {
         return Reply::html404();
@@ -921,14 +921,24 @@ fn respond(shared: &Shared, request: &Request) -> Reply {
     apply_model(shared, request, "")
 }
 
-/// Writes answered "timed out" earlier land now, one request later each.
-fn land_late_writes(shared: &Shared) {
+/// Writes answered "timed out" earlier land now: counted down one per request, or
+/// (count 0) just before the next write for the same connector, whose answer then
+/// sees it.
+fn land_late_writes(shared: &Shared, now: &Request) {
+    let write = matches!(now.method.as_str(), "PUT" | "POST" | "PATCH" | "DELETE");
+    let name = connector_of(now);
     let due: Vec<Request> = {
         let mut st = shared.state.lock().unwrap();
         let mut due = Vec::new();
         let mut keep = Vec::new();
         for (n, r) in std::mem::take(&mut st.late) {
-            if n <= 1 {
+            if n == 0 {
+                if write && name.is_some() && connector_of(&r) == name {
+                    due.push(r);
+                } else {
+                    keep.push((0, r));
+                }
+            } else if n <= 1 {
                 due.push(r);
             } else {
                 keep.push((n - 1, r));
@@ -1049,7 +1059,7 @@ fn chaos(shared: &Shared, request: &Request) -> Option<Reply> {
         ));
     }
     if write && hit_late {
-        let n = 1 + (r1 % u64::from(chaos.late_by.max(1))) as u32;
+        let n = (r1 % u64::from(chaos.late_by.max(1) + 1)) as u32;
         st.late.push((n, request.clone()));
         return Some(tag(Reply::error(500, TIMED_OUT), "late"));
     }
