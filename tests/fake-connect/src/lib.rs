@@ -68,8 +68,9 @@ pub struct Chaos {
     /// `PATCH`/`DELETE .../offsets` and `PUT .../stop|resume|pause` fail (lost after
     /// applying, 409, or an unexplained 500).
     pub offsets_fail: u32,
-    /// A gateway's 500 that echoes the request: headers, and the body as text, base64
-    /// (at a random alignment), hex or percent-encoded.
+    /// A gateway's 502, 500 or 400 that echoes the request: headers, and the body as
+    /// text, base64 (at a random alignment), hex or percent-encoded, or the decoded
+    /// basic-auth credentials in base64 after a prefix of 0 to 2 bytes.
     pub echo: u32,
     /// An unexplained 500 (`java.lang.NullPointerException`).
     pub other500: u32,
@@ -1154,7 +1155,9 @@ fn echo(request: &Request, r1: u64, r2: u64) -> Reply {
             text.len()
         )
     };
-    Reply::raw(502, Some("text/plain"), &text)
+    // A 502 is retried quietly; a 500 and a 400 are shown with the run's outcome.
+    let status = [502, 500, 400][(r2 / 3 % 3) as usize];
+    Reply::raw(status, Some("text/plain"), &text)
 }
 
 /// The model's answer, recording what changed.
