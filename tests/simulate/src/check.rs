@@ -69,6 +69,10 @@ fn is_validate(path: &str) -> bool {
 fn permanent(a: &Answer) -> bool {
     let m = a.request.method.as_str();
     let p = a.request.path.as_str();
+    if m == "GET" {
+        // A read refused (a listing without `?expand`, say) has fallbacks.
+        return false;
+    }
     match a.status {
         401 | 403 => false,
         // A DELETE answered 404: already gone, which is what was wanted.

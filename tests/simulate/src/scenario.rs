@@ -606,6 +606,10 @@ impl Scenario {
                 let forbidden = vec![rng.pick(&names).clone()];
                 Some(Chaos { seed, forbidden, ..Chaos::default() })
             }
+            4 => {
+                // Gateways that echo what they were sent.
+                Some(Chaos { seed, echo: 250, ..Chaos::default() })
+            }
             _ => {
                 let mut p = |max: u64| if rng.chance(50) { rng.below(max) as u32 } else { 0 };
                 Some(Chaos {
