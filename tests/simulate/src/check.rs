@@ -69,8 +69,8 @@ fn is_validate(path: &str) -> bool {
 fn permanent(a: &Answer) -> bool {
     let m = a.request.method.as_str();
     let p = a.request.path.as_str();
-    if m == "GET" {
-        // A read refused (a listing without `?expand`, say) has fallbacks.
+    if m == "GET" && p.starts_with("/connectors?") {
+        // A listing refused (a worker without `?expand`) has a fallback.
         return false;
     }
     match a.status {
