@@ -44,7 +44,10 @@ fn parse() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or(format!("{a} needs a value"));
-        let number = |t: String| t.parse::<u64>().map_err(|_| format!("{a}: not a number: {t}"));
+        let number = |t: String| {
+            t.parse::<u64>()
+                .map_err(|_| format!("{a}: not a number: {t}"))
+        };
         match a.as_str() {
             "--bin" => o.bin = PathBuf::from(value()?),
             "--runs" => o.runs = number(value()?)?,
@@ -215,7 +218,10 @@ fn execute(bin: &Path, s: &Scenario, dir: &Path) -> Run {
     // Guard the machine: an endless reference must not eat it.
     unsafe {
         cmd.pre_exec(|| {
-            let limit = libc::rlimit { rlim_cur: 1 << 30, rlim_max: 1 << 30 };
+            let limit = libc::rlimit {
+                rlim_cur: 1 << 30,
+                rlim_max: 1 << 30,
+            };
             libc::setrlimit(libc::RLIMIT_AS, &limit);
             Ok(())
         });
@@ -238,8 +244,18 @@ fn execute(bin: &Path, s: &Scenario, dir: &Path) -> Run {
             String::from_utf8_lossy(&buf).into_owned()
         })
     };
-    let out = drain(child.stdout.take().map(|r| Box::new(r) as Box<dyn Read + Send>));
-    let err = drain(child.stderr.take().map(|r| Box::new(r) as Box<dyn Read + Send>));
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|r| Box::new(r) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|r| Box::new(r) as Box<dyn Read + Send>),
+    );
     let hard_stop = s.timeout + Duration::from_secs(10);
     let mut signalled_at = None;
     let mut hung = false;
@@ -280,7 +296,10 @@ fn execute(bin: &Path, s: &Scenario, dir: &Path) -> Run {
     let termination = std::fs::read_to_string(&termination).unwrap_or_default();
     let _ = std::fs::write(dir.join("stdout"), &stdout);
     let _ = std::fs::write(dir.join("stderr"), &stderr);
-    let _ = std::fs::write(dir.join("args"), format!("{:?}\n{}\n", cmd.get_args().collect::<Vec<_>>(), url));
+    let _ = std::fs::write(
+        dir.join("args"),
+        format!("{:?}\n{}\n", cmd.get_args().collect::<Vec<_>>(), url),
+    );
     let mut log = String::new();
     for a in fake.answers() {
         log.push_str(&format!(
@@ -290,11 +309,22 @@ fn execute(bin: &Path, s: &Scenario, dir: &Path) -> Run {
             a.request.path,
             a.status,
             a.chaos,
-            a.body.chars().take(160).collect::<String>().replace('\n', " ")
+            a.body
+                .chars()
+                .take(160)
+                .collect::<String>()
+                .replace('\n', " ")
         ));
     }
     for a in fake.applied() {
-        log.push_str(&format!("applied {:>6}ms {} {} {} {}\n", (a.at - started).as_millis(), a.method, a.path, a.status, a.how));
+        log.push_str(&format!(
+            "applied {:>6}ms {} {} {} {}\n",
+            (a.at - started).as_millis(),
+            a.method,
+            a.path,
+            a.status,
+            a.how
+        ));
     }
     let _ = std::fs::write(dir.join("fake.log"), log);
     let final_connectors = fake

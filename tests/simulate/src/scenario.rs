@@ -117,20 +117,49 @@ pub struct Scenario {
 }
 
 const SUFFIXES: &[&str] = &[
-    "a", "ab", "zz", "é", "éé", "日本", "a b", "q?x", "h#1", "at@x", "pct%2Fx", "bs\\x", "qu\"o",
-    "emoji😀", "ümlaut", "x.y", "amp&x", "plus+x", "eq=x", "tabless", "ǅ", "ab-é",
+    "a",
+    "ab",
+    "zz",
+    "é",
+    "éé",
+    "日本",
+    "a b",
+    "q?x",
+    "h#1",
+    "at@x",
+    "pct%2Fx",
+    "bs\\x",
+    "qu\"o",
+    "emoji😀",
+    "ümlaut",
+    "x.y",
+    "amp&x",
+    "plus+x",
+    "eq=x",
+    "tabless",
+    "ǅ",
+    "ab-é",
 ];
 const EXTRA: &[&str] = &[
-    "team-é", "team-ab", "team-zz", "team-日", "team-éé", "team-a", "other-1", "tea", "team-",
-    "team-xé", "team-ß", "teamé-a", "Team-ab",
+    "team-é",
+    "team-ab",
+    "team-zz",
+    "team-日",
+    "team-éé",
+    "team-a",
+    "other-1",
+    "tea",
+    "team-",
+    "team-xé",
+    "team-ß",
+    "teamé-a",
+    "Team-ab",
 ];
 
 fn secret(rng: &mut Rng) -> String {
     const PLAIN: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     let len = rng.range(12, 24) as usize;
-    let mut s: String = (0..len)
-        .map(|_| *rng.pick(PLAIN) as char)
-        .collect();
+    let mut s: String = (0..len).map(|_| *rng.pick(PLAIN) as char).collect();
     // Some with characters that escaping changes.
     if rng.chance(35) {
         let special = *rng.pick(&["\"", "\\", "é", "%", "+", "/", "&", ":", "@", "=", " "]);
@@ -172,23 +201,25 @@ impl Scenario {
         let mut env = Vec::new();
         let mut ref_files = Vec::new();
         let mut bad: Option<(String, Vec<i32>)> = None;
-        let plant = |what: String, codes: &[i32], bad: &mut Option<(String, Vec<i32>)>| {
-            match bad {
-                Some((w, c)) => {
-                    w.push_str(", ");
-                    w.push_str(&what);
-                    for code in codes {
-                        if !c.contains(code) {
-                            c.push(*code);
-                        }
+        let plant = |what: String, codes: &[i32], bad: &mut Option<(String, Vec<i32>)>| match bad {
+            Some((w, c)) => {
+                w.push_str(", ");
+                w.push_str(&what);
+                for code in codes {
+                    if !c.contains(code) {
+                        c.push(*code);
                     }
                 }
-                None => *bad = Some((what, codes.to_vec())),
             }
+            None => *bad = Some((what, codes.to_vec())),
         };
 
         let prune = rng.chance(25);
-        let n = if rng.chance(15) { rng.range(5, 10) } else { rng.range(1, 4) };
+        let n = if rng.chance(15) {
+            rng.range(5, 10)
+        } else {
+            rng.range(1, 4)
+        };
         let mut names: Vec<String> = Vec::new();
         while names.len() < n as usize {
             let name = if prune || rng.chance(60) {
@@ -230,14 +261,25 @@ impl Scenario {
                 config.push(("tasks.max".into(), s("0")));
                 rejectable = true;
             } else if rng.chance(40) {
-                config.push(("tasks.max".into(), rng.pick(&["1", "2", "\"1\""]).to_string()));
+                config.push((
+                    "tasks.max".into(),
+                    rng.pick(&["1", "2", "\"1\""]).to_string(),
+                ));
             }
             if rng.chance(30) {
-                config.push(("max.interval".into(), rng.pick(&["1000", "1e3", "true"]).to_string()));
+                config.push((
+                    "max.interval".into(),
+                    rng.pick(&["1000", "1e3", "true"]).to_string(),
+                ));
             }
             if rng.chance(55) {
                 let value = secret(&mut rng);
-                let key = rng.pick(&["database.password", "sasl.jaas.config", "api.key", "connection.password"]);
+                let key = rng.pick(&[
+                    "database.password",
+                    "sasl.jaas.config",
+                    "api.key",
+                    "connection.password",
+                ]);
                 let text = match rng.below(3) {
                     0 => s(&value),
                     1 => {
@@ -320,18 +362,25 @@ impl Scenario {
                     plant("a null value".into(), &[65], &mut bad);
                 }
                 2 => {
-                    defs[i].config.push(("x.ref".into(), "{\"file\": \"missing-file\"}".into()));
+                    defs[i]
+                        .config
+                        .push(("x.ref".into(), "{\"file\": \"missing-file\"}".into()));
                     plant("a missing reference file".into(), &[65], &mut bad);
                 }
                 3 => {
-                    defs[i].config.push(("x.ref".into(), "{\"env\": \"SIM_UNSET_VARIABLE\"}".into()));
+                    defs[i]
+                        .config
+                        .push(("x.ref".into(), "{\"env\": \"SIM_UNSET_VARIABLE\"}".into()));
                     plant("an unset reference variable".into(), &[65], &mut bad);
                 }
                 4 => {
                     let value = secret(&mut rng);
                     let var = format!("SIM_SECRET_{}", env.len());
                     env.push((var.clone(), value.clone()));
-                    secrets.push(Secret { value, source: "duplicate-key reference".into() });
+                    secrets.push(Secret {
+                        value,
+                        source: "duplicate-key reference".into(),
+                    });
                     defs[i].config.push((
                         "x.password".into(),
                         format!("{{\"env\": \"{var}\", \"env\": \"SIM_OTHER\"}}"),
@@ -363,9 +412,13 @@ impl Scenario {
             if rng.chance(50) {
                 let size = rng.range(8, 24) as usize * 1024 * 1024;
                 ref_files.push(("huge".into(), vec![b'k'; size]));
-                defs[i].config.push(("x.huge.password".into(), "{\"file\": \"huge\"}".into()));
+                defs[i]
+                    .config
+                    .push(("x.huge.password".into(), "{\"file\": \"huge\"}".into()));
             } else {
-                defs[i].config.push(("x.zero.password".into(), "{\"file\": \"/dev/zero\"}".into()));
+                defs[i]
+                    .config
+                    .push(("x.zero.password".into(), "{\"file\": \"/dev/zero\"}".into()));
                 plant("a /dev/zero reference".into(), &[65], &mut bad);
             }
         }
@@ -445,7 +498,9 @@ impl Scenario {
                         .iter()
                         .map(|(p, _)| json!({"partition": p, "offset": {"position": 424242}}))
                         .collect(),
-                    _ => vec![json!({"partition": {"filename": "/data/in-0.txt"}, "offset": {"position": 424242}})],
+                    _ => vec![
+                        json!({"partition": {"filename": "/data/in-0.txt"}, "offset": {"position": 424242}}),
+                    ],
                 };
                 existing.push(Existing {
                     name: d.name.clone(),
@@ -459,7 +514,9 @@ impl Scenario {
                         .map(|(p, _)| json!({"partition": p, "offset": {"position": 999_999}}))
                         .collect(),
                     Offsets::Reset => {
-                        vec![json!({"partition": {"filename": "/data/in-0.txt"}, "offset": {"position": 999_999}})]
+                        vec![
+                            json!({"partition": {"filename": "/data/in-0.txt"}, "offset": {"position": 999_999}}),
+                        ]
                     }
                 };
                 leftovers.push((d.name.clone(), items));
@@ -490,7 +547,9 @@ impl Scenario {
         let validate = rng.chance(25);
         let wait_running = rng.chance(20);
         let stable = if wait_running && rng.chance(75) {
-            Some(Duration::from_millis(rng.range(100, timeout.as_millis() as u64 / 3)))
+            Some(Duration::from_millis(
+                rng.range(100, timeout.as_millis() as u64 / 3),
+            ))
         } else {
             None
         };
@@ -501,7 +560,11 @@ impl Scenario {
                 if !globs.iter().any(|g| glob_match(g, &d.name)) {
                     let g = glob_for(&mut rng, &d.name);
                     // Only globs that match by character (the documented meaning).
-                    globs.push(if glob_match(&g, &d.name) { g } else { d.name.replace(['*', '?', ','], "?") });
+                    globs.push(if glob_match(&g, &d.name) {
+                        g
+                    } else {
+                        d.name.replace(['*', '?', ','], "?")
+                    });
                 }
             }
             if globs.iter().all(|g| g == "*") {
@@ -520,7 +583,10 @@ impl Scenario {
         if rng.chance(40) {
             let user = format!("u{}", &"serviceaccount"[..rng.range(0, 9) as usize]);
             let password = secret(&mut rng);
-            secrets.push(Secret { value: password.clone(), source: "basic-auth password".into() });
+            secrets.push(Secret {
+                value: password.clone(),
+                source: "basic-auth password".into(),
+            });
             match rng.below(3) {
                 0 => {
                     env.push(("KAFKA_CONNECT_BASIC_AUTH_USERNAME".into(), user.clone()));
@@ -529,8 +595,14 @@ impl Scenario {
                 1 => {
                     ref_files.push(("auth-user".into(), format!("{user}\n").into_bytes()));
                     ref_files.push(("auth-password".into(), format!("{password}\n").into_bytes()));
-                    env.push(("KAFKA_CONNECT_BASIC_AUTH_USERNAME_FILE".into(), "@auth-user".into()));
-                    env.push(("KAFKA_CONNECT_BASIC_AUTH_PASSWORD_FILE".into(), "@auth-password".into()));
+                    env.push((
+                        "KAFKA_CONNECT_BASIC_AUTH_USERNAME_FILE".into(),
+                        "@auth-user".into(),
+                    ));
+                    env.push((
+                        "KAFKA_CONNECT_BASIC_AUTH_PASSWORD_FILE".into(),
+                        "@auth-password".into(),
+                    ));
                 }
                 _ => {
                     let enc: String = password
@@ -551,10 +623,19 @@ impl Scenario {
         let mut extra_paths = Vec::new();
         if rng.chance(3) && matches!(stdin, Stdin::Null) {
             let password = secret(&mut rng);
-            secrets.push(Secret { value: password.clone(), source: "URL given as a path".into() });
+            secrets.push(Secret {
+                value: password.clone(),
+                source: "URL given as a path".into(),
+            });
             let enc: String = password
                 .bytes()
-                .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
                 .collect();
             extra_paths.push(format!("http://admin:{enc}@127.0.0.1:1"));
             plant("a URL given as a path".into(), &[66], &mut bad);
@@ -600,18 +681,36 @@ impl Scenario {
                     .take(rng.range(1, 4) as usize)
                     .map(|d| d.name.clone())
                     .collect();
-                Some(Chaos { seed, stuck, ..Chaos::default() })
+                Some(Chaos {
+                    seed,
+                    stuck,
+                    ..Chaos::default()
+                })
             }
             3 => {
                 let forbidden = vec![rng.pick(&names).clone()];
-                Some(Chaos { seed, forbidden, ..Chaos::default() })
+                Some(Chaos {
+                    seed,
+                    forbidden,
+                    ..Chaos::default()
+                })
             }
             4 => {
                 // Gateways that echo what they were sent.
-                Some(Chaos { seed, echo: 250, ..Chaos::default() })
+                Some(Chaos {
+                    seed,
+                    echo: 250,
+                    ..Chaos::default()
+                })
             }
             _ => {
-                let mut p = |max: u64| if rng.chance(50) { rng.below(max) as u32 } else { 0 };
+                let mut p = |max: u64| {
+                    if rng.chance(50) {
+                        rng.below(max) as u32
+                    } else {
+                        0
+                    }
+                };
                 Some(Chaos {
                     seed,
                     lost: p(300),
@@ -636,7 +735,14 @@ impl Scenario {
         // Dry runs are signalled more often: what their report says matters.
         let signal = if rng.chance(if dry_run { 50 } else { 25 }) {
             let at = rng.range(100, timeout.as_millis() as u64 * 9 / 10);
-            Some((Duration::from_millis(at), if rng.chance(70) { libc::SIGTERM } else { libc::SIGINT }))
+            Some((
+                Duration::from_millis(at),
+                if rng.chance(70) {
+                    libc::SIGTERM
+                } else {
+                    libc::SIGINT
+                },
+            ))
         } else {
             None
         };

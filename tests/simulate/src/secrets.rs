@@ -69,14 +69,23 @@ pub fn forms(secret: &str) -> Vec<(String, String)> {
     out.push(("trimmed".into(), secret.trim().to_string()));
     out.push(("json".into(), json_escaped(secret, false)));
     out.push(("json-ascii".into(), json_escaped(secret, true)));
-    out.push(("json-twice".into(), json_escaped(&json_escaped(secret, false), false)));
+    out.push((
+        "json-twice".into(),
+        json_escaped(&json_escaped(secret, false), false),
+    ));
     out.push(("percent".into(), percent(secret, true)));
     out.push(("percent-lower".into(), percent(secret, false)));
-    out.push(("hex".into(), secret.bytes().map(|b| format!("{b:02x}")).collect()));
+    out.push((
+        "hex".into(),
+        secret.bytes().map(|b| format!("{b:02x}")).collect(),
+    ));
     for align in 0..3 {
         let inner = base64_inner(secret.as_bytes(), align);
         out.push((format!("base64@{align}"), inner.clone()));
-        out.push((format!("base64url@{align}"), inner.replace('+', "-").replace('/', "_")));
+        out.push((
+            format!("base64url@{align}"),
+            inner.replace('+', "-").replace('/', "_"),
+        ));
     }
     out.retain(|(_, f)| f.chars().count() >= 8);
     out
@@ -107,15 +116,28 @@ mod tests {
     fn base64_at_every_alignment_is_found() {
         let secret = "Hunter2SecretValue";
         for prefix in ["", "a", "ab", "abc", "user:"] {
-            let text = format!("Authorization: Basic {}", base64(format!("{prefix}{secret}").as_bytes()));
-            assert!(find(secret, &text).is_some_and(|f| f.starts_with("base64")), "{prefix:?}: {text}");
+            let text = format!(
+                "Authorization: Basic {}",
+                base64(format!("{prefix}{secret}").as_bytes())
+            );
+            assert!(
+                find(secret, &text).is_some_and(|f| f.starts_with("base64")),
+                "{prefix:?}: {text}"
+            );
         }
     }
 
     #[test]
     fn other_forms_are_found_and_clean_text_is_not() {
         let secret = "pa ss\"wörd-12";
-        assert_eq!(find(secret, &serde_json::to_string(&format!("x={secret}")).unwrap()).as_deref(), Some("json"));
+        assert_eq!(
+            find(
+                secret,
+                &serde_json::to_string(&format!("x={secret}")).unwrap()
+            )
+            .as_deref(),
+            Some("json")
+        );
         assert!(find(secret, &percent(secret, false)).is_some());
         assert!(find(secret, "PA SS\"WöRD-12").is_some());
         assert_eq!(find(secret, "the password is ***"), None);
