@@ -496,11 +496,7 @@ pub fn check(s: &Scenario, run: &Run) -> Vec<Violation> {
                 || is_validate(&r.path)
         });
         if !any_denied && !s.dry_run && reached_connectors && code != 78 && code != 77 {
-            if let Some(a) = run
-                .answers
-                .iter()
-                .find(|a| permanent(a) && !(a.status == 409))
-            {
+            if let Some(a) = run.answers.iter().find(|a| permanent(a) && a.status != 409) {
                 out.push(v(
                     "exit.permanent_unreported",
                     format!(

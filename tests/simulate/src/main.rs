@@ -227,6 +227,8 @@ fn execute(bin: &Path, s: &Scenario, dir: &Path) -> Run {
         });
     }
     let started = Instant::now();
+    // Reaped below with wait4, which also gives its peak RSS.
+    #[allow(clippy::zombie_processes)]
     let mut child = cmd.spawn().expect("start connect-deploy");
     let pid = child.id() as libc::pid_t;
     let keep_stdin = child.stdin.take().map(|mut w| {
