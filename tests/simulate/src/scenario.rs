@@ -214,8 +214,13 @@ impl Scenario {
             None => *bad = Some((what, codes.to_vec())),
         };
 
+        // The worker's profile first: the stuck one wants a connector Connect rejects
+        // at once after the stuck ones.
+        let profile = rng.below(10);
         let prune = rng.chance(25);
-        let n = if rng.chance(15) {
+        let n = if profile == 2 {
+            rng.range(3, 6)
+        } else if rng.chance(15) {
             rng.range(5, 10)
         } else {
             rng.range(1, 4)
@@ -257,7 +262,8 @@ impl Scenario {
                 1 => config.push(("topics".into(), s(&format!("topic-{}", rng.below(9))))),
                 _ => config.push(("kafka.topic".into(), s("clicks"))),
             }
-            if rng.chance(8) {
+            let last = defs.len() + 1 == names.len();
+            if rng.chance(8) || (profile == 2 && last) {
                 config.push(("tasks.max".into(), s("0")));
                 rejectable = true;
             } else if rng.chance(40) {
@@ -671,14 +677,14 @@ impl Scenario {
         }
 
         // The fake's behaviour.
-        let chaos = match rng.below(10) {
+        let chaos = match profile {
             0 | 1 => None,
             2 => {
                 // Stuck connectors before one Connect rejects at once.
                 let stuck: Vec<String> = defs
                     .iter()
                     .filter(|d| !d.rejectable)
-                    .take(rng.range(1, 4) as usize)
+                    .take(rng.range(2, 4) as usize)
                     .map(|d| d.name.clone())
                     .collect();
                 Some(Chaos {
