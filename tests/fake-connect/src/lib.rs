@@ -38,6 +38,70 @@ pub struct Config {
     pub bearer: Option<String>,
     /// Serve HTTPS.
     pub tls: Option<TlsServer>,
+    /// Misbehave at random, reproducibly per seed (the simulator's chaos mode).
+    pub chaos: Option<Chaos>,
+}
+
+/// What a worker, its rebalances and the proxies in front of it can do to a run, each
+/// as a chance in a thousand per request, drawn from `seed` in request order.
+#[derive(Debug, Clone, Default)]
+pub struct Chaos {
+    pub seed: u64,
+    /// A write is applied, then its answer is lost (`500 Request timed out`, or the
+    /// connection closed).
+    pub lost: u32,
+    /// A write is answered `500 Request timed out` and applied after 1 to `late_by`
+    /// more requests, or just before the next write for the same connector.
+    pub late: u32,
+    pub late_by: u32,
+    /// A rebalance storm starts: the next 1 to `storm_len` requests to `/connectors...`
+    /// are answered 409 or 500 `rebalance expected`.
+    pub storm: u32,
+    pub storm_len: u32,
+    /// The body of an answer dribbles out a few bytes at a time.
+    pub slow: u32,
+    /// An answer whose body never ends.
+    pub endless: u32,
+    /// No answer for `hang_for` (interrupted when the fake stops).
+    pub hang: u32,
+    pub hang_for: Duration,
+    /// `PATCH`/`DELETE .../offsets` and `PUT .../stop|resume|pause` fail (lost after
+    /// applying, 409, or an unexplained 500).
+    pub offsets_fail: u32,
+    /// A gateway's 502, 500 or 400 that echoes the request: headers, and the body as
+    /// text, base64 (at a random alignment), hex or percent-encoded, or the decoded
+    /// basic-auth credentials in base64 after a prefix of 0 to 2 bytes.
+    pub echo: u32,
+    /// An unexplained 500 (`java.lang.NullPointerException`).
+    pub other500: u32,
+    /// Connectors whose every request is answered 403.
+    pub forbidden: Vec<String>,
+    /// Connectors whose every write (and validation) is answered 409 for ever.
+    pub stuck: Vec<String>,
+}
+
+/// One answer as sent, with what chaos did to it (`""`: the model's own answer).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub request: Request,
+    pub status: u16,
+    pub chaos: &'static str,
+    pub body: String,
+    /// When the answer was decided (sending it may take longer: see `chaos`).
+    pub done: Instant,
+}
+
+/// A change the model made: a write that landed, whoever's answer said what.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub method: String,
+    pub path: String,
+    /// The connector concerned (from the path, or a POST's body).
+    pub name: String,
+    pub status: u16,
+    /// `late` when it landed after its answer was sent.
+    pub how: &'static str,
+    pub at: Instant,
 }
 
 /// HTTPS for the fake: a server certificate, and the CA that client certificates
@@ -206,6 +270,7 @@ impl Default for Config {
             mask_passwords: false,
             bearer: None,
             tls: None,
+            chaos: None,
         }
     }
 }
@@ -239,6 +304,10 @@ impl Config {
         self.tls = Some(tls);
         self
     }
+    pub fn chaos(mut self, chaos: Chaos) -> Self {
+        self.chaos = Some(chaos);
+        self
+    }
 
     fn at_least(&self, major: u32, minor: u32) -> bool {
         let mut parts = self.version.split(['.', '-']);
@@ -261,6 +330,12 @@ pub struct Reply {
     /// Close the connection without answering.
     pub hang_up: bool,
     pub headers: Vec<(String, String)>,
+    /// Send the body a few bytes at a time, this long apart.
+    pub dribble: Duration,
+    /// Announce a huge body and never finish it.
+    pub endless: bool,
+    /// What chaos made of this answer (`""`: none).
+    pub chaos: &'static str,
 }
 
 impl Reply {
@@ -281,6 +356,9 @@ impl Reply {
             still_apply: false,
             hang_up: false,
             headers: Vec::new(),
+            dribble: Duration::ZERO,
+            endless: false,
+            chaos: "",
         }
     }
     pub fn html404() -> Reply {
@@ -395,6 +473,12 @@ struct State {
     after_restart: BTreeMap<String, Timeline>,
     /// Source offsets by connector name: they outlive the connector, as in Kafka.
     offsets: BTreeMap<String, Vec<Value>>,
+    answers: Vec<Answer>,
+    applied: Vec<Applied>,
+    /// Chaos: its random state, the storm's answers left, writes yet to land.
+    rng: u64,
+    storm_left: u32,
+    late: Vec<(u32, Request)>,
 }
 
 struct Shared {
@@ -422,10 +506,14 @@ impl FakeConnect {
     /// Serve on a listener the caller bound (a reserved port, or the binary's address).
     pub fn serve(listener: TcpListener, config: Config, log: bool) -> FakeConnect {
         let addr = listener.local_addr().expect("local address");
+        let seed = config.chaos.as_ref().map_or(0, |c| c.seed);
         let shared = Arc::new(Shared {
             config,
             started: Instant::now(),
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                rng: seed,
+                ..State::default()
+            }),
             changed: Condvar::new(),
             closed: AtomicBool::new(false),
             log,
@@ -559,6 +647,21 @@ impl FakeConnect {
         self.shared.state.lock().unwrap().requests.clone()
     }
 
+    /// Every answer, in the order they were decided.
+    pub fn answers(&self) -> Vec<Answer> {
+        self.shared.state.lock().unwrap().answers.clone()
+    }
+
+    /// Every change that landed in the model, in order.
+    pub fn applied(&self) -> Vec<Applied> {
+        self.shared.state.lock().unwrap().applied.clone()
+    }
+
+    /// Writes answered "timed out" that have not landed yet.
+    pub fn pending_late(&self) -> usize {
+        self.shared.state.lock().unwrap().late.len()
+    }
+
     /// Requests with this method whose path starts with `prefix`.
     pub fn count(&self, method: &str, prefix: &str) -> usize {
         self.requests()
@@ -610,8 +713,17 @@ fn handle<S: Read + Write>(stream: S, shared: &Shared) {
         if shared.log {
             println!("{} {} -> {}", request.method, request.path, reply.status);
         }
-        if !reply.delay.is_zero() {
-            thread::sleep(reply.delay);
+        // Recorded when decided, so that an answer that never ends (a hang, an endless
+        // body) is in the record while the client still waits for it.
+        shared.state.lock().unwrap().answers.push(Answer {
+            request: request.clone(),
+            status: reply.status,
+            chaos: reply.chaos,
+            body: reply.body.clone(),
+            done: Instant::now(),
+        });
+        if !reply.delay.is_zero() && !pause(shared, reply.delay) {
+            return;
         }
         if reply.hang_up {
             return;
@@ -623,15 +735,57 @@ fn handle<S: Read + Write>(stream: S, shared: &Shared) {
         for (name, value) in &reply.headers {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
-        head.push_str(&format!("Content-Length: {}\r\n\r\n", reply.body.len()));
-        // One write: head and body in separate segments would wait on the client's
-        // delayed ACK (Nagle), about 40 ms per answer on a kept-alive connection.
-        head.push_str(&reply.body);
+        let length = if reply.endless {
+            1 << 40
+        } else {
+            reply.body.len()
+        };
+        head.push_str(&format!("Content-Length: {length}\r\n\r\n"));
         let writer = reader.get_mut();
-        if writer.write_all(head.as_bytes()).is_err() {
+        let sent = if reply.endless {
+            // A body that never ends: a little every 20 ms until the client leaves.
+            writer.write_all(head.as_bytes()).is_ok()
+                && writer.write_all(reply.body.as_bytes()).is_ok()
+                && loop {
+                    if !pause(shared, Duration::from_millis(20))
+                        || writer.write_all(b"          ").is_err()
+                        || writer.flush().is_err()
+                    {
+                        break false;
+                    }
+                }
+        } else if !reply.dribble.is_zero() {
+            writer.write_all(head.as_bytes()).is_ok()
+                && reply.body.as_bytes().chunks(8).all(|chunk| {
+                    writer.flush().is_ok()
+                        && pause(shared, reply.dribble)
+                        && writer.write_all(chunk).is_ok()
+                })
+        } else {
+            // One write: head and body in separate segments would wait on the client's
+            // delayed ACK (Nagle), about 40 ms per answer on a kept-alive connection.
+            head.push_str(&reply.body);
+            writer.write_all(head.as_bytes()).is_ok()
+        };
+        let _ = writer.flush();
+        if !sent {
             return;
         }
-        let _ = writer.flush();
+    }
+}
+
+/// Sleep, but give up (false) when the fake stops.
+fn pause(shared: &Shared, d: Duration) -> bool {
+    let end = Instant::now() + d;
+    loop {
+        if shared.closed.load(Ordering::SeqCst) {
+            return false;
+        }
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return true;
+        }
+        thread::sleep(left.min(Duration::from_millis(25)));
     }
 }
 
@@ -702,6 +856,7 @@ fn empty(status: u16) -> Reply {
 
 fn respond(shared: &Shared, request: &Request) -> Reply {
     let config = &shared.config;
+    land_late_writes(shared, request);
     let elapsed = shared.started.elapsed();
     if elapsed < config.html404_for {
         return Reply::html404();
@@ -725,7 +880,7 @@ fn respond(shared: &Shared, request: &Request) -> Reply {
     };
     if let Some(reply) = scripted {
         if reply.still_apply {
-            model(shared, request);
+            apply_model(shared, request, "lost");
         }
         return reply;
     }
@@ -761,7 +916,267 @@ fn respond(shared: &Shared, request: &Request) -> Reply {
             "Request timed out. The worker is currently initializing and reading to the end of internal topics.",
         );
     }
-    model(shared, request)
+    if let Some(reply) = chaos(shared, request) {
+        return reply;
+    }
+    apply_model(shared, request, "")
+}
+
+/// Writes answered "timed out" earlier land now: counted down one per request, or
+/// (count 0) just before the next write for the same connector, whose answer then
+/// sees it.
+fn land_late_writes(shared: &Shared, now: &Request) {
+    let write = matches!(now.method.as_str(), "PUT" | "POST" | "PATCH" | "DELETE");
+    let name = connector_of(now);
+    let due: Vec<Request> = {
+        let mut st = shared.state.lock().unwrap();
+        let mut due = Vec::new();
+        let mut keep = Vec::new();
+        for (n, r) in std::mem::take(&mut st.late) {
+            if n == 0 {
+                if write && name.is_some() && connector_of(&r) == name {
+                    due.push(r);
+                } else {
+                    keep.push((0, r));
+                }
+            } else if n <= 1 {
+                due.push(r);
+            } else {
+                keep.push((n - 1, r));
+            }
+        }
+        st.late = keep;
+        due
+    };
+    for r in due {
+        apply_model(shared, &r, "late");
+    }
+}
+
+fn next_random(state: &mut u64) -> u64 {
+    // splitmix64
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The connector a request concerns: from its path, or the `name` in its body.
+pub fn connector_of(request: &Request) -> Option<String> {
+    let path = request.path.split('?').next().unwrap_or("");
+    let seg: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match seg.as_slice() {
+        ["connectors", name, ..] if !name.is_empty() => Some(percent_decode(name)),
+        ["connectors"] | ["connector-plugins", ..] if !request.body.is_empty() => {
+            let body: Value = serde_json::from_str(&request.body).ok()?;
+            body.get("name")
+                .and_then(Value::as_str)
+                .map(|n| n.trim().to_string())
+        }
+        _ => None,
+    }
+}
+
+const TIMED_OUT: &str = "Request timed out";
+
+/// What chaos does to this request, if anything.
+fn chaos(shared: &Shared, request: &Request) -> Option<Reply> {
+    let chaos = shared.config.chaos.as_ref()?;
+    let method = request.method.as_str();
+    let path = request.path.as_str();
+    let name = connector_of(request);
+    let on_connectors = path.starts_with("/connectors");
+    let write = on_connectors && matches!(method, "PUT" | "POST" | "PATCH" | "DELETE");
+    let validate = path.starts_with("/connector-plugins/") && path.contains("/validate");
+    let step = write
+        && ["/offsets", "/stop", "/resume", "/pause"]
+            .iter()
+            .any(|e| path.split('?').next().unwrap_or("").ends_with(e));
+    let tag = |mut r: Reply, t: &'static str| {
+        r.chaos = t;
+        r
+    };
+    let mut st = shared.state.lock().unwrap();
+    let mut roll =
+        |per_mille: u32| per_mille > 0 && next_random(&mut st.rng) % 1000 < u64::from(per_mille);
+    // Draw every chance in a fixed order, so that a seed replays the same answers.
+    let hit_storm = roll(chaos.storm);
+    let hit_hang = roll(chaos.hang);
+    let hit_lost = roll(chaos.lost);
+    let hit_late = roll(chaos.late);
+    let hit_step = roll(chaos.offsets_fail);
+    let hit_echo = roll(chaos.echo);
+    let hit_500 = roll(chaos.other500);
+    let hit_slow = roll(chaos.slow);
+    let hit_endless = roll(chaos.endless);
+    let r1 = next_random(&mut st.rng);
+    let r2 = next_random(&mut st.rng);
+    if let Some(n) = &name {
+        if chaos.forbidden.contains(n) {
+            return Some(tag(
+                Reply::error(
+                    403,
+                    &format!("User is not authorized to access connector {n}"),
+                ),
+                "forbidden",
+            ));
+        }
+        if (write || validate) && chaos.stuck.contains(n) {
+            return Some(tag(
+                Reply::error(
+                    409,
+                    "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)",
+                ),
+                "stuck",
+            ));
+        }
+    }
+    let storm_reply = |r: u64| {
+        if r.is_multiple_of(2) {
+            Reply::error(
+                409,
+                "Cannot complete request because of a conflicting operation (e.g. worker rebalance)",
+            )
+        } else {
+            Reply::error(
+                500,
+                "Request cannot be completed because a rebalance is expected",
+            )
+        }
+    };
+    if on_connectors && st.storm_left > 0 {
+        st.storm_left -= 1;
+        return Some(tag(storm_reply(r1), "storm"));
+    }
+    if on_connectors && hit_storm {
+        st.storm_left = (r2 % u64::from(chaos.storm_len.max(1))) as u32;
+        return Some(tag(storm_reply(r1), "storm"));
+    }
+    if hit_hang {
+        return Some(tag(
+            Reply::error(500, TIMED_OUT).delayed(chaos.hang_for),
+            "hang",
+        ));
+    }
+    if write && hit_late {
+        let n = (r1 % u64::from(chaos.late_by.max(1) + 1)) as u32;
+        st.late.push((n, request.clone()));
+        return Some(tag(Reply::error(500, TIMED_OUT), "late"));
+    }
+    if (write && hit_lost) || (step && hit_step && r1.is_multiple_of(3)) {
+        drop(st);
+        apply_model(shared, request, "lost");
+        let mut r = Reply::error(500, TIMED_OUT);
+        r.hang_up = r2.is_multiple_of(2);
+        return Some(tag(r, "lost"));
+    }
+    if step && hit_step {
+        return Some(tag(
+            if r1 % 3 == 1 {
+                storm_reply(0)
+            } else {
+                Reply::error(500, "java.lang.NullPointerException")
+            },
+            "step",
+        ));
+    }
+    if hit_echo {
+        return Some(tag(echo(request, r1, r2), "echo"));
+    }
+    if hit_500 {
+        return Some(tag(
+            Reply::error(500, "java.lang.NullPointerException"),
+            "other500",
+        ));
+    }
+    if hit_slow || hit_endless {
+        drop(st);
+        let mut r = apply_model(shared, request, "");
+        if hit_endless {
+            r.endless = true;
+            return Some(tag(r, "endless"));
+        }
+        r.dribble = Duration::from_millis(40 + r1 % 120);
+        return Some(tag(r, "slow"));
+    }
+    None
+}
+
+/// A gateway's error page that repeats the request it could not forward: its headers,
+/// and its body as text, base64 after a prefix of 0 to 2 bytes, hex or percent-encoded.
+fn echo(request: &Request, r1: u64, r2: u64) -> Reply {
+    let headers: Vec<String> = request
+        .headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    let prefix = &"ab"[..(r2 % 3) as usize];
+    // What the client authenticated as, decoded (a gateway logging its user).
+    let credentials = request
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Basic "))
+        .and_then(unbase64)
+        .unwrap_or_default();
+    let body = match r1 % 5 {
+        4 => format!(
+            "{} user={}",
+            request.body,
+            base64(&format!("{prefix}{credentials}"))
+        ),
+        0 => request.body.clone(),
+        1 => base64(&format!("{prefix}{}", request.body)),
+        2 => request.body.bytes().map(|b| format!("{b:02x}")).collect(),
+        _ => request
+            .body
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect(),
+    };
+    let text = format!(
+        "upstream connect error: {} {} [{}] request={}",
+        request.method,
+        request.path,
+        headers.join("; "),
+        body
+    );
+    let text = if r2.is_multiple_of(2) {
+        format!("x{text}")
+    } else {
+        format!(
+            "request-id {}: {}",
+            base64(&format!("{prefix}{text}")),
+            text.len()
+        )
+    };
+    // A 502 is retried quietly; a 500 and a 400 are shown with the run's outcome.
+    let status = [502, 500, 400][(r2 / 3 % 3) as usize];
+    Reply::raw(status, Some("text/plain"), &text)
+}
+
+/// The model's answer, recording what changed.
+fn apply_model(shared: &Shared, request: &Request, how: &'static str) -> Reply {
+    let reply = model(shared, request);
+    let write = matches!(request.method.as_str(), "PUT" | "POST" | "PATCH" | "DELETE")
+        && request.path.starts_with("/connectors");
+    if write && (200..300).contains(&reply.status) {
+        let mut st = shared.state.lock().unwrap();
+        st.applied.push(Applied {
+            method: request.method.clone(),
+            path: request.path.clone(),
+            name: connector_of(request).unwrap_or_default(),
+            status: reply.status,
+            how,
+            at: Instant::now(),
+        });
+    }
+    reply
 }
 
 /// The worker proper.
@@ -1162,6 +1577,8 @@ fn validate_endpoint(config: &Config, class: &str, cfg: &Map<String, Value>) -> 
 
 /// Parse a PUT body as Jackson does into a `Map<String, String>`: numbers and
 /// booleans become their source text, null stays null, nested values fail.
+// A test double's error path: a large `Reply` costs nothing here.
+#[allow(clippy::result_large_err)]
 fn coerce_config(body: &str) -> Result<Map<String, Value>, Reply> {
     let raw: BTreeMap<String, &RawValue> =
         serde_json::from_str(body).map_err(|e| Reply::error(500, &jackson_message(&e)))?;
@@ -1293,6 +1710,24 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+fn unbase64(text: &str) -> Option<String> {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in text.trim_end_matches('=').bytes() {
+        let v = T.iter().position(|&t| t == c)? as u32;
+        bits = (bits << 6) | v;
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 pub fn base64(input: &str) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let b = input.as_bytes();
@@ -1321,6 +1756,8 @@ mod tests {
         assert_eq!(base64("user:pass"), "dXNlcjpwYXNz");
         assert_eq!(base64("a"), "YQ==");
         assert_eq!(base64("ab"), "YWI=");
+        assert_eq!(unbase64("dXNlcjpwYXNz").as_deref(), Some("user:pass"));
+        assert_eq!(unbase64("YWI=").as_deref(), Some("ab"));
     }
 
     #[test]
