@@ -122,15 +122,6 @@ pub fn per_connector_reads(fake: &FakeConnect) {
     ));
 }
 
-/// A port nothing listens on (connections are refused), which can be bound later.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 pub struct Deploy {
     args: Vec<String>,
     env: Vec<(String, String)>,
@@ -260,8 +251,12 @@ pub struct CountingProxy {
 
 impl CountingProxy {
     pub fn start(target: std::net::SocketAddr) -> CountingProxy {
+        CountingProxy::serve(TcpListener::bind("127.0.0.1:0").unwrap(), target)
+    }
+
+    /// Relay what `listener` accepts to `target`.
+    pub fn serve(listener: TcpListener, target: std::net::SocketAddr) -> CountingProxy {
         use std::sync::Arc;
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let accepted = Arc::new(AtomicUsize::new(0));
         let count = Arc::clone(&accepted);
