@@ -232,7 +232,8 @@ fn not_running_by_the_deadline_exits_69_naming_each_task() {
         vec![(FOREVER, Status::new("RUNNING", &["RUNNING", "UNASSIGNED"]))],
     );
     let dir = TempDir::with(&[("s.json", SINK)]);
-    let out = waiting().timeout("3s").url(fake.url()).arg(dir.arg()).run();
+    // 6 s: room for a loaded machine to read the status at least once.
+    let out = waiting().timeout("6s").url(fake.url()).arg(dir.arg()).run();
     out.expect(
         69,
         "sink: failed: not RUNNING before the deadline: RUNNING; task 0 RUNNING, task 1 UNASSIGNED",
