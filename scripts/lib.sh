@@ -110,20 +110,52 @@ build_fake_image() {
     image_from_binary "$FAKE_IMAGE" "$ROOT/tests/fake-connect/Dockerfile" "$RELEASE_DIR/fake-connect"
 }
 
-# docker_or_skip TOTAL: when no engine answers, say why and end the script
-# successfully with TOTAL tests skipped; an engine that answers must pass.
+# docker_or_skip TOTAL: when no engine answers, the TOTAL tests did not run: alone,
+# the script says why and ends (0) with them counted as skipped; under scripts/test
+# (CONNECT_DEPLOY_NO_SKIPS=1) that is a failure. An engine that answers must pass.
 docker_or_skip() {
     local why
     if ! why=$(docker info 2>&1 >/dev/null); then
-        echo "skip - docker info failed: $(printf '%s' "$why" | head -n 1)"
-        echo "0 passed, 0 failed, $1 skipped"
-        exit 0
+        skip "all $1 tests" "docker info failed: $(printf '%s' "$why" | head -n 1)"
+        summary
+        exit
     fi
 }
 
-# Test reporting: one "ok - " / "not ok - " line per test, then "N passed, M failed".
+# Test reporting: one "ok - " / "not ok - " line per test, then "N passed, M failed",
+# with the skipped and not checked ones when there are any. A test that did not run
+# is never counted as passed; it is one of:
+#   skip WHAT WHY         this machine lacks something the tests need and could have
+#                         (an engine, a build): "skip - WHAT: WHY". Under scripts/test
+#                         (CONNECT_DEPLOY_NO_SKIPS=1) it is a failure instead.
+#   not_checked WHAT WHY  something this machine truly cannot do (no network for the
+#                         advisory database, no root, no binfmt_misc): "NOT checked -
+#                         WHAT: WHY", which scripts/test lists at its end. With
+#                         CONNECT_DEPLOY_REQUIRE_ALL=1 it is a failure too.
 PASSED=0
 FAILED=0
+SKIPPED=0
+NOT_CHECKED=0
+
+skip() {
+    if [ "${CONNECT_DEPLOY_NO_SKIPS:-}" = 1 ]; then
+        FAILED=$((FAILED + 1))
+        echo "not ok - $1: did not run ($2); scripts/test allows no skips"
+    else
+        SKIPPED=$((SKIPPED + 1))
+        echo "skip - $1: $2"
+    fi
+}
+
+not_checked() {
+    if [ "${CONNECT_DEPLOY_REQUIRE_ALL:-}" = 1 ]; then
+        FAILED=$((FAILED + 1))
+        echo "not ok - $1: cannot run here ($2); CONNECT_DEPLOY_REQUIRE_ALL=1 requires it"
+    else
+        NOT_CHECKED=$((NOT_CHECKED + 1))
+        echo "NOT checked - $1: $2"
+    fi
+}
 
 # check NAME FUNCTION [ARGS...]: runs the function in a subshell with errexit on,
 # its output kept aside and shown (as "# " lines) only when it fails; lines it
@@ -150,7 +182,10 @@ check() {
 }
 
 summary() {
-    echo "$PASSED passed, $FAILED failed"
+    local line="$PASSED passed, $FAILED failed"
+    [ "$SKIPPED" -eq 0 ] || line+=", $SKIPPED skipped"
+    [ "$NOT_CHECKED" -eq 0 ] || line+=", $NOT_CHECKED NOT checked"
+    echo "$line"
     [ "$FAILED" -eq 0 ]
 }
 

@@ -225,7 +225,8 @@ fn a_hanging_write_cannot_outlive_the_deadline() {
             .still_apply(),
     ));
     let dir = TempDir::with(&[("c.json", CLICKS)]);
-    let out = deploy().url(fake.url()).timeout("3s").arg(dir.arg()).run();
+    // 6 s: room for a loaded machine to reach the write; the write itself hangs 30 s.
+    let out = deploy().url(fake.url()).timeout("6s").arg(dir.arg()).run();
     // Each request's time-out is clamped to what is left of the deadline.
     out.expect(
         124,

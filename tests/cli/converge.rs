@@ -18,28 +18,57 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
+/// A `GET .../status` answer for `sink`, as Connect gives it.
+fn status_reply(connector: &str, tasks: &[&str]) -> Reply {
+    let tasks: Vec<_> = tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| json!({"id": i, "state": t, "worker_id": "fake:8083"}))
+        .collect();
+    let body = json!({"name": "sink", "connector": {"state": connector, "worker_id": "fake:8083"},
+                      "tasks": tasks, "type": "sink"});
+    Reply::raw(200, Some("application/json"), &body.to_string())
+}
+
 #[test]
 fn waits_through_not_yet_states_until_running_and_stable() {
     let fake = FakeConnect::start(Config::default());
-    // The per-connector status reads are what is scripted here.
+    // The per-connector status reads are what is scripted here: each answer below
+    // is given once, in order, however fast or slow the run polls; then the
+    // model's (RUNNING, one task RUNNING).
     per_connector_reads(&fake);
-    fake.timeline(
-        "sink",
-        vec![
-            (ms(300), Status::new("UNASSIGNED", &[])),
-            (ms(300), Status::new("RUNNING", &[])),
-            (ms(300), Status::new("RUNNING", &["UNASSIGNED"])),
-            (ms(300), Status::new("RESTARTING", &["RUNNING"])),
-            (FOREVER, Status::new("RUNNING", &["RUNNING"])),
-        ],
-    );
-    fake.script(Rule::new(
-        "GET",
-        "/connectors/sink/status",
-        2,
+    let path = "/connectors/sink/status";
+    for reply in [
         Reply::error(404, "No status found for connector sink"),
-    ));
+        Reply::error(404, "No status found for connector sink"),
+        status_reply("UNASSIGNED", &[]),
+        status_reply("RUNNING", &[]),
+        status_reply("RUNNING", &["UNASSIGNED"]),
+        status_reply("RESTARTING", &["RUNNING"]),
+        status_reply("RUNNING", &["FAILED"]),
+    ] {
+        fake.script(Rule::new("GET", path, 1, reply));
+    }
+    // Without --restart-failed a FAILED task ends the wait: the 7th read ends
+    // it, so the six before it were all taken as "not yet".
     let dir = TempDir::with(&[("s.json", SINK)]);
+    let out = waiting().url(fake.url()).arg(dir.arg()).run();
+    out.expect(69, "sink: failed: task 0 FAILED");
+    // Every not-yet state was read, and none of them ended the wait.
+    assert_eq!(fake.count("GET", path), 7, "{}", out.all());
+
+    let fake = FakeConnect::start(Config::default());
+    per_connector_reads(&fake);
+    for reply in [
+        Reply::error(404, "No status found for connector sink"),
+        Reply::error(404, "No status found for connector sink"),
+        status_reply("UNASSIGNED", &[]),
+        status_reply("RUNNING", &[]),
+        status_reply("RUNNING", &["UNASSIGNED"]),
+        status_reply("RESTARTING", &["RUNNING"]),
+    ] {
+        fake.script(Rule::new("GET", path, 1, reply));
+    }
     waiting()
         .url(fake.url())
         .arg(dir.arg())
@@ -50,7 +79,8 @@ fn waits_through_not_yet_states_until_running_and_stable() {
             0,
             "summary: 1 created, 0 updated, 0 unchanged, 0 failed; 1 running",
         );
-    assert!(fake.count("GET", "/connectors/sink/status") >= 6);
+    // The six scripted answers, then at least one RUNNING from the model.
+    assert!(fake.count("GET", path) >= 7, "{}", fake.count("GET", path));
 }
 
 #[test]
@@ -154,9 +184,11 @@ fn the_restart_budget_runs_out_with_69() {
 #[test]
 fn old_workers_restart_the_connector_and_each_failed_task() {
     let fake = FakeConnect::start(Config::default().version("2.8.2"));
+    // The connector and its task failed; a restart of the connector (the fake's
+    // model) runs both again.
     fake.timeline(
         "sink",
-        vec![(FOREVER, Status::failed_task("RUNNING", TRACE))],
+        vec![(FOREVER, Status::failed_task("FAILED", TRACE))],
     );
     fake.script(Rule::new(
         "POST",
@@ -171,13 +203,25 @@ fn old_workers_restart_the_connector_and_each_failed_task() {
         .url(fake.url())
         .arg(dir.arg())
         .run();
+    out.expect(0, "sink: restarting (1/1)")
+        .expect(0, "; now RUNNING, 1 task");
+    let restarts: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.contains("restart"))
+        .map(|r| r.path.clone())
+        .collect();
+    // One call each, without the 3.0 query parameters the old worker lacks.
     assert_eq!(
-        fake.count("POST", "/connectors/sink/tasks/0/restart"),
-        1,
+        restarts,
+        [
+            "/connectors/sink/restart",
+            "/connectors/sink/tasks/0/restart"
+        ],
         "{}",
         out.all()
     );
-    assert_eq!(fake.count("POST", "/connectors/sink/restart?"), 0);
+    assert_eq!(fake.connector("sink").unwrap().restarts, 1);
 }
 
 #[test]
@@ -188,7 +232,8 @@ fn not_running_by_the_deadline_exits_69_naming_each_task() {
         vec![(FOREVER, Status::new("RUNNING", &["RUNNING", "UNASSIGNED"]))],
     );
     let dir = TempDir::with(&[("s.json", SINK)]);
-    let out = waiting().timeout("3s").url(fake.url()).arg(dir.arg()).run();
+    // 6 s: room for a loaded machine to read the status at least once.
+    let out = waiting().timeout("6s").url(fake.url()).arg(dir.arg()).run();
     out.expect(
         69,
         "sink: failed: not RUNNING before the deadline: RUNNING; task 0 RUNNING, task 1 UNASSIGNED",

@@ -336,9 +336,10 @@ fn json_logs_and_report() {
 #[test]
 fn json_report_when_nothing_could_be_applied() {
     let dir = TempDir::with(&[("clicks.json", CLICKS)]);
+    let refusing = RefusingPort::new();
     let out = deploy()
         .env("KAFKA_CONNECT_LOG_FORMAT", "json")
-        .url(format!("http://127.0.0.1:{}", free_port()))
+        .url(format!("http://127.0.0.1:{}", refusing.port))
         .timeout("1s")
         .arg(dir.arg())
         .run();

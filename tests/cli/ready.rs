@@ -1,7 +1,5 @@
 //! Waiting for Connect: start-up phases, versions, failover, the deadline.
 
-use std::net::TcpListener;
-use std::thread;
 use std::time::Duration;
 
 use crate::support::*;
@@ -10,54 +8,72 @@ fn one_connector() -> TempDir {
     TempDir::with(&[("clicks.json", CLICKS)])
 }
 
-/// A worker that comes up on `port` after `delay`: refused until then.
-fn start_later(port: u16, delay: Duration, config: Config) -> thread::JoinHandle<FakeConnect> {
-    thread::spawn(move || {
-        thread::sleep(delay);
-        let listener = TcpListener::bind(("127.0.0.1", port)).expect("port still free");
-        FakeConnect::serve(listener, config, false)
-    })
-}
+const INITIALIZING: &str = "Request timed out. The worker is currently initializing and reading to the end of internal topics.";
 
 #[test]
 fn every_start_up_phase_is_waited_out_and_nothing_is_written_early() {
-    let port = free_port();
-    // Each phase outlasts the client's longest backoff (1 s), so every one is seen.
-    let config = Config::default()
-        .html404_for(Duration::from_secs(2))
-        .starting_for(Duration::from_secs(2));
-    let worker = start_later(port, Duration::from_millis(700), config);
+    // Refused first: the port is held, bound but not listening, until the run has
+    // said so; each later phase is one scripted answer, met however slow the run.
+    let port = RefusingPort::new();
+    let url = format!("http://127.0.0.1:{}", port.port);
     let dir = one_connector();
-    let child = deploy()
-        .url(format!("http://127.0.0.1:{port}"))
-        .arg(dir.arg())
-        .spawn();
-    let fake = worker.join().unwrap();
-    let out = finish(child);
+    let run = deploy().url(url).arg(dir.arg()).spawn_watched();
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new("GET", "/", 1, Reply::html404()));
+    fake.script(Rule::new(
+        "GET",
+        "/health",
+        1,
+        Reply::raw(
+            503,
+            Some("application/json"),
+            r#"{"status":"starting","message":"Worker is still starting up."}"#,
+        ),
+    ));
+    run.wait_for_stderr("connection refused", Duration::from_secs(30));
+    // The worker, scripted, comes up on the held port.
+    let _relay = CountingProxy::serve(port.listen(), fake.addr());
+    let out = run.finish();
     out.expect(0, "clicks: created")
         .expect(0, "connection refused")
         .expect(0, "an HTML page (HTTP 404)")
         .expect(0, "/health says starting");
-    // Writes were sent only once the worker was healthy: the first PUT succeeded.
+    // Writes were sent only once the worker was healthy: the first PUT succeeded,
+    // after /health had said so.
     assert_eq!(fake.count("PUT", "/connectors/"), 1);
+    let requests = fake.requests();
+    let first_write = requests.iter().position(|r| r.method != "GET").unwrap();
+    let healthy = requests
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.path == "/health")
+        .map(|(i, _)| i)
+        .nth(1)
+        .expect("/health asked again after 'starting'");
+    assert!(healthy < first_write, "{:?}", requests);
 }
 
 #[test]
 fn an_old_worker_is_probed_with_a_connector_lookup() {
     for version in ["3.8.1", "2.8.2", "7.7.0-ccs"] {
-        let fake = FakeConnect::start(
-            Config::default()
-                .version(version)
-                .starting_for(Duration::from_millis(500)),
-        );
+        let fake = FakeConnect::start(Config::default().version(version));
+        // Still starting at the first lookup (one answer, not a time window).
+        fake.script(Rule::new(
+            "GET",
+            "/connectors/connect-deploy-readiness-probe",
+            1,
+            Reply::error(500, INITIALIZING),
+        ));
         deploy()
             .url(fake.url())
             .arg(one_connector().arg())
             .run()
             .expect(0, "clicks: created");
         assert_eq!(fake.count("GET", "/health"), 0, "{version} has no /health");
-        assert!(
-            fake.count("GET", "/connectors/connect-deploy-readiness-probe") >= 2,
+        // Asked again after the worker said it was starting, then ready.
+        assert_eq!(
+            fake.count("GET", "/connectors/connect-deploy-readiness-probe"),
+            2,
             "{version}"
         );
     }
@@ -112,9 +128,9 @@ fn health_unhealthy_and_conflicts_keep_waiting() {
 
 #[test]
 fn connect_never_ready_exits_124() {
-    let port = free_port();
+    let port = RefusingPort::new();
     let out = deploy()
-        .url(format!("http://127.0.0.1:{port}"))
+        .url(format!("http://127.0.0.1:{}", port.port))
         .timeout("1500ms")
         .arg(one_connector().arg())
         .run();
@@ -155,7 +171,8 @@ fn refused_credentials_while_waiting_exit_77_at_once() {
 #[test]
 fn an_unreachable_worker_fails_over_to_the_next_url() {
     let fake = FakeConnect::start(Config::default());
-    let dead = format!("http://127.0.0.1:{}", free_port());
+    let refusing = RefusingPort::new();
+    let dead = format!("http://127.0.0.1:{}", refusing.port);
     deploy()
         .arg("--url")
         .arg(format!("{dead},{}", fake.url()))

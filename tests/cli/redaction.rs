@@ -57,9 +57,25 @@ fn definition(value: &str) -> String {
     .to_string()
 }
 
-/// Run against `fake` in text and in JSON mode, with a termination log; every
-/// output of both runs, and the exit codes.
-fn outputs(fake: &FakeConnect, dir: &TempDir, extra: &[&str]) -> Vec<(i32, String)> {
+/// What one run printed, and where.
+#[derive(Debug)]
+struct Seen {
+    json: bool,
+    code: i32,
+    stdout: String,
+    stderr: String,
+    termination: String,
+}
+
+impl Seen {
+    fn all(&self) -> String {
+        format!("{}{}\n{}", self.stdout, self.stderr, self.termination)
+    }
+}
+
+/// Run against `fake` in text and in JSON mode, with a termination log; what each
+/// run printed on stdout and stderr and wrote as its termination message.
+fn outputs(fake: &FakeConnect, dir: &TempDir, extra: &[&str]) -> Vec<Seen> {
     let mut seen = Vec::new();
     for format in ["text", "json"] {
         let log = dir.path().join(format!("termination-{format}"));
@@ -77,19 +93,51 @@ fn outputs(fake: &FakeConnect, dir: &TempDir, extra: &[&str]) -> Vec<(i32, Strin
             .arg(dir.path().join("db.json").display().to_string())
             .run();
         let termination = std::fs::read_to_string(&log).unwrap_or_default();
-        seen.push((out.code, format!("{}\n{termination}", out.all())));
+        seen.push(Seen {
+            json: format == "json",
+            code: out.code,
+            stdout: out.stdout,
+            stderr: out.stderr,
+            termination,
+        });
     }
     seen
 }
 
 #[track_caller]
-fn assert_no_form(seen: &[(i32, String)], core: &str) {
-    for (_, text) in seen {
+fn assert_no_form(seen: &[Seen], core: &str) {
+    for run in seen {
+        let text = run.all();
         for form in forms(core) {
             assert!(!text.contains(&form), "{form:?} was printed:\n{text}");
         }
         // Nor a readable beginning of it.
         assert!(!text.contains(&core[..8]), "a prefix was printed:\n{text}");
+    }
+}
+
+/// Both runs ended with `code`, and the server's message, masked (`masked`, as the
+/// text around the secret and `***`), reached the report on stdout (in JSON, as a
+/// JSON string) and the termination message: the secret was there to be masked.
+#[track_caller]
+fn assert_reached(seen: &[Seen], code: i32, masked: &str) {
+    for run in seen {
+        assert_eq!(run.code, code, "exit code:\n{}", run.all());
+        let report = if run.json {
+            json_escaped(masked)
+        } else {
+            masked.to_string()
+        };
+        assert!(
+            run.stdout.contains(&report),
+            "{report:?} not in the report:\n{}",
+            run.all()
+        );
+        assert!(
+            run.termination.contains(masked),
+            "{masked:?} not in the termination message:\n{}",
+            run.all()
+        );
     }
 }
 
@@ -102,17 +150,12 @@ fn echoes_of_a_rejected_config_in_every_form() {
         fake.script(Rule::new(
             "PUT",
             "/connectors/db/config",
-            10,
+            1000,
             Reply::error(400, &message),
         ));
         let dir = TempDir::with(&[("db.json", &definition(VALUE))]);
         let seen = outputs(&fake, &dir, &[]);
-        assert!(seen.iter().all(|(code, _)| *code == 78), "{seen:?}");
-        assert!(
-            seen[0].1.contains("Invalid connection URL jdbc://***/db"),
-            "{}",
-            seen[0].1
-        );
+        assert_reached(&seen, 78, "Invalid connection URL jdbc://***/db: refused");
         assert_no_form(&seen, CORE);
     }
 }
@@ -126,21 +169,27 @@ fn a_long_plain_text_body_cut_inside_the_secret() {
     fake.script(Rule::new(
         "PUT",
         "/connectors/db/config",
-        10,
+        1000,
         Reply::raw(400, Some("text/plain"), &body),
     ));
     let dir = TempDir::with(&[("db.json", &definition(core))]);
-    assert_no_form(&outputs(&fake, &dir, &[]), core);
+    let seen = outputs(&fake, &dir, &[]);
+    assert_reached(&seen, 78, "xxxxxxxx***");
+    assert_no_form(&seen, core);
     // A gateway that cuts the echo itself, mid-secret.
+    // A refusal, so that the run ends at once, not at a deadline it might meet
+    // before the first echo on a slow machine.
     let fake = FakeConnect::start(Config::default());
     let body = format!("upstream said: {}...", &core[..20]);
     fake.script(Rule::new(
         "PUT",
         "/connectors/db/config",
-        10,
-        Reply::raw(502, Some("text/plain"), &body),
+        1000,
+        Reply::raw(403, Some("text/plain"), &body),
     ));
-    assert_no_form(&outputs(&fake, &dir, &["--timeout", "2s"]), &core[..20]);
+    let seen = outputs(&fake, &dir, &[]);
+    assert_reached(&seen, 77, "upstream said: ***");
+    assert_no_form(&seen, &core[..20]);
 }
 
 #[test]
@@ -150,7 +199,7 @@ fn one_line_of_a_multi_line_secret() {
     fake.script(Rule::new(
         "PUT",
         "/connectors/db/config",
-        10,
+        1000,
         Reply::error(
             400,
             "Could not parse line: password=\"jaas-Secret-42\"; (near column 3)",
@@ -158,7 +207,10 @@ fn one_line_of_a_multi_line_secret() {
     ));
     let def = serde_json::json!({"name": "db", "config": {"connector.class": "X", "sasl.jaas.config": jaas}});
     let dir = TempDir::with(&[("db.json", &def.to_string())]);
-    assert_no_form(&outputs(&fake, &dir, &[]), "jaas-Secret-42");
+    let seen = outputs(&fake, &dir, &[]);
+    // The secret's whole line is masked.
+    assert_reached(&seen, 78, "Could not parse line:*** (near column 3)");
+    assert_no_form(&seen, "jaas-Secret-42");
 }
 
 #[test]
@@ -177,7 +229,7 @@ fn task_traces_and_validation_errors() {
     );
     let dir = TempDir::with(&[("db.json", &definition(VALUE))]);
     let seen = outputs(&fake, &dir, &["--wait-running", "--stable", "1s"]);
-    assert!(seen.iter().all(|(code, _)| *code == 69), "{seen:?}");
+    assert_reached(&seen, 69, "ConnectException: cannot open {\"url\":\"***\"}");
     assert_no_form(&seen, CORE);
 
     let fake = FakeConnect::start(Config::default());
@@ -190,11 +242,11 @@ fn task_traces_and_validation_errors() {
     fake.script(Rule::new(
         "PUT",
         "/connector-plugins/FileStreamSink/config/validate",
-        10,
+        1000,
         Reply::raw(200, Some("application/json"), &validation.to_string()),
     ));
     let seen = outputs(&fake, &dir, &["--validate"]);
-    assert!(seen.iter().all(|(code, _)| *code == 78), "{seen:?}");
+    assert_reached(&seen, 78, "bad URL ***");
     assert_no_form(&seen, CORE);
 }
 
@@ -205,16 +257,25 @@ fn a_gateway_quoting_the_tools_own_credentials() {
         "Basic {}",
         fake_connect::base64(&format!("deployer:{password}"))
     );
-    for body in [
-        format!("401: credentials deployer:{password} rejected"),
-        format!("401: Authorization: {header} rejected"),
-        format!("denied for {}", percent(password, false)),
+    for (body, masked) in [
+        (
+            format!("401: credentials deployer:{password} rejected"),
+            "401: credentials *** rejected",
+        ),
+        (
+            format!("401: Authorization: {header} rejected"),
+            "401: Authorization: *** rejected",
+        ),
+        (
+            format!("denied for {}", percent(password, false)),
+            "denied for ***",
+        ),
     ] {
         let fake = FakeConnect::start(Config::default());
         fake.script(Rule::new(
             "GET",
             "/",
-            10,
+            1000,
             Reply::raw(401, Some("text/plain"), &body),
         ));
         let dir = TempDir::with(&[("db.json", &definition("jdbc:x"))]);
@@ -226,7 +287,8 @@ fn a_gateway_quoting_the_tools_own_credentials() {
             .arg("json")
             .arg(dir.arg())
             .run();
-        assert_eq!(out.code, 77, "{}", out.all());
+        // The echo reached the output, masked.
+        out.expect(77, &json_escaped(masked));
         for form in forms(password).into_iter().chain([header.clone()]) {
             assert!(
                 !out.all().contains(&form),
@@ -242,7 +304,7 @@ fn a_gateway_quoting_the_tools_own_credentials() {
     fake.script(Rule::new(
         "GET",
         "/",
-        10,
+        1000,
         Reply::error(403, &format!("token {token} has no access")),
     ));
     let out = deploy()
@@ -263,7 +325,7 @@ fn server_text_cannot_forge_lines() {
     fake.script(Rule::new(
         "PUT",
         "/connectors/db/config",
-        10,
+        1000,
         Reply::error(
             400,
             "bad\nother-connector: created\n\u{1b}[2Ksummary: 9 created\u{2028}x",
@@ -324,7 +386,7 @@ fn a_url_password_echoed_by_the_worker() {
     fake.script(Rule::new(
         "GET",
         "/",
-        10,
+        1000,
         Reply::raw(401, Some("text/plain"), "bad login admin:url-Secret-9"),
     ));
     let url = fake.url().replace("http://", "http://admin:url-Secret-9@");

@@ -1,9 +1,26 @@
-//! SIGTERM and SIGINT end the run promptly, mid-request too, and as PID 1.
+//! SIGTERM and SIGINT end the run within a second, mid-request too, and as PID 1;
+//! a second signal ends it at once. Times are measured from the signal.
 
-use std::process::Command;
-use std::time::Duration;
+use std::process::{Child, Command, ExitStatus};
+use std::time::{Duration, Instant};
 
 use crate::support::*;
+
+/// The bound a signal's ending is held to. The promise is one second; the rest is
+/// room for a loaded 2-core machine (the process must be scheduled to notice the
+/// signal, print its report and exit). Still well under what a run that waits for
+/// its hung request, its deadline (5 min here) or a 5 s grace would take.
+const PROMPTLY: Duration = Duration::from_secs(3);
+
+/// Send `signal`, then wait for the run to end; its status and how long it took
+/// from the signal. A run still going after 20 s fails the test.
+fn signal_and_time(signal: &str, child: &mut Child) -> (ExitStatus, Duration) {
+    let sent = Instant::now();
+    kill(signal, child.id());
+    let status = wait_within(child, Duration::from_secs(20))
+        .unwrap_or_else(|| panic!("still running 20 s after {signal}"));
+    (status, sent.elapsed())
+}
 
 /// Start a run whose request to the worker hangs, and wait until it is in flight.
 fn hanging_run() -> (FakeConnect, std::process::Child, TempDir) {
@@ -34,11 +51,9 @@ fn kill(signal: &str, pid: u32) {
 #[test]
 fn sigterm_mid_request_exits_143() {
     let (_fake, mut child, _dir) = hanging_run();
-    kill("-TERM", child.id());
-    // Bounded so a regression fails instead of hanging; the benchmark measures speed.
-    let status =
-        wait_within(&mut child, Duration::from_secs(10)).expect("still running after SIGTERM");
+    let (status, took) = signal_and_time("-TERM", &mut child);
     assert_eq!(status.code(), Some(143));
+    assert!(took < PROMPTLY, "SIGTERM ended the run after {took:?}");
     let out = finish(child);
     assert!(out.stderr.contains("stopped by SIGTERM"), "{}", out.stderr);
 }
@@ -46,13 +61,82 @@ fn sigterm_mid_request_exits_143() {
 #[test]
 fn sigint_mid_request_exits_130() {
     let (_fake, mut child, _dir) = hanging_run();
-    kill("-INT", child.id());
-    let status =
-        wait_within(&mut child, Duration::from_secs(10)).expect("still running after SIGINT");
+    let (status, took) = signal_and_time("-INT", &mut child);
     assert_eq!(status.code(), Some(130));
+    assert!(took < PROMPTLY, "SIGINT ended the run after {took:?}");
+    let out = finish(child);
+    assert!(out.stderr.contains("stopped by SIGINT"), "{}", out.stderr);
+}
+
+/// A run creating a connector with offsets, its offsets write hanging: the first
+/// signal gives that connector a grace (up to 5 s) to finish or be undone.
+fn run_hanging_in_its_offsets_write() -> (FakeConnect, Child, TempDir) {
+    let fake = FakeConnect::start(Config::default());
+    let never = Reply::error(200, "never").delayed(Duration::from_secs(3600));
+    fake.script(Rule::new("PATCH", "/connectors/src/offsets", 1, never));
+    let def = json!({
+        "name": "src",
+        "config": {"connector.class": "FileStreamSource", "topic": "t", "file": "/data/in.txt"},
+        "offsets": [{"partition": {"filename": "/data/in.txt"}, "offset": {"position": 42}}],
+    });
+    let dir = TempDir::with(&[("src.json", &def.to_string())]);
+    let child = deploy()
+        .url(fake.url())
+        .timeout("5m")
+        .arg(dir.arg())
+        .spawn();
+    let until = Instant::now() + Duration::from_secs(20);
+    while fake.count("PATCH", "/connectors/src/offsets") == 0 {
+        assert!(Instant::now() < until, "the offsets write never arrived");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    (fake, child, dir)
+}
+
+/// Whether `signal` (a number) is pending for the process, not yet handled.
+fn pending(pid: u32, signal: u32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .filter(|l| l.starts_with("SigPnd:") || l.starts_with("ShdPnd:"))
+        .any(|l| {
+            let mask = u64::from_str_radix(l.split_whitespace().nth(1).unwrap_or("0"), 16).unwrap();
+            mask & (1 << (signal - 1)) != 0
+        })
 }
 
 #[test]
+fn a_second_signal_ends_the_run_at_once() {
+    let (_fake, mut child, _dir) = run_hanging_in_its_offsets_write();
+    kill("-TERM", child.id());
+    // The first one handled (two pending SIGTERMs would be one), then the second.
+    let until = Instant::now() + Duration::from_secs(20);
+    while pending(child.id(), 15) {
+        assert!(Instant::now() < until, "SIGTERM never handled");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let (status, took) = signal_and_time("-TERM", &mut child);
+    assert_eq!(status.code(), Some(143));
+    assert!(
+        took < PROMPTLY,
+        "the second SIGTERM ended the run after {took:?}"
+    );
+}
+
+#[test]
+#[ignore = "issue 19: a signal waits 5 s when a definition holds offsets"]
+fn a_signal_during_an_offsets_write_ends_the_run_within_a_second() {
+    let (_fake, mut child, _dir) = run_hanging_in_its_offsets_write();
+    let (status, took) = signal_and_time("-TERM", &mut child);
+    assert_eq!(status.code(), Some(143));
+    assert!(took < PROMPTLY, "SIGTERM ended the run after {took:?}");
+}
+
+/// Needs user and PID namespaces, which containers often refuse: ignored, so that
+/// `cargo test` shows it as not run; `cargo test -- --ignored` runs it, and fails
+/// where it cannot (scripts/test runs it wherever `unshare` works).
+#[test]
+#[ignore = "needs user and PID namespaces (unshare); run with --ignored, as scripts/test does where the kernel allows"]
 fn sigterm_as_pid_1_of_a_namespace_exits_143() {
     // unshare makes the binary PID 1 of a new PID namespace, where the kernel drops
     // signals that have no handler.
@@ -61,17 +145,11 @@ fn sigterm_as_pid_1_of_a_namespace_exits_143() {
         .output();
     match probe {
         Ok(o) if o.status.success() => {}
-        Ok(o) => {
-            eprintln!(
-                "skipped: namespaces refused here: {}",
-                String::from_utf8_lossy(&o.stderr).trim()
-            );
-            return;
-        }
-        Err(e) => {
-            eprintln!("skipped: unshare unavailable: {e}");
-            return;
-        }
+        Ok(o) => panic!(
+            "cannot run here: namespaces refused: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => panic!("cannot run here: unshare unavailable: {e}"),
     }
     let fake = hanging_worker();
     let dir = TempDir::with(&[("clicks.json", CLICKS)]);
@@ -105,7 +183,10 @@ fn sigterm_as_pid_1_of_a_namespace_exits_143() {
         nspid_line.trim_end().ends_with("\t1"),
         "not PID 1 in its namespace: {nspid_line}"
     );
+    let sent = Instant::now();
     kill("-TERM", inner);
-    let status = wait_within(&mut child, Duration::from_secs(10)).expect("PID 1 ignored SIGTERM");
+    let status = wait_within(&mut child, Duration::from_secs(20)).expect("PID 1 ignored SIGTERM");
     assert_eq!(status.code(), Some(143));
+    let took = sent.elapsed();
+    assert!(took < PROMPTLY, "SIGTERM ended PID 1 after {took:?}");
 }

@@ -122,15 +122,6 @@ pub fn per_connector_reads(fake: &FakeConnect) {
     ));
 }
 
-/// A port nothing listens on (connections are refused), which can be bound later.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 pub struct Deploy {
     args: Vec<String>,
     env: Vec<(String, String)>,
@@ -248,4 +239,185 @@ pub fn stored(fake: &FakeConnect, name: &str) -> serde_json::Map<String, serde_j
     fake.connector(name)
         .unwrap_or_else(|| panic!("connector {name} was not created"))
         .config
+}
+
+/// A TCP relay in front of a worker that counts the connections it accepts: what a
+/// client did before, or instead of, an HTTP request (a TLS handshake that failed
+/// never reaches the fake's record of requests; it does reach this count).
+pub struct CountingProxy {
+    addr: std::net::SocketAddr,
+    accepted: std::sync::Arc<AtomicUsize>,
+}
+
+impl CountingProxy {
+    pub fn start(target: std::net::SocketAddr) -> CountingProxy {
+        CountingProxy::serve(TcpListener::bind("127.0.0.1:0").unwrap(), target)
+    }
+
+    /// Relay what `listener` accepts to `target`.
+    pub fn serve(listener: TcpListener, target: std::net::SocketAddr) -> CountingProxy {
+        use std::sync::Arc;
+        let addr = listener.local_addr().unwrap();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&accepted);
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                count.fetch_add(1, Ordering::SeqCst);
+                let Ok(server) = std::net::TcpStream::connect(target) else {
+                    continue;
+                };
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Write);
+                    });
+                }
+            }
+        });
+        CountingProxy { addr, accepted }
+    }
+
+    /// The URL of the proxy, with the scheme the worker behind it speaks.
+    pub fn url(&self, scheme: &str) -> String {
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+/// A port held by a socket that is bound but not listening: connections to it are
+/// refused until `listen` turns it into a listener. Nothing else can take the port
+/// meanwhile (unlike releasing it and binding it again).
+pub struct RefusingPort {
+    fd: std::os::fd::OwnedFd,
+    pub port: u16,
+}
+
+mod sys {
+    use std::os::raw::{c_int, c_void};
+    // Linux's struct sockaddr_in.
+    #[repr(C)]
+    pub struct SockaddrIn {
+        pub family: u16,
+        pub port: u16,
+        pub addr: u32,
+        pub zero: [u8; 8],
+    }
+    unsafe extern "C" {
+        pub fn socket(domain: c_int, kind: c_int, protocol: c_int) -> c_int;
+        pub fn bind(fd: c_int, addr: *const c_void, len: u32) -> c_int;
+        pub fn getsockname(fd: c_int, addr: *mut c_void, len: *mut u32) -> c_int;
+        pub fn listen(fd: c_int, backlog: c_int) -> c_int;
+    }
+    pub const AF_INET: c_int = 2;
+    pub const SOCK_STREAM: c_int = 1;
+}
+
+impl RefusingPort {
+    pub fn new() -> RefusingPort {
+        use std::os::fd::FromRawFd;
+        // SAFETY: plain socket calls on a descriptor owned here, with a buffer of
+        // the size passed.
+        unsafe {
+            let fd = sys::socket(sys::AF_INET, sys::SOCK_STREAM, 0);
+            assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+            let fd = std::os::fd::OwnedFd::from_raw_fd(fd);
+            let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
+            let mut addr = sys::SockaddrIn {
+                family: sys::AF_INET as u16,
+                port: 0,
+                addr: u32::from_ne_bytes([127, 0, 0, 1]),
+                zero: [0; 8],
+            };
+            let size = std::mem::size_of::<sys::SockaddrIn>() as u32;
+            let ptr = &mut addr as *mut sys::SockaddrIn as *mut std::os::raw::c_void;
+            assert_eq!(
+                sys::bind(raw, ptr, size),
+                0,
+                "bind: {}",
+                std::io::Error::last_os_error()
+            );
+            let mut len = size;
+            assert_eq!(sys::getsockname(raw, ptr, &mut len), 0, "getsockname");
+            RefusingPort {
+                fd,
+                port: u16::from_be(addr.port),
+            }
+        }
+    }
+
+    /// Start listening on the port: from now on connections are accepted.
+    pub fn listen(self) -> TcpListener {
+        let raw = std::os::fd::AsRawFd::as_raw_fd(&self.fd);
+        // SAFETY: a bound socket descriptor owned here.
+        let rc = unsafe { sys::listen(raw, 128) };
+        assert_eq!(rc, 0, "listen: {}", std::io::Error::last_os_error());
+        TcpListener::from(self.fd)
+    }
+}
+
+/// A run whose stderr is read as it comes, so that a test can act on what the run
+/// has said so far (instead of on how long it has run).
+pub struct Watched {
+    child: Child,
+    stderr: std::sync::Arc<(std::sync::Mutex<String>, std::sync::Condvar)>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+impl Deploy {
+    pub fn spawn_watched(&self) -> Watched {
+        use std::io::BufRead;
+        use std::sync::{Arc, Condvar, Mutex};
+        let mut child = self.spawn();
+        let pipe = child.stderr.take().unwrap();
+        let stderr = Arc::new((Mutex::new(String::new()), Condvar::new()));
+        let shared = Arc::clone(&stderr);
+        let reader = std::thread::spawn(move || {
+            let mut lines = std::io::BufReader::new(pipe);
+            let mut line = String::new();
+            while lines.read_line(&mut line).is_ok_and(|n| n > 0) {
+                shared.0.lock().unwrap().push_str(&line);
+                shared.1.notify_all();
+                line.clear();
+            }
+        });
+        Watched {
+            child,
+            stderr,
+            reader,
+        }
+    }
+}
+
+impl Watched {
+    /// Wait until the run's stderr holds `text`; panics (with what it said) when it
+    /// does not within `limit`.
+    #[track_caller]
+    pub fn wait_for_stderr(&self, text: &str, limit: Duration) {
+        let end = Instant::now() + limit;
+        let (lock, cond) = &*self.stderr;
+        let mut seen = lock.lock().unwrap();
+        while !seen.contains(text) {
+            let left = end.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "{text:?} not on stderr within {limit:?}:\n{seen}"
+            );
+            seen = cond.wait_timeout(seen, left).unwrap().0;
+        }
+    }
+
+    pub fn finish(self) -> Output {
+        let mut out = finish(self.child);
+        self.reader.join().unwrap();
+        out.stderr = self.stderr.0.lock().unwrap().clone();
+        out
+    }
 }

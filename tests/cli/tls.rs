@@ -62,36 +62,42 @@ fn https_trusted_through_the_ca_file() {
 fn an_untrusted_certificate_exits_77_at_once() {
     let (pki, _certs) = make_pki();
     let fake = FakeConnect::start(Config::default().tls(pki.server(false)));
+    let proxy = CountingProxy::start(fake.addr());
     // The built-in Mozilla roots do not know the test CA.
-    let out = deploy().url(fake.url()).arg(clicks().arg()).run();
+    let out = deploy().url(proxy.url("https")).arg(clicks().arg()).run();
     out.expect(77, "TLS: the certificate of")
         .expect(77, "is signed by a CA that is not trusted")
         .expect(77, "trust its CA with --ca-file");
+    // At once: one handshake, not retried.
+    assert_eq!(proxy.connections(), 1, "{}", out.all());
     assert!(fake.requests().is_empty());
     // Nor does another CA given as the only root.
     let (_, other) = make_pki();
-    deploy()
-        .url(fake.url())
+    let out = deploy()
+        .url(proxy.url("https"))
         .arg("--ca-file")
         .arg(pem(&other, "ca.pem"))
         .arg(clicks().arg())
-        .run()
-        .expect(77, "was not issued by the trusted CA of that name")
+        .run();
+    out.expect(77, "was not issued by the trusted CA of that name")
         .expect(77, "trust its CA with --ca-file");
+    assert_eq!(proxy.connections(), 2, "{}", out.all());
 }
 
 #[test]
 fn mutual_tls_without_a_client_certificate_exits_77_and_with_one_succeeds() {
     let (pki, certs) = make_pki();
     let fake = FakeConnect::start(Config::default().tls(pki.server(true)));
+    let proxy = CountingProxy::start(fake.addr());
     let out = deploy()
-        .url(fake.url())
+        .url(proxy.url("https"))
         .arg("--ca-file")
         .arg(pem(&certs, "ca.pem"))
         .arg(clicks().arg())
         .run();
     out.expect(77, "requires a client certificate")
         .expect(77, "--cert-file and --key-file");
+    assert_eq!(proxy.connections(), 1, "not retried: {}", out.all());
     deploy()
         .url(fake.url())
         .env("KAFKA_CONNECT_TLS_ROOT_CA_FILE", pem(&certs, "ca.pem"))
@@ -370,10 +376,24 @@ fn unusable_client_certificates_and_keys_are_usage_errors_before_any_request() {
 
     let mutual = FakeConnect::start(Config::default().tls(pki.server(true)));
     let plain = FakeConnect::start(Config::default().tls(pki.server(false)));
+    let (to_mutual, to_plain) = (
+        CountingProxy::start(mutual.addr()),
+        CountingProxy::start(plain.addr()),
+    );
+    // The same run against a usable pair: the proxies do count a connection.
+    deploy()
+        .url(to_plain.url("https"))
+        .arg("--ca-file")
+        .arg(pem(&certs, "ca.pem"))
+        .arg(clicks().arg())
+        .run()
+        .expect(0, "clicks: created");
+    assert!(to_plain.connections() >= 1);
+    let before = to_plain.connections();
     for (cert, key, expected) in cases {
-        for (fake, insecure) in [(&mutual, false), (&plain, false), (&plain, true)] {
+        for (proxy, insecure) in [(&to_mutual, false), (&to_plain, false), (&to_plain, true)] {
             let mut run = deploy()
-                .url(fake.url())
+                .url(proxy.url("https"))
                 .arg("--cert-file")
                 .arg(&cert)
                 .arg("--key-file")
@@ -390,8 +410,10 @@ fn unusable_client_certificates_and_keys_are_usage_errors_before_any_request() {
             assert_plain(&out);
         }
     }
+    // Usage errors, found before connecting: not one connection was opened.
+    assert_eq!(to_mutual.connections(), 0);
+    assert_eq!(to_plain.connections(), before);
     assert!(mutual.requests().is_empty());
-    assert!(plain.requests().is_empty());
 }
 
 #[test]
@@ -406,6 +428,7 @@ fn a_ca_file_without_a_usable_certificate_is_a_usage_error() {
         ("key-only.pem", &pki.client_key_pem),
     ]);
     let fake = FakeConnect::start(Config::default().tls(pki.server(false)));
+    let proxy = CountingProxy::start(fake.addr());
     for (file, expected) in [
         (
             "corrupt-ca.pem",
@@ -422,7 +445,7 @@ fn a_ca_file_without_a_usable_certificate_is_a_usage_error() {
     ] {
         for insecure in [false, true] {
             let mut run = deploy()
-                .url(fake.url())
+                .url(proxy.url("https"))
                 .arg("--ca-file")
                 .arg(pem(&bad, file));
             if insecure {
@@ -433,7 +456,8 @@ fn a_ca_file_without_a_usable_certificate_is_a_usage_error() {
                 .expect(64, expected);
         }
     }
-    assert!(fake.requests().is_empty());
+    // Usage errors, found before connecting.
+    assert_eq!(proxy.connections(), 0);
 }
 
 #[test]
@@ -442,8 +466,9 @@ fn a_certificate_for_another_host_exits_77_naming_the_names_it_has() {
     let certs = TempDir::new();
     pki.write_to(certs.path()).unwrap();
     let fake = FakeConnect::start(Config::default().tls(pki.server(false)));
+    let proxy = CountingProxy::start(fake.addr());
     let out = deploy()
-        .url(fake.url())
+        .url(proxy.url("https"))
         .arg("--ca-file")
         .arg(pem(&certs, "ca.pem"))
         .arg(clicks().arg())
@@ -454,6 +479,7 @@ fn a_certificate_for_another_host_exits_77_naming_the_names_it_has() {
     );
     assert!(!out.all().contains("--ca-file"), "{}", out.all());
     assert_plain(&out);
+    assert_eq!(proxy.connections(), 1, "one handshake, not retried");
     assert!(fake.requests().is_empty());
 }
 
@@ -473,8 +499,9 @@ fn an_expired_or_not_yet_valid_certificate_exits_77_saying_so() {
         let certs = TempDir::new();
         pki.write_to(certs.path()).unwrap();
         let fake = FakeConnect::start(Config::default().tls(pki.server(false)));
+        let proxy = CountingProxy::start(fake.addr());
         let out = deploy()
-            .url(fake.url())
+            .url(proxy.url("https"))
             .arg("--ca-file")
             .arg(pem(&certs, "ca.pem"))
             .arg(clicks().arg())
@@ -482,6 +509,7 @@ fn an_expired_or_not_yet_valid_certificate_exits_77_saying_so() {
         out.expect(77, expected);
         assert!(!out.all().contains("--ca-file"), "{}", out.all());
         assert_plain(&out);
+        assert_eq!(proxy.connections(), 1, "one handshake, not retried");
         assert!(fake.requests().is_empty());
     }
 }
