@@ -33,8 +33,9 @@ fn leader_and_follower(rc: &Setup) -> ((&'static str, String), (&'static str, St
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn a_two_worker_group_forwards_writes_and_survives_its_leader_leaving() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let ((leader, leader_url), (_, follower_url)) = leader_and_follower(&rc);
     let dir = TempDir::new();
     let input = dir.write("input.txt", "one\ntwo\n");
@@ -82,7 +83,7 @@ fn a_two_worker_group_forwards_writes_and_survives_its_leader_leaving() {
         (code == 200 && n >= 3).then_some(())
     });
     assert!(
-        run.try_wait().unwrap().is_none(),
+        run.running(),
         "the run ended before the leader was stopped: this test needs a longer run"
     );
     rc.script("stop-worker", &[leader]);
@@ -97,6 +98,7 @@ fn a_two_worker_group_forwards_writes_and_survives_its_leader_leaving() {
         20,
         "{totals}"
     );
+    // From the run's start, not from the leader's stop.
     assert!(out.took < Duration::from_secs(120), "took {:?}", out.took);
     for i in 0..20 {
         let s = status(&follower_url, &format!("rc-many-{i:02}"));
