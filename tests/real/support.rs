@@ -450,7 +450,7 @@ pub fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Optio
 /// it at DEBUG before sending it ("Writing connector configuration for connector
 /// 'x'", "Writing target state PAUSED for connector x", "Writing configuration for
 /// connector 'x' task 0", "Writing commit for connector 'x' ...", "Writing task count
-/// record ...", "Writing RestartRequest{connectorName='x', ...} to Kafka");
+/// record ...", "Writing restart request for {connectorName='x', ...} to Kafka");
 /// scripts/real-connect turns that logger on. The REST call that causes a write
 /// answers only after the write, so when connect-deploy has exited its writes are in
 /// the log. Reading the topic itself would need end offsets, which tansu
@@ -481,10 +481,10 @@ pub fn config_removals(log: &str, name: &str) -> usize {
 }
 
 /// How many restart requests for connector `name` the worker has written to its
-/// config topic (`POST .../restart?includeTasks=...`; `Writing
-/// RestartRequest{connectorName='x', ...} to Kafka`).
+/// config topic (`POST .../restart?includeTasks=...`; `Writing restart request for
+/// {connectorName='x', onlyFailed=true, includeTasks=true} to Kafka`).
 pub fn restart_requests(log: &str, name: &str) -> usize {
-    let needle = format!(" DEBUG Writing RestartRequest{{connectorName='{name}',");
+    let needle = format!(" DEBUG Writing restart request for {{connectorName='{name}',");
     log.lines()
         .filter(|l| l.ends_with("(org.apache.kafka.connect.storage.KafkaConfigBackingStore)"))
         .filter(|l| l.contains(&needle))
