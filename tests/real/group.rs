@@ -10,20 +10,29 @@
 use crate::support::*;
 use std::time::Duration;
 
-/// The group's (leader, follower) as (script name, URL), from the leader URL each
-/// worker logs when it joins (`Joined group at generation N ... leaderUrl='...'`).
+/// The group's (leader, follower) as (script name, URL), at the latest generation
+/// either worker has joined (`Joined group at generation N ... leaderUrl='...'`).
+/// With this broker the leader changes from one rebalance to the next: ask again
+/// right before relying on it.
 fn leader_and_follower(rc: &Setup) -> ((&'static str, String), (&'static str, String)) {
     let a = ("pair-a", rc.pair[0].clone());
     let b = ("pair-b", rc.pair[1].clone());
-    let log = rc.log("pair-a");
-    let leader_url = log
-        .rsplit("leaderUrl='")
-        .next()
-        .filter(|_| log.contains("leaderUrl='"))
-        .and_then(|rest| rest.split('\'').next())
-        .unwrap_or_else(|| panic!("pair-a has not logged a leader URL"))
-        .trim_end_matches('/')
-        .to_string();
+    let latest = |log: String| -> Option<(u64, String)> {
+        log.lines()
+            .filter_map(|l| {
+                let (_, rest) = l.split_once("Joined group at generation ")?;
+                let generation = rest.split(' ').next()?.parse().ok()?;
+                let (_, url) = rest.split_once("leaderUrl='")?;
+                let url = url.split('\'').next()?.trim_end_matches('/').to_string();
+                Some((generation, url))
+            })
+            .max_by_key(|(generation, _)| *generation)
+    };
+    let (_, leader_url) = [latest(rc.log("pair-a")), latest(rc.log("pair-b"))]
+        .into_iter()
+        .flatten()
+        .max_by_key(|(generation, _)| *generation)
+        .unwrap_or_else(|| panic!("neither worker of the pair has logged a leader URL"));
     if leader_url == a.1 {
         (a, b)
     } else {
@@ -33,8 +42,9 @@ fn leader_and_follower(rc: &Setup) -> ((&'static str, String), (&'static str, St
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn a_two_worker_group_forwards_writes_and_survives_its_leader_leaving() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let ((leader, leader_url), (_, follower_url)) = leader_and_follower(&rc);
     let dir = TempDir::new();
     let input = dir.write("input.txt", "one\ntwo\n");
@@ -53,10 +63,11 @@ fn a_two_worker_group_forwards_writes_and_survives_its_leader_leaving() {
         "the leader received the forwarded write"
     );
 
-    // 20 connectors, the leader first in --url; the leader is stopped once a few
-    // exist. The run must go on with the follower (refused connections, then 409s
-    // and 500s while the group rebalances) and end 0 within its deadline, every
-    // connector running on the survivor.
+    // 20 connectors, the leader first in --url; whichever worker leads once a few
+    // exist is stopped (the leader moves between rebalances with this broker). The
+    // run must go on with the other (refused connections, then 409s and 500s while
+    // the group rebalances) and end 0 within its deadline, every connector running
+    // on the survivor.
     let many: Vec<Value> = (0..20)
         .map(|i| {
             file_source(
@@ -82,9 +93,11 @@ fn a_two_worker_group_forwards_writes_and_survives_its_leader_leaving() {
         (code == 200 && n >= 3).then_some(())
     });
     assert!(
-        run.try_wait().unwrap().is_none(),
+        run.running(),
         "the run ended before the leader was stopped: this test needs a longer run"
     );
+    // The leader now (it may have changed since the run started), stopped.
+    let ((leader, _), (_, survivor_url)) = leader_and_follower(&rc);
     rc.script("stop-worker", &[leader]);
     let out = finish(run);
     assert_eq!(out.code, 0, "{}", out.all());
@@ -97,9 +110,10 @@ fn a_two_worker_group_forwards_writes_and_survives_its_leader_leaving() {
         20,
         "{totals}"
     );
+    // From the run's start, not from the leader's stop.
     assert!(out.took < Duration::from_secs(120), "took {:?}", out.took);
     for i in 0..20 {
-        let s = status(&follower_url, &format!("rc-many-{i:02}"));
+        let s = status(&survivor_url, &format!("rc-many-{i:02}"));
         assert_eq!(s["connector"]["state"], "RUNNING", "{s}");
         assert_eq!(s["tasks"][0]["state"], "RUNNING", "{s}");
     }

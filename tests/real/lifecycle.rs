@@ -75,8 +75,9 @@ fn gone(url: &str, name: &str) {
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn offsets_reset_forgets_the_position_a_deleted_source_left() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let dir = TempDir::new();
     let file = input(&dir);
     let name = "rc-off-reset";
@@ -128,8 +129,9 @@ fn offsets_reset_forgets_the_position_a_deleted_source_left() {
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn offsets_declared_at_creation_are_where_the_source_starts() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let dir = TempDir::new();
     let file = input(&dir);
     let name = "rc-off-set";
@@ -150,8 +152,9 @@ fn offsets_declared_at_creation_are_where_the_source_starts() {
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn offsets_the_worker_refuses_roll_the_create_back() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let dir = TempDir::new();
     let file = input(&dir);
     let name = "rc-off-bad";
@@ -169,9 +172,15 @@ fn offsets_the_worker_refuses_roll_the_create_back() {
         .expect(78, "the connector was deleted again")
         .never_shows(&[&secret]);
     assert_eq!(stored_config(&rc.single, name), None, "rolled back");
+    let log = rc.log("single");
     assert!(
-        config_writes(&rc.log("single"), name) >= 2,
-        "the create and the deletion are counted as config-topic writes"
+        config_writes(&log, name) > 0,
+        "the create is counted as a config-topic write"
+    );
+    assert_eq!(
+        config_removals(&log, name),
+        1,
+        "the roll-back removed the connector from the config topic, once"
     );
 
     // So the next run starts over, and with good offsets it is created.
@@ -185,8 +194,9 @@ fn offsets_the_worker_refuses_roll_the_create_back() {
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn prune_deletes_only_the_stale_connectors_of_its_scope() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let all = TempDir::new();
     let file = input(&all);
     let names = ["rc-team-x-a", "rc-team-x-b", "rc-other-c"];
@@ -267,8 +277,9 @@ fn prune_deletes_only_the_stale_connectors_of_its_scope() {
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn a_value_from_the_environment_reaches_the_worker_and_no_output() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let dir = TempDir::new();
     let file = input(&dir);
     let name = "rc-env-ref";
@@ -297,8 +308,9 @@ fn a_value_from_the_environment_reaches_the_worker_and_no_output() {
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn twenty_connectors_in_parallel_and_an_unchanged_rerun_writes_nothing() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let dir = TempDir::new();
     let file = input(&dir);
     let defs = TempDir::new();

@@ -15,8 +15,9 @@ impl Drop for Worker<'_> {
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn a_run_started_before_the_worker_waits_for_it() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -17,8 +17,9 @@ fn only(report: &Value) -> &Value {
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn create_then_an_unchanged_rerun_writes_nothing() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let dir = TempDir::new();
     // Numbers where Connect stores strings: the re-run must still find it equal.
     dir.definition(&file_source("rc-unchanged", &input(&dir), "rc-unchanged"));
@@ -64,8 +65,9 @@ fn create_then_an_unchanged_rerun_writes_nothing() {
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn an_update_names_the_changed_and_added_keys() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let dir = TempDir::new();
     let file = input(&dir);
     dir.definition(&file_source("rc-update", &file, "rc-update-a"));
@@ -107,8 +109,9 @@ fn an_update_names_the_changed_and_added_keys() {
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn wait_running_sees_a_file_source_run() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let dir = TempDir::new();
     dir.definition(&file_source("rc-running", &input(&dir), "rc-running"));
     let out = deploy(&rc.single)
@@ -133,8 +136,9 @@ fn failing_sink(dir: &TempDir, name: &str) -> (Value, std::path::PathBuf) {
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn a_failed_sink_task_is_shown_with_its_reason_and_values_masked() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let dir = TempDir::new();
     let (def, missing) = failing_sink(&dir, "rc-sink-fails");
     dir.definition(&def);
@@ -154,9 +158,10 @@ fn a_failed_sink_task_is_shown_with_its_reason_and_values_masked() {
     .never_shows(&[&secret, "-secret-dir"]);
     let s = status(&rc.single, "rc-sink-fails");
     assert_eq!(s["tasks"][0]["state"], "FAILED", "{s}");
-    assert!(
-        config_writes(&rc.log("single"), "rc-sink-fails") >= 2,
-        "a create and a restart request were written"
+    assert_eq!(
+        restart_requests(&rc.log("single"), "rc-sink-fails"),
+        1,
+        "the one restart was asked of the worker (a restart request in its config topic)"
     );
 
     // JSON: the same, with the restart counted and nothing unmasked either.
@@ -180,8 +185,9 @@ fn a_failed_sink_task_is_shown_with_its_reason_and_values_masked() {
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn restart_failed_brings_a_task_back_once_its_cause_is_gone() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let dir = TempDir::new();
     let (def, missing) = failing_sink(&dir, "rc-sink-recovers");
     dir.definition(&def);
@@ -212,8 +218,9 @@ fn restart_failed_brings_a_task_back_once_its_cause_is_gone() {
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn desired_states_pause_stop_and_resume() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let dir = TempDir::new();
     let mut def = file_source("rc-states", &input(&dir), "rc-states");
     let apply = |def: &Value| {
@@ -263,8 +270,9 @@ fn desired_states_pause_stop_and_resume() {
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn validate_rejects_a_bad_value_with_78_and_masks_it() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let dir = TempDir::new();
     let mut def = file_source("rc-invalid", &input(&dir), "rc-invalid");
     def["config"]["batch.size"] = json!("not-a-number-7Kq2");
@@ -285,8 +293,9 @@ fn validate_rejects_a_bad_value_with_78_and_masks_it() {
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn an_unknown_plugin_is_78() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let dir = TempDir::new();
     let def = json!({"name": "rc-unknown-plugin", "config": {
         "connector.class": "com.example.NoSuchConnector", "tasks.max": "1"}});
@@ -308,8 +317,9 @@ fn an_unknown_plugin_is_78() {
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn a_dry_run_writes_nothing() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let dir = TempDir::new();
     let file = input(&dir);
     dir.definition(&file_source("rc-dry", &file, "rc-dry"));
@@ -357,8 +367,9 @@ fn a_dry_run_writes_nothing() {
 }
 
 #[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn definitions_from_standard_input() {
-    let Some(rc) = setup() else { return };
+    let rc = setup();
     let dir = TempDir::new();
     let def = file_source("rc-stdin", &input(&dir), "rc-stdin");
     deploy(&rc.single)

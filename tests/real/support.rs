@@ -24,15 +24,16 @@ pub struct Setup {
     pub script: PathBuf,
 }
 
-/// The running set-up, or None (after saying why) when none is given: plain
-/// `cargo test` stays fast. A set-up that is named but broken fails the test.
-pub fn setup() -> Option<Setup> {
+/// The running set-up. A test that runs without one fails, saying how to get one:
+/// every test of this tier is `#[ignore]`d (so a plain `cargo test` lists them as
+/// ignored, never as passed), and one asked for must not pass without having run.
+pub fn setup() -> Setup {
     let Some(dir) = std::env::var_os(SETUP_VAR) else {
-        eprintln!(
-            "skipped: {SETUP_VAR} is not set; scripts/test starts a real Kafka Connect 4.1.0 \
-             with scripts/real-connect and sets it (see docs/development.md, Tests against a real Kafka Connect 4.1.0)"
+        panic!(
+            "{SETUP_VAR} is not set: these tests need a real Kafka Connect 4.1.0; run them with \
+             scripts/real-connect test (or scripts/real-connect start DIR, then \
+             {SETUP_VAR}=DIR cargo test --test real -- --ignored; see docs/development.md)"
         );
-        return None;
     };
     let dir = PathBuf::from(dir);
     let text = std::fs::read_to_string(dir.join("setup.env"))
@@ -43,12 +44,12 @@ pub fn setup() -> Option<Setup> {
             .unwrap_or_else(|| panic!("setup.env lacks {k}"))
             .to_string()
     };
-    Some(Setup {
+    Setup {
         single: var("SINGLE_URL"),
         pair: [var("PAIR_A_URL"), var("PAIR_B_URL")],
         script: PathBuf::from(var("SCRIPT")),
         dir,
-    })
+    }
 }
 
 impl Setup {
@@ -194,7 +195,9 @@ impl Deploy {
         self
     }
 
-    pub fn spawn(&self) -> Child {
+    /// Starts the run; `finish` collects it, timing it from this moment.
+    pub fn spawn(&self) -> Running {
+        let started = Instant::now();
         let mut child = Command::new(bin())
             .args(&self.args)
             .env_clear()
@@ -216,7 +219,7 @@ impl Deploy {
                 .write_all(text.as_bytes())
                 .unwrap();
         }
-        child
+        Running { child, started }
     }
 
     pub fn run(&self) -> Output {
@@ -224,10 +227,24 @@ impl Deploy {
     }
 }
 
+/// A run under way, and when it was started.
+pub struct Running {
+    child: Child,
+    started: Instant,
+}
+
+impl Running {
+    /// Whether the run is still going.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
 pub struct Output {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    /// From the start of the process to its end (not from the call to `finish`).
     pub took: Duration,
 }
 
@@ -270,8 +287,8 @@ impl Output {
 
 /// Waits for a running connect-deploy within the hard limit and collects its output
 /// (read as it comes, so a chatty run never blocks on a full pipe).
-pub fn finish(mut child: Child) -> Output {
-    let start = Instant::now();
+pub fn finish(run: Running) -> Output {
+    let Running { mut child, started } = run;
     let reader = |pipe: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
             let mut text = String::new();
@@ -287,7 +304,7 @@ pub fn finish(mut child: Child) -> Output {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        if start.elapsed() > HARD_LIMIT {
+        if started.elapsed() > HARD_LIMIT {
             let _ = child.kill();
             let _ = child.wait();
             panic!(
@@ -300,7 +317,7 @@ pub fn finish(mut child: Child) -> Output {
     };
     Output {
         code: status.code().unwrap_or(-1),
-        took: start.elapsed(),
+        took: started.elapsed(),
         stdout: stdout.join().unwrap(),
         stderr: stderr.join().unwrap(),
     }
@@ -433,7 +450,7 @@ pub fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Optio
 /// it at DEBUG before sending it ("Writing connector configuration for connector
 /// 'x'", "Writing target state PAUSED for connector x", "Writing configuration for
 /// connector 'x' task 0", "Writing commit for connector 'x' ...", "Writing task count
-/// record ...", "Writing RestartRequest{connectorName='x', ...} to Kafka");
+/// record ...", "Writing restart request for {connectorName='x', ...} to Kafka");
 /// scripts/real-connect turns that logger on. The REST call that causes a write
 /// answers only after the write, so when connect-deploy has exited its writes are in
 /// the log. Reading the topic itself would need end offsets, which tansu
@@ -448,5 +465,28 @@ pub fn config_writes(log: &str, name: &str) -> usize {
             l.split(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c)))
                 .any(|word| word == name)
         })
+        .count()
+}
+
+/// How many times the worker has removed connector `name` from its config topic
+/// (a deletion: `Removing connector configuration for connector 'x'`, logged by
+/// KafkaConfigBackingStore at DEBUG before it writes the tombstones; not a
+/// "Writing" line, so `config_writes` does not count it).
+pub fn config_removals(log: &str, name: &str) -> usize {
+    let needle = format!(" DEBUG Removing connector configuration for connector '{name}' ");
+    log.lines()
+        .filter(|l| l.ends_with("(org.apache.kafka.connect.storage.KafkaConfigBackingStore)"))
+        .filter(|l| l.contains(&needle))
+        .count()
+}
+
+/// How many restart requests for connector `name` the worker has written to its
+/// config topic (`POST .../restart?includeTasks=...`; `Writing restart request for
+/// {connectorName='x', onlyFailed=true, includeTasks=true} to Kafka`).
+pub fn restart_requests(log: &str, name: &str) -> usize {
+    let needle = format!(" DEBUG Writing restart request for {{connectorName='{name}',");
+    log.lines()
+        .filter(|l| l.ends_with("(org.apache.kafka.connect.storage.KafkaConfigBackingStore)"))
+        .filter(|l| l.contains(&needle))
         .count()
 }
