@@ -145,7 +145,7 @@ impl Batch<'_> {
     }
 
     /// As `run`, but a report that already holds an error (validation failed) is
-    /// final as it is, whatever the deadline.
+    /// final as it is; one whose slice ran out is tried again all the same.
     pub fn run_keeping_failed(
         &self,
         items: Vec<Report>,
@@ -164,7 +164,10 @@ impl Batch<'_> {
     ) -> Vec<Report> {
         let deadline = self.client.deadline;
         let wired = |client: &mut Client, i: usize, item: Report| {
-            if keep_failed && item.error.is_some() {
+            // A slice that ran out is not a failure of its own: only what an
+            // earlier step decided (validation) is final, never a slice's deadline.
+            let retried = matches!(item.error, Some(Error::Deadline(_))) && !deadline.passed();
+            if keep_failed && item.error.is_some() && !retried {
                 return Step::Done(item);
             }
             if let Some(skipped) = not_attempted(&item, deadline) {

@@ -570,3 +570,27 @@ fn a_connector_missing_from_the_listing_is_read_on_its_own() {
         .run()
         .expect(0, "clicks: updated (changed: tasks.max)");
 }
+
+#[test]
+fn a_write_that_outlasts_its_slice_is_tried_again_in_a_later_round() {
+    // Two connectors, one at a time, 10 s: the first round gives each half. The
+    // first write of `a` hangs past its slice (a rebalance, a busy worker); the time
+    // left after `b` belongs to `a` again, and its second write succeeds.
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/a/config",
+        1,
+        Reply::error(201, "late").delayed(Duration::from_secs(30)),
+    ));
+    let named = |n: &str| CLICKS.replace(r#""name":"clicks""#, &format!(r#""name":"{n}""#));
+    let dir = TempDir::with(&[("a.json", &named("a")), ("b.json", &named("b"))]);
+    let out = deploy().url(fake.url()).timeout("10s").arg(dir.arg()).run();
+    out.expect(0, "a: created").expect(0, "b: created");
+    assert_eq!(
+        fake.count("PUT", "/connectors/a/config"),
+        2,
+        "{}",
+        out.all()
+    );
+}
