@@ -20,8 +20,14 @@ use crate::report::outcome::Report;
 /// A round shorter than this is followed by a pause of as long.
 const QUICK_ROUND: Duration = Duration::from_millis(500);
 
-/// No slice is shorter than this, however many connectors share the time.
+/// No slice is shorter than this, however many connectors share the time, unless
+/// the connectors still waiting for their turn need the time (`FIRST_TRY`).
 const MIN_SLICE: Duration = Duration::from_secs(2);
+
+/// Kept back, per connector still waiting for its turn in a round, from the slice
+/// of the one before it: every connector is attempted before the deadline, however
+/// many before it are stuck (one that Connect rejects at once is then 78, not 124).
+const FIRST_TRY: Duration = Duration::from_millis(500);
 
 /// What one step made of one connector.
 pub enum Step<T> {
@@ -66,12 +72,19 @@ pub fn run<T: Send>(
         let queue = Mutex::new(std::mem::take(&mut todo));
         let (sender, results) = mpsc::channel::<(usize, Step<T>)>();
         let work = |client: &mut Client, sender: mpsc::Sender<(usize, Step<T>)>| loop {
-            let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
-            let Some((i, item)) = next else { return };
+            let next = {
+                let mut queue = queue.lock().unwrap_or_else(|e| e.into_inner());
+                queue.pop_front().map(|item| (item, queue.len()))
+            };
+            let Some(((i, item), waiting)) = next else {
+                return;
+            };
             let result = if stopped.load(Ordering::SeqCst) {
                 Step::Done((rules.skip)(item))
             } else {
-                client.deadline = Deadline::at(Instant::now() + slice).min(deadline);
+                client.deadline =
+                    Deadline::at(Instant::now() + slice_for(slice, deadline, waiting, workers))
+                        .min(deadline);
                 (rules.step)(client, i, item)
             };
             // Decided here, before this worker takes the next item.
@@ -122,6 +135,15 @@ pub fn run<T: Send>(
         }
     }
     finals.into_iter().flatten().collect()
+}
+
+/// The slice of one connector: its share of the round, less what the connectors
+/// still waiting behind it (on `workers` workers) need for their first try; never
+/// less than one first try of its own.
+fn slice_for(share: Duration, deadline: Deadline, waiting: usize, workers: usize) -> Duration {
+    let turns_behind = waiting.div_ceil(workers.max(1)) as u32;
+    let reserve = FIRST_TRY.saturating_mul(turns_behind);
+    share.min(deadline.remaining().saturating_sub(reserve).max(FIRST_TRY))
 }
 
 /// The wiring every batch of a run shares, around one step for one connector: a

@@ -594,3 +594,40 @@ fn a_write_that_outlasts_its_slice_is_tried_again_in_a_later_round() {
         out.all()
     );
 }
+
+#[test]
+fn connectors_stuck_before_it_never_starve_one_connect_rejects_at_once() {
+    // Three writes that hang, one at a time, under 5 s: the fourth connector, which
+    // Connect rejects at once, must still be tried, so the run ends 78, not 124.
+    let fake = FakeConnect::start(Config::default());
+    for name in ["a", "b", "c"] {
+        fake.script(Rule::new(
+            "PUT",
+            &format!("/connectors/{name}/config"),
+            100,
+            Reply::error(201, "late").delayed(Duration::from_secs(60)),
+        ));
+    }
+    let named = |n: &str| CLICKS.replace(r#""name":"clicks""#, &format!(r#""name":"{n}""#));
+    let bad = r#"{"name":"d","config":{"connector.class":"FileStreamSource","topic":"t","tasks.max":"many-tasks"}}"#;
+    let dir = TempDir::with(&[
+        ("a.json", &named("a")),
+        ("b.json", &named("b")),
+        ("c.json", &named("c")),
+        ("d.json", bad),
+    ]);
+    let out = deploy()
+        .url(fake.url())
+        .timeout("5s")
+        .arg("--parallel")
+        .arg("1")
+        .arg(dir.arg())
+        .run();
+    out.expect(78, "d: failed: Kafka Connect rejected the config");
+    assert_eq!(
+        fake.count("PUT", "/connectors/d/config"),
+        1,
+        "{}",
+        out.all()
+    );
+}
