@@ -51,6 +51,9 @@ pub struct Client {
     pub deadline: Deadline,
     /// The end of the whole run (`deadline` may be one connector's slice of it).
     pub run_end: Deadline,
+    /// How long the whole run was given (`--timeout`), for the floors that must be
+    /// a share of it rather than a fixed time a short run can never give.
+    pub run_length: Duration,
     /// Tokens read from a bearer-token file join the run's secrets as they rotate.
     pub redactor: Redactor,
     last_header: Option<String>,
@@ -100,6 +103,7 @@ impl Client {
             current: 0,
             deadline,
             run_end: deadline,
+            run_length: deadline.remaining(),
             redactor,
             last_header: None,
         })

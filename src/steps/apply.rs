@@ -154,11 +154,11 @@ fn apply_config(
                 if current.is_none()
                     && def.offsets.is_some()
                     && !dry_run
-                    && client.run_end.remaining() < offsets::TIME_NEEDED
+                    && client.run_end.remaining() < offsets::time_needed(client.run_length)
                 {
                     return Err(Error::Deadline(format!(
-                        "not created: less than {}s of the run is left to create it with its offsets",
-                        offsets::TIME_NEEDED.as_secs()
+                        "not created: less than {:.1}s of the run is left to create it with its offsets",
+                        offsets::time_needed(client.run_length).as_secs_f64()
                     )));
                 }
                 if dry_run {

@@ -27,9 +27,15 @@ pub const NEEDS: Version = Version::new(3, 7);
 /// past the run's deadline by more than a second: the backstop ends it at two).
 const ROLLBACK_TIME: Duration = Duration::from_secs(5);
 
-/// A connector is created with its offsets only when this much of the run is left:
-/// the create, the offsets and the state move must fit, or it is not begun.
-pub const TIME_NEEDED: Duration = Duration::from_secs(15);
+/// A connector is created with its offsets only when this much of the run is left
+/// (or half of a shorter run): the create, the offsets and the state move must fit,
+/// or it is not begun. Should they not fit all the same, the create is rolled back.
+const TIME_NEEDED: Duration = Duration::from_secs(15);
+
+/// What must be left of a run of `run_length` to begin a create with offsets.
+pub fn time_needed(run_length: Duration) -> Duration {
+    TIME_NEEDED.min(run_length / 2)
+}
 
 impl Offsets {
     /// Write the offsets of a connector this run has just created STOPPED.

@@ -313,3 +313,19 @@ fn pruned_connectors_have_their_line_when_waiting_too() {
     assert!(lines.contains(&"team-a-old: deleted"), "{lines:?}");
     assert_eq!(lines.len(), 3, "{lines:?}");
 }
+
+#[test]
+fn a_short_timeout_still_creates_a_connector_with_its_offsets() {
+    // The time a create with offsets needs is a share of the run, not a fixed 15 s
+    // that a short --timeout can never give (124 on every attempt).
+    let fake = FakeConnect::start(Config::default());
+    let dir = TempDir::with(&[("src.json", &with_offsets("src", json!("reset"), "RUNNING"))]);
+    let out = deploy().url(fake.url()).timeout("8s").arg(dir.arg()).run();
+    out.expect(0, "src: created (offsets: reset)");
+    assert_eq!(
+        fake.count("DELETE", "/connectors/src/offsets"),
+        1,
+        "{}",
+        out.all()
+    );
+}
