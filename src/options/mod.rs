@@ -81,7 +81,8 @@ Options:
   --timeout DURATION   overall deadline for the run  [env KAFKA_CONNECT_TIMEOUT, default 5m]
   --wait-running       end only when every connector is in its desired state
                                                      [env KAFKA_CONNECT_WAIT_RUNNING=true]
-  --stable DURATION    how long that state must hold [env KAFKA_CONNECT_WAIT_STABLE, default 5s]
+  --stable DURATION    how long that state must hold [env KAFKA_CONNECT_WAIT_STABLE,
+                                                     default 5s or a quarter of --timeout]
   --restart-failed N   restarts of FAILED connectors/tasks per connector, while waiting
                                                      [env KAFKA_CONNECT_RESTART_FAILED, default 0]
   --termination-log PATH  where the exit summary goes [env KAFKA_CONNECT_TERMINATION_LOG,
@@ -470,7 +471,7 @@ pub fn parse(
         timeout,
         inputs,
         wait_running,
-        stable: stable.map_or(DEFAULT_STABLE, |(v, _)| v),
+        stable: stable.map_or(default_stable(timeout), |(v, _)| v),
         restart_failed: restart_failed.map_or(0, |(v, _)| v),
         termination_log,
         validate,
@@ -669,6 +670,12 @@ pub fn raw_credentials(
     found.extend(env("KAFKA_CONNECT_BASIC_AUTH_PASSWORD").map(text));
     found.retain(|s| !s.is_empty());
     found
+}
+
+/// `--stable` when not given: 5 s, or a quarter of a shorter run, so that the
+/// default never makes success impossible (an explicit value is checked instead).
+fn default_stable(timeout: Duration) -> Duration {
+    DEFAULT_STABLE.min(timeout / 4)
 }
 
 fn show_duration(d: Duration) -> String {

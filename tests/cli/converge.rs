@@ -525,3 +525,23 @@ fn refused_status_reads_leave_no_connector_counted_as_running() {
             "summary: 2 created, 0 updated, 0 unchanged, 2 failed; 0 running",
         );
 }
+
+#[test]
+fn the_default_stable_window_fits_a_short_timeout() {
+    // --wait-running alone under --timeout 4s: the default window (5 s) would make
+    // success impossible (69 on every attempt); by default it is a share of the run.
+    let fake = FakeConnect::start(Config::default());
+    let dir = TempDir::with(&[("s.json", SINK)]);
+    let out = deploy()
+        .url(fake.url())
+        .timeout("4s")
+        .arg("--wait-running")
+        .arg(dir.arg())
+        .run();
+    out.expect(0, "sink: created");
+    assert!(
+        fake.count("GET", "/connectors/sink/status") >= 2,
+        "{}",
+        out.all()
+    );
+}
