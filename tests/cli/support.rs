@@ -243,12 +243,15 @@ pub fn stored(fake: &FakeConnect, name: &str) -> serde_json::Map<String, serde_j
 
 /// A TCP relay in front of a worker that counts the connections it accepts: what a
 /// client did before, or instead of, an HTTP request (a TLS handshake that failed
-/// never reaches the fake's record of requests; it does reach this count).
+/// never reaches the fake's record of requests; it does reach this count). Without
+/// TLS only ready.rs relays through it, and never asks for the count.
+#[cfg_attr(not(feature = "tls"), allow(dead_code))]
 pub struct CountingProxy {
     addr: std::net::SocketAddr,
     accepted: std::sync::Arc<AtomicUsize>,
 }
 
+#[cfg_attr(not(feature = "tls"), allow(dead_code))]
 impl CountingProxy {
     pub fn start(target: std::net::SocketAddr) -> CountingProxy {
         CountingProxy::serve(TcpListener::bind("127.0.0.1:0").unwrap(), target)
