@@ -185,7 +185,10 @@ fn apply_config(
                         false,
                     )
                 };
-                // Until an answer says otherwise, the write may have landed.
+                // Until an answer says otherwise, the write may have landed. An
+                // earlier write whose answer was lost may have landed too: what this
+                // answer says of this write never clears that.
+                let wrote_before = report.wrote;
                 report.wrote = true;
                 let failure = match sent {
                     (Ok(r), posted) if r.status == 201 || r.status == 200 => {
@@ -204,7 +207,7 @@ fn apply_config(
                 // timed-out one says nothing: the next read tells, before the write
                 // is repeated.
                 if matches!(failure, Failure::Denied(_) | Failure::Rejected(_)) {
-                    report.wrote = false;
+                    report.wrote = wrote_before;
                 }
                 failure
             }

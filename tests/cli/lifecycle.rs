@@ -329,3 +329,23 @@ fn a_short_timeout_still_creates_a_connector_with_its_offsets() {
         out.all()
     );
 }
+
+#[test]
+fn a_create_whose_answer_was_lost_and_that_landed_late_still_gets_its_offsets() {
+    // The first POST is answered "Request timed out" and lands only just before the
+    // second, which Connect refuses with 409: the connector is this run's all the
+    // same, so its offsets are written, never a predecessor's kept.
+    let fake = FakeConnect::start(Config::default());
+    fake.leave_offsets("src", position(9).as_array().unwrap().clone());
+    fake.script(Rule::new(
+        "POST",
+        "/connectors",
+        1,
+        Reply::error(500, "Request timed out").lands_late(),
+    ));
+    let dir = TempDir::with(&[("src.json", &with_offsets("src", json!("reset"), "RUNNING"))]);
+    let out = deploy().url(fake.url()).arg(dir.arg()).run();
+    out.expect(0, "src: created (offsets: reset)");
+    assert!(fake.offsets("src").is_empty(), "{:?}", fake.offsets("src"));
+    assert_eq!(fake.count("POST", "/connectors"), 2, "{}", out.all());
+}

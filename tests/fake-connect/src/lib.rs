@@ -327,6 +327,9 @@ pub struct Reply {
     pub delay: Duration,
     /// Also apply the request to the model (a write that timed out but still lands).
     pub still_apply: bool,
+    /// The write is applied later: just before the next write for the same connector
+    /// (whose answer then sees it), as a worker's lost-and-late create does.
+    pub lands_late: bool,
     /// Close the connection without answering.
     pub hang_up: bool,
     pub headers: Vec<(String, String)>,
@@ -354,6 +357,7 @@ impl Reply {
             body: body.into(),
             delay: Duration::ZERO,
             still_apply: false,
+            lands_late: false,
             hang_up: false,
             headers: Vec::new(),
             dribble: Duration::ZERO,
@@ -370,6 +374,10 @@ impl Reply {
     }
     pub fn still_apply(mut self) -> Self {
         self.still_apply = true;
+        self
+    }
+    pub fn lands_late(mut self) -> Self {
+        self.lands_late = true;
         self
     }
 }
@@ -874,6 +882,9 @@ fn respond(shared: &Shared, request: &Request) -> Reply {
             let reply = rule.reply.clone();
             if rule.times == 0 {
                 st.rules.remove(i);
+            }
+            if reply.lands_late {
+                st.late.push((0, request.clone()));
             }
             reply
         })
