@@ -313,3 +313,33 @@ fn pruned_connectors_have_their_line_when_waiting_too() {
     assert!(lines.contains(&"team-a-old: deleted"), "{lines:?}");
     assert_eq!(lines.len(), 3, "{lines:?}");
 }
+
+/// A `?` is one character, not one byte: `team-??` does not own `team-é` (two bytes in
+/// UTF-8), and `team-?` owns it, both for deleting and for the definitions of the run.
+#[test]
+fn scope_wildcards_match_characters_not_bytes() {
+    let fake = FakeConnect::start(Config::default());
+    existing(&fake, &["team-é"]);
+    let dir = TempDir::with(&[("a.json", &source("team-ab"))]);
+    deploy()
+        .url(fake.url())
+        .arg("--prune")
+        .arg("--prune-scope")
+        .arg("team-??")
+        .arg(dir.arg())
+        .run()
+        .expect(0, "summary: 1 created");
+    assert!(
+        fake.connector("team-é").is_some(),
+        "team-é is outside team-?? and must not be deleted"
+    );
+    let dir = TempDir::with(&[("a.json", &source("team-é"))]);
+    deploy()
+        .url(fake.url())
+        .arg("--prune")
+        .arg("--prune-scope")
+        .arg("team-?")
+        .arg(dir.arg())
+        .run()
+        .expect(0, "summary: 0 created, 0 updated, 1 unchanged, 0 failed");
+}
