@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::value::RawValue;
 
+use crate::spec::json;
+
 /// Where a value comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reference {
@@ -23,6 +25,7 @@ pub type Env = dyn Fn(&str) -> Option<OsString> + Sync;
 pub fn parse(raw: &RawValue) -> Result<Reference, String> {
     const SHAPE: &str =
         "a config value that is an object must be {\"file\": PATH} or {\"env\": NAME}";
+    json::unique(raw.get())?;
     let members: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(raw.get()).map_err(|_| SHAPE.to_string())?;
     let mut members = members.into_iter();
