@@ -1,15 +1,13 @@
 //! Connector definitions: found in files, directories (a mounted ConfigMap's layout) or
 //! standard input, parsed and checked, all before the first request.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
-use std::marker::PhantomData;
-
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::base::error::Error;
 use crate::base::text::one_line as printable;
+use crate::spec::json;
 use crate::spec::keys::{is_server_managed, looks_secret};
 use crate::spec::offsets::Offsets;
 use crate::spec::references::{self, Reference};
@@ -56,6 +54,8 @@ pub fn parse(source: &str, stem: Option<&str>, text: &str) -> Result<Vec<Definit
     // serde_json's syntax errors name a line and column, never the text around it.
     let syntax = |e: serde_json::Error| Error::Definition(format!("{source}: invalid JSON: {e}"));
     let raw: &RawValue = serde_json::from_str(text).map_err(syntax)?;
+    // Every object of the file, at any depth, is checked here once.
+    json::unique(raw.get()).map_err(|why| Error::Definition(format!("{source}: {why}")))?;
     match raw.get().as_bytes()[0] {
         b'{' => Ok(vec![definition(source, stem, entries(raw, source)?, None)?]),
         b'[' => {
@@ -78,43 +78,10 @@ pub fn parse(source: &str, stem: Option<&str>, text: &str) -> Result<Vec<Definit
     }
 }
 
-/// An object's members in order, each value as written, duplicate keys refused
-/// (Connect would silently keep the last one).
+/// An object's members in order, each value as written. Duplicate keys were
+/// refused for the whole file by `json::unique` (Connect would keep the last one).
 fn entries<'a>(raw: &'a RawValue, source: &str) -> Result<Vec<(String, &'a RawValue)>, Error> {
-    let Entries(list) = serde_json::from_str(raw.get())
-        .map_err(|e| Error::Definition(format!("{source}: invalid JSON: {e}")))?;
-    let mut seen = HashSet::with_capacity(list.len());
-    for (key, _) in &list {
-        if !seen.insert(key.as_str()) {
-            return Err(Error::Definition(format!(
-                "{source}: key '{}' appears twice",
-                printable(key)
-            )));
-        }
-    }
-    Ok(list)
-}
-
-struct Entries<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Members<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for Members<'a> {
-            type Value = Entries<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut list = Vec::new();
-                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
-                    list.push(entry);
-                }
-                Ok(Entries(list))
-            }
-        }
-        d.deserialize_map(Members(PhantomData))
-    }
+    json::members(raw).map_err(|why| Error::Definition(format!("{source}: {why}")))
 }
 
 /// What a JSON value becomes in a config: Connect's map of strings holds numbers and

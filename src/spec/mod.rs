@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod definitions;
+pub mod json;
 pub mod keys;
 pub mod load;
 pub mod offsets;

@@ -4,6 +4,8 @@
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::spec::json;
+
 /// What a definition declares.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Offsets {
@@ -16,6 +18,9 @@ impl Offsets {
     /// The `offsets` member of a definition.
     pub fn parse(raw: &RawValue) -> Result<Offsets, String> {
         const SHAPE: &str = "'offsets' must be \"reset\" or a non-empty list of {\"partition\": {...}, \"offset\": {...}}";
+        if let Err(why) = json::unique(raw.get()) {
+            return Err(format!("'offsets': {why}"));
+        }
         let value: Value = serde_json::from_str(raw.get()).map_err(|_| SHAPE.to_string())?;
         match value {
             Value::String(s) if s == "reset" => Ok(Offsets::Reset),

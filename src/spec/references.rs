@@ -5,9 +5,17 @@
 //! run at any length, and no message ever shows it.
 
 use std::ffi::OsString;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde_json::value::RawValue;
+
+use crate::spec::json;
+
+/// The most a `{"file"}` reference reads: 1 MiB, what a Kubernetes Secret can hold.
+/// A larger file (or one that grows while read) is an invalid definition; the read
+/// stops one byte past the limit, so memory stays bounded whatever the file is.
+pub const MAX_FILE: u64 = 1024 * 1024;
 
 /// Where a value comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +31,7 @@ pub type Env = dyn Fn(&str) -> Option<OsString> + Sync;
 pub fn parse(raw: &RawValue) -> Result<Reference, String> {
     const SHAPE: &str =
         "a config value that is an object must be {\"file\": PATH} or {\"env\": NAME}";
+    json::unique(raw.get())?;
     let members: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(raw.get()).map_err(|_| SHAPE.to_string())?;
     let mut members = members.into_iter();
@@ -54,11 +63,36 @@ pub fn resolve(reference: &Reference, base: Option<&Path>, env: &Env) -> Result<
                 _ => path.clone(),
             };
             let shown = path.display();
-            if path.is_dir() {
+            // Before opening: opening a FIFO waits for a writer, and a device such
+            // as /dev/zero never ends. Links are followed (a mounted Secret's are).
+            let meta = std::fs::metadata(&path)
+                .map_err(|e| format!("{{\"file\": ...}} cannot read {shown}: {}", io_reason(&e)))?;
+            if meta.is_dir() {
                 return Err(format!("{{\"file\": ...}} names {shown}, a directory"));
             }
-            let bytes = std::fs::read(&path)
+            let not_regular = || {
+                format!(
+                    "{{\"file\": ...}} names {shown}, which is not a regular file (a FIFO, socket or device)"
+                )
+            };
+            if !meta.is_file() {
+                return Err(not_regular());
+            }
+            let file = std::fs::File::open(&path)
                 .map_err(|e| format!("{{\"file\": ...}} cannot read {shown}: {}", io_reason(&e)))?;
+            // What was opened, should the path have been replaced meanwhile.
+            if !file.metadata().is_ok_and(|m| m.is_file()) {
+                return Err(not_regular());
+            }
+            let mut bytes = Vec::new();
+            file.take(MAX_FILE + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("{{\"file\": ...}} cannot read {shown}: {}", io_reason(&e)))?;
+            if bytes.len() as u64 > MAX_FILE {
+                return Err(format!(
+                    "{{\"file\": ...}} {shown} is larger than 1 MiB, the most a reference reads"
+                ));
+            }
             let text = String::from_utf8(bytes)
                 .map_err(|_| format!("{{\"file\": ...}} {shown} is not UTF-8 text"))?;
             Ok(text.trim_end_matches(['\n', '\r']).to_string())

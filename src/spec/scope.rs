@@ -28,7 +28,7 @@ impl Scope {
     }
 
     pub fn matches(&self, name: &str) -> bool {
-        self.0.iter().any(|p| glob(p.as_bytes(), name.as_bytes()))
+        self.0.iter().any(|p| glob(p, name))
     }
 
     /// Every definition of the run must fall inside the scope.
@@ -49,15 +49,19 @@ impl Scope {
     }
 }
 
-/// `*` and `?` wildcards, iteratively with one backtrack point.
-fn glob(pattern: &[u8], name: &[u8]) -> bool {
+/// `*` and `?` wildcards, iteratively with one backtrack point. Both sides are
+/// compared character by character (Unicode scalar values), never byte by byte: `?`
+/// is one character, so `team-?` owns `team-é` and `team-??` does not.
+fn glob(pattern: &str, name: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let name: Vec<char> = name.chars().collect();
     let (mut p, mut n) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while n < name.len() {
-        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == name[n]) {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == name[n]) {
             p += 1;
             n += 1;
-        } else if p < pattern.len() && pattern[p] == b'*' {
+        } else if p < pattern.len() && pattern[p] == '*' {
             star = Some((p, n));
             p += 1;
         } else if let Some((sp, sn)) = star {
@@ -68,7 +72,7 @@ fn glob(pattern: &[u8], name: &[u8]) -> bool {
             return false;
         }
     }
-    pattern[p..].iter().all(|&c| c == b'*')
+    pattern[p..].iter().all(|&c| c == '*')
 }
 
 #[cfg(test)]
@@ -83,9 +87,13 @@ mod tests {
         assert!(!s.matches("team-b-orders"));
         assert!(s.matches("legacy-1"));
         assert!(!s.matches("legacy-12"));
-        assert!(glob(b"a*b*c", b"axxbyyc"));
-        assert!(!glob(b"a*b*c", b"axxbyy"));
-        assert!(glob(b"*-sink", b"x-sink"));
+        assert!(glob("a*b*c", "axxbyyc"));
+        assert!(!glob("a*b*c", "axxbyy"));
+        assert!(glob("*-sink", "x-sink"));
+        assert!(glob("team-?", "team-é"));
+        assert!(!glob("team-??", "team-é"));
+        assert!(glob("t?am-*", "tëam-日本"));
+        assert!(glob("é*", "é"));
         assert!(Scope::parse("a,,b").is_err());
         assert!(Scope::parse("*").is_err());
         assert!(Scope::parse("**").is_err());

@@ -172,3 +172,43 @@ fn help_and_version() {
         .run()
         .expect(0, "connect-deploy 0.");
 }
+
+/// A duplicate key is refused at any depth, not only in the definition and its
+/// config: inside `offsets` (its items, partitions and offsets) and inside a
+/// `{"file"}`/`{"env"}` reference, which JSON parsers would collapse to the last one.
+#[test]
+fn duplicate_keys_in_offsets_and_references_exit_65_naming_file_and_key() {
+    for (text, message) in [
+        (
+            r#"{"name":"a","config":{"connector.class":"X"},"offsets":[{"partition":{"p":1},"partition":{"p":2},"offset":{"o":1}}]}"#,
+            "key 'partition' appears twice",
+        ),
+        (
+            r#"{"name":"a","config":{"connector.class":"X"},"offsets":[{"partition":{"p":1,"p":2},"offset":{"o":1}}]}"#,
+            "key 'p' appears twice",
+        ),
+        (
+            r#"{"name":"a","config":{"connector.class":"X"},"offsets":[{"partition":{"p":1},"offset":{"o":{"x":1,"x":2}}}]}"#,
+            "key 'x' appears twice",
+        ),
+        (
+            r#"{"connector.class":"X","password":{"env":"A","env":"B"}}"#,
+            "key 'env' appears twice",
+        ),
+        (
+            r#"{"connector.class":"X","password":{"file":"a","file":"b"}}"#,
+            "key 'file' appears twice",
+        ),
+    ] {
+        let fake = untouched();
+        let dir = TempDir::with(&[("def.json", text), ("a", "s"), ("b", "t")]);
+        let out = deploy()
+            .url(fake.url())
+            .env("A", "x")
+            .env("B", "y")
+            .arg(dir.path().join("def.json").display().to_string())
+            .run();
+        out.expect(65, "def.json").expect(65, message);
+        assert!(fake.requests().is_empty(), "{text}: nothing is applied");
+    }
+}

@@ -349,3 +349,33 @@ fn a_create_whose_answer_was_lost_and_that_landed_late_still_gets_its_offsets() 
     assert!(fake.offsets("src").is_empty(), "{:?}", fake.offsets("src"));
     assert_eq!(fake.count("POST", "/connectors"), 2, "{}", out.all());
 }
+
+/// A `?` is one character, not one byte: `team-??` does not own `team-é` (two bytes in
+/// UTF-8), and `team-?` owns it, both for deleting and for the definitions of the run.
+#[test]
+fn scope_wildcards_match_characters_not_bytes() {
+    let fake = FakeConnect::start(Config::default());
+    existing(&fake, &["team-é"]);
+    let dir = TempDir::with(&[("a.json", &source("team-ab"))]);
+    deploy()
+        .url(fake.url())
+        .arg("--prune")
+        .arg("--prune-scope")
+        .arg("team-??")
+        .arg(dir.arg())
+        .run()
+        .expect(0, "summary: 1 created");
+    assert!(
+        fake.connector("team-é").is_some(),
+        "team-é is outside team-?? and must not be deleted"
+    );
+    let dir = TempDir::with(&[("a.json", &source("team-é"))]);
+    deploy()
+        .url(fake.url())
+        .arg("--prune")
+        .arg("--prune-scope")
+        .arg("team-?")
+        .arg(dir.arg())
+        .run()
+        .expect(0, "summary: 0 created, 0 updated, 1 unchanged, 0 failed");
+}

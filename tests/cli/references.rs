@@ -165,3 +165,55 @@ fn config_provider_references_pass_through_and_compare_equal() {
         .run()
         .expect(0, "pg: unchanged");
 }
+
+/// A `{"file"}` reference is read up to 1 MiB and only from a regular file: larger
+/// files, FIFOs, devices (`/dev/zero`, which never ends) are invalid definitions (65)
+/// at once, named by definition file and key, their content never shown.
+#[test]
+fn a_file_reference_is_limited_to_one_mib_of_a_regular_file() {
+    let dir = TempDir::new();
+    let content = "Zq7".repeat(1024 * 1024 / 3 + 1);
+    std::fs::write(dir.path().join("big"), &content).unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo");
+    for (reference, named) in [
+        (r#"{"file": "big"}"#, "big is larger than 1 MiB"),
+        (
+            r#"{"file": "/dev/zero"}"#,
+            "/dev/zero, which is not a regular file",
+        ),
+        (r#"{"file": "fifo"}"#, "fifo, which is not a regular file"),
+    ] {
+        dir.write("pg.json", &definition(reference));
+        let fake = FakeConnect::start(Config::default());
+        let mut child = deploy()
+            .url(fake.url())
+            .timeout("60s")
+            .arg(dir.path().join("pg.json").display().to_string())
+            .spawn();
+        let status = wait_within(&mut child, std::time::Duration::from_secs(20));
+        assert!(status.is_some(), "{reference}: still reading after 20 s");
+        let out = finish(child);
+        out.expect(65, "pg.json")
+            .expect(65, "connection.password")
+            .expect(65, named);
+        assert!(!out.all().contains("Zq7Zq7"), "the content is never shown");
+        assert!(
+            fake.requests().is_empty(),
+            "{reference}: a request was sent"
+        );
+    }
+    // Exactly the limit is accepted.
+    std::fs::write(dir.path().join("big"), "x".repeat(1024 * 1024)).unwrap();
+    dir.write("pg.json", &definition(r#"{"file": "big"}"#));
+    let fake = FakeConnect::start(Config::default());
+    deploy()
+        .url(fake.url())
+        .arg(dir.path().join("pg.json").display().to_string())
+        .run()
+        .expect(0, "pg: created");
+}

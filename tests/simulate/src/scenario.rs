@@ -416,11 +416,21 @@ impl Scenario {
             big_input = true;
             let i = rng.below(defs.len() as u64) as usize;
             if rng.chance(50) {
-                let size = rng.range(8, 24) as usize * 1024 * 1024;
+                // A reference reads at most 1 MiB (docs/configuration.md): exactly
+                // that is valid (and its memory checked), anything above is 65.
+                let mib = rng.range(8, 24) as usize;
+                let size = if mib % 2 == 1 {
+                    1024 * 1024
+                } else {
+                    mib * 1024 * 1024
+                };
                 ref_files.push(("huge".into(), vec![b'k'; size]));
                 defs[i]
                     .config
                     .push(("x.huge.password".into(), "{\"file\": \"huge\"}".into()));
+                if size > 1024 * 1024 {
+                    plant("a reference above the 1 MiB limit".into(), &[65], &mut bad);
+                }
             } else {
                 defs[i]
                     .config
