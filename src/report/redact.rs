@@ -144,19 +144,38 @@ impl Secrets {
         }
     }
 
+    /// A secret's base64 (standard and URL-safe, padded and not) and hex. Inside a
+    /// longer base64 text (`Basic base64(user:password)`) the secret starts 0, 1 or
+    /// 2 bytes after a 3-byte boundary, and each alignment encodes it differently:
+    /// for each, the characters that hold the secret's bits alone are looked for,
+    /// and, as the text may end with the secret, those up to the end and padding.
     fn add_encoded(&mut self, value: &str) {
-        let standard = base64(value.as_bytes());
-        let unpadded = standard.trim_end_matches('=').to_string();
-        let url_safe: String = unpadded
-            .chars()
-            .map(|c| match c {
-                '+' => '-',
-                '/' => '_',
-                c => c,
-            })
-            .collect();
-        let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
-        for form in [standard, unpadded, url_safe, hex] {
+        let bytes = value.as_bytes();
+        let mut forms: Vec<String> = Vec::new();
+        for align in 0..3usize {
+            let mut shifted = vec![0u8; align];
+            shifted.extend_from_slice(bytes);
+            let padded = base64(&shifted);
+            // Characters that hold a bit of the prefix, and where the secret's own
+            // characters end.
+            let start = (8 * align).div_ceil(6);
+            let end = 8 * (align + bytes.len()) / 6;
+            let inner = padded.get(start..end).unwrap_or("");
+            let tail = padded.get(start..).unwrap_or("");
+            // Short secrets at another alignment leave a fragment of a few
+            // characters, found in ordinary words: left alone below the minimum.
+            let min = if align == 0 { 2 } else { MIN_MASKED_LEN };
+            for form in [inner, tail, tail.trim_end_matches('=')] {
+                if form.len() >= min {
+                    forms.push(form.to_string());
+                    forms.push(url_safe(form));
+                }
+            }
+        }
+        forms.push(bytes.iter().map(|b| format!("{b:02x}")).collect());
+        forms.sort();
+        forms.dedup();
+        for form in forms {
             if form.len() >= 2 {
                 self.index.add(form.as_bytes(), true);
             }
@@ -280,6 +299,18 @@ fn escaped_forms(value: &str) -> Vec<String> {
     forms.sort();
     forms.dedup();
     forms
+}
+
+/// Base64 in the URL-safe alphabet.
+fn url_safe(standard: &str) -> String {
+    standard
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect()
 }
 
 /// Values of secret-like parameters inside a value: `password=x` in a URL's query,

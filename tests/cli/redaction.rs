@@ -395,3 +395,56 @@ fn a_url_password_echoed_by_the_worker() {
     out.expect(77, "bad login ***");
     assert!(!out.all().contains("url-Secret-9"), "{}", out.all());
 }
+
+/// The characters of base64(`prefix` + `secret` + ...) that hold the secret's bits
+/// alone: what a reader could decode the secret from.
+fn base64_inner(prefix: &str, secret: &str, encoded: &str) -> String {
+    let start = (8 * prefix.len()).div_ceil(6);
+    let end = 8 * (prefix.len() + secret.len()) / 6;
+    encoded[start..end].to_string()
+}
+
+#[test]
+fn a_secret_inside_a_longer_base64_text_at_every_alignment() {
+    let secret = "Zq8vL3mPx2RkT9wY";
+    for prefix in ["", "u", "us", "svc:", "deployer:"] {
+        for url_safe in [false, true] {
+            let mut encoded = fake_connect::base64(&format!("{prefix}{secret}:x"));
+            if url_safe {
+                encoded = encoded.replace('+', "-").replace('/', "_");
+                encoded = encoded.trim_end_matches('=').to_string();
+            }
+            let inner = base64_inner(prefix, secret, &encoded);
+            let fake = FakeConnect::start(Config::default());
+            fake.script(Rule::new(
+                "PUT",
+                "/connectors/db/config",
+                1000,
+                Reply::error(
+                    400,
+                    &format!("proxy sent Authorization: Basic {encoded} rejected"),
+                ),
+            ));
+            let def = serde_json::json!({"name": "db", "config": {
+                "connector.class": "FileStreamSink", "topics": "t", "connection.password": secret}});
+            let dir = TempDir::with(&[("db.json", &def.to_string())]);
+            let seen = outputs(&fake, &dir, &[]);
+            for run in &seen {
+                assert_eq!(run.code, 78, "{}", run.all());
+                // The echo reached every channel, masked.
+                for channel in [&run.stdout, &run.termination] {
+                    assert!(
+                        channel.contains("Authorization: Basic ") && channel.contains("***"),
+                        "{prefix:?}: the echo did not reach a channel:\n{}",
+                        run.all()
+                    );
+                }
+                assert!(
+                    !run.all().contains(&inner),
+                    "{prefix:?} url_safe={url_safe}: {inner:?} printed:\n{}",
+                    run.all()
+                );
+            }
+        }
+    }
+}
