@@ -448,3 +448,44 @@ fn a_secret_inside_a_longer_base64_text_at_every_alignment() {
         }
     }
 }
+
+#[test]
+fn a_url_with_credentials_given_as_a_path() {
+    // `--url` forgotten: the URL is read as a definition path, and every message
+    // about it (the path that cannot be read) shows it without its password.
+    let password = "Pa55-w0rd@x/y";
+    let encoded = percent(password, false);
+    let fake = FakeConnect::start(Config::default());
+    let dir = TempDir::with(&[("db.json", &definition("jdbc:x"))]);
+    for path in [
+        format!("http://admin:{encoded}@127.0.0.1:8083"),
+        format!("https://admin:{encoded}@connect.example:8083/x,y"),
+        format!("admin:{encoded}@connect.example:8083"),
+    ] {
+        for format in ["text", "json"] {
+            let log = dir.path().join(format!("termination-{format}"));
+            let out = deploy()
+                .url(fake.url())
+                .timeout("5s")
+                .arg("--log-format")
+                .arg(format)
+                .arg("--termination-log")
+                .arg(log.display().to_string())
+                .arg(dir.path().join("db.json").display().to_string())
+                .arg(&path)
+                .run();
+            let termination = std::fs::read_to_string(&log).unwrap_or_default();
+            let all = format!("{}\n{termination}", out.all());
+            assert_eq!(out.code, 66, "{path}: {all}");
+            // The message names the argument, without its password.
+            assert!(
+                all.contains("connect.example:8083") || all.contains("127.0.0.1:8083"),
+                "{all}"
+            );
+            assert!(termination.contains("***"), "{termination}");
+            for form in forms(password).into_iter().chain([encoded.clone()]) {
+                assert!(!all.contains(&form), "{path}: {form:?} printed:\n{all}");
+            }
+        }
+    }
+}
