@@ -162,10 +162,16 @@ impl Secrets {
             let end = 8 * (align + bytes.len()) / 6;
             let inner = padded.get(start..end).unwrap_or("");
             let tail = padded.get(start..).unwrap_or("");
-            // Short secrets at another alignment leave a fragment of a few
-            // characters, found in ordinary words: left alone below the minimum.
-            let min = if align == 0 { 2 } else { MIN_MASKED_LEN };
-            for form in [inner, tail, tail.trim_end_matches('=')] {
+            // A short secret's inner characters (at another alignment, or cut
+            // from its end) are a fragment found in ordinary words (`cH` of
+            // `pw` in "character"): left alone below the minimum. Its whole
+            // base64 is looked for as before.
+            let whole = if align == 0 { 2 } else { MIN_MASKED_LEN };
+            for (form, min) in [
+                (inner, MIN_MASKED_LEN),
+                (tail, whole),
+                (tail.trim_end_matches('='), whole),
+            ] {
                 if form.len() >= min {
                     forms.push(form.to_string());
                     forms.push(url_safe(form));

@@ -447,6 +447,6 @@ fn short_secrets_add_no_tiny_base64_fragments() {
     // A 2-byte secret's shifted base64 would be one or two characters: masking
     // those would hide pieces of every word.
     let s = secrets(&[("pw", true)]);
-    let text = "connector sink-a failed: Task threw an uncaught exception";
+    let text = "connector sink-a failed: Task threw an uncaught exception: a control character";
     assert_eq!(s.mask(text), text);
 }
