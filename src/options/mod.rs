@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::base::error::Error;
+use crate::base::text::invisible;
 use crate::connect::access::{Credentials, Endpoint, Secret, Tls, display_url};
 use crate::report::log::Format;
 use crate::report::termination::TerminationLog;
@@ -700,6 +701,18 @@ pub fn parse_endpoint(url: &str, origin: &str) -> Result<Endpoint, Error> {
     let bad = |why: &str| Error::Usage(format!("{origin}: '{}' {why}", display_url(url)));
     if url.is_empty() {
         return Err(Error::Usage(format!("{origin}: an empty URL in the list")));
+    }
+    // URL parsers disagree on these: `http://a:1\\@b:2` goes to `b` for one and
+    // `a` for another; a blank or a control character ends a URL for some, is
+    // dropped by others. The URL could reach another host than the one read.
+    if url
+        .chars()
+        .any(|c| c == '\\' || c.is_whitespace() || c.is_control() || invisible(c))
+    {
+        return Err(bad(
+            "has a backslash, a blank or a control character, which URL parsers read \
+             differently: percent-encode it (%5C, %20) or leave it out",
+        ));
     }
     let Some((scheme, rest)) = url.split_once("://") else {
         return Err(bad("is not a URL: expected http://host:port"));

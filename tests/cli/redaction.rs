@@ -489,3 +489,37 @@ fn a_url_with_credentials_given_as_a_path() {
         }
     }
 }
+
+#[test]
+fn urls_that_parsers_read_differently_are_refused() {
+    // `http://host-a:1\@host-b:2`: one parser connects to host-b, another sees
+    // host-a; raw blanks and control characters split or end URLs differently.
+    let fake = FakeConnect::start(Config::default());
+    let target = fake.url().trim_start_matches("http://").to_string();
+    let password = "Secret-pw9";
+    let dir = TempDir::with(&[("db.json", &definition("jdbc:x"))]);
+    for url in [
+        format!("http://host-a:1\\@{target}"),
+        format!("http://admin:{password}\\@{target}"),
+        format!("http://admin:{password}@{target}\\x"),
+        format!("http://admin:{password}@{target}/a b"),
+        format!("http://admin:pa{password} x@{target}"),
+        format!("http://admin:{password}@{target}\t/x"),
+        format!("http://admin:{password}@{target}/\u{7f}"),
+        format!("http://admin:{password}@host\u{1}-b:1"),
+    ] {
+        for (option, run) in [
+            ("--url", deploy().arg("--url").arg(&url)),
+            ("KAFKA_CONNECT_URL", deploy().url(&url)),
+        ] {
+            let out = run.arg(dir.arg()).run();
+            out.expect(64, option);
+            assert!(
+                !out.all().contains(password),
+                "{url:?}: credentials printed:\n{}",
+                out.all()
+            );
+        }
+    }
+    assert_eq!(fake.requests().len(), 0, "a refused URL was used");
+}
