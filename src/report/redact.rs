@@ -80,6 +80,16 @@ impl Secrets {
     /// and resolved references, which are masked however short, and whose pieces
     /// (a beginning or an end of 6 bytes or more) are masked too.
     pub fn add_value(&mut self, value: &str, secret: bool) {
+        // A password inside a value: a JDBC URL's `password=...`, a JAAS line's
+        // `password="..."`.
+        let embedded = embedded_secrets(value);
+        for inner in &embedded {
+            self.add_value(inner, true);
+        }
+        // Such a value (a JAAS line) is masked wherever it appears whole, in any
+        // form, but its pieces are not looked for: its beginning, the login
+        // module's class, would mask every class of `org.apache.kafka.co...`.
+        let pieces = embedded.is_empty();
         let min = if secret { 1 } else { MIN_MASKED_LEN };
         let mut bases: BTreeSet<&str> = BTreeSet::new();
         for form in [value, value.trim(), value.trim_matches(|c| c <= ' ')] {
@@ -108,21 +118,17 @@ impl Secrets {
             // Its URL-encoded and JSON-escaped forms as text too: decoding a text can
             // be thrown off by what stands before the form (a '%' before `0a...`).
             for form in escaped_forms(base) {
-                self.index.add(form.as_bytes(), secret);
+                self.index.insert(form.as_bytes(), secret, false, pieces);
             }
             if secret {
-                self.add_encoded(base);
+                self.add_encoded(base, pieces);
             } else if base.len() >= 8 {
                 // A value as long as a credential may be one (a URL with its
                 // password): its plain base64 is looked for too.
-                self.index.add(base64(base.as_bytes()).as_bytes(), false);
+                self.index
+                    .insert(base64(base.as_bytes()).as_bytes(), false, false, pieces);
             }
-            self.index.add(base.as_bytes(), secret);
-        }
-        // A password inside a value: a JDBC URL's `password=...`, a JAAS line's
-        // `password="..."`.
-        for inner in embedded_secrets(value) {
-            self.add_value(inner, true);
+            self.index.insert(base.as_bytes(), secret, false, pieces);
         }
     }
 
@@ -149,7 +155,7 @@ impl Secrets {
     /// 2 bytes after a 3-byte boundary, and each alignment encodes it differently:
     /// for each, the characters that hold the secret's bits alone are looked for,
     /// and, as the text may end with the secret, those up to the end and padding.
-    fn add_encoded(&mut self, value: &str) {
+    fn add_encoded(&mut self, value: &str, pieces: bool) {
         let bytes = value.as_bytes();
         let mut forms: Vec<String> = Vec::new();
         for align in 0..3usize {
@@ -183,7 +189,7 @@ impl Secrets {
         forms.dedup();
         for form in forms {
             if form.len() >= 2 {
-                self.index.add(form.as_bytes(), true);
+                self.index.insert(form.as_bytes(), true, false, pieces);
             }
         }
     }
@@ -404,16 +410,14 @@ impl Index {
         })
     }
 
-    /// Add a value to look for (once), or a public name.
-    fn add(&mut self, bytes: &[u8], secret: bool) {
-        self.insert(bytes, secret, false);
-    }
-
+    /// Add a public name.
     fn add_public(&mut self, bytes: &[u8]) {
-        self.insert(bytes, false, true);
+        self.insert(bytes, false, true, false);
     }
 
-    fn insert(&mut self, bytes: &[u8], secret: bool, public: bool) {
+    /// With `pieces`, a value's first and last bytes find it too (where the text
+    /// was cut, or anywhere for a secret).
+    fn insert(&mut self, bytes: &[u8], secret: bool, public: bool, pieces: bool) {
         if bytes.is_empty() {
             return;
         }
@@ -451,7 +455,7 @@ impl Index {
             }
         };
         let len = bytes.len();
-        if public || len <= ANCHOR {
+        if public || !pieces || len <= ANCHOR {
             return;
         }
         let first = self.by_first.entry(anchor(bytes)).or_default();

@@ -209,7 +209,7 @@ fn one_line_of_a_multi_line_secret() {
     let dir = TempDir::with(&[("db.json", &def.to_string())]);
     let seen = outputs(&fake, &dir, &[]);
     // The secret's whole line is masked.
-    assert_reached(&seen, 78, "Could not parse line:*** (near column 3)");
+    assert_reached(&seen, 78, "Could not parse line: *** (near column 3)");
     assert_no_form(&seen, "jaas-Secret-42");
 }
 
@@ -522,4 +522,29 @@ fn urls_that_parsers_read_differently_are_refused() {
         }
     }
     assert_eq!(fake.requests().len(), 0, "a refused URL was used");
+}
+
+#[test]
+fn a_jaas_secret_does_not_mask_the_class_names_it_shares_a_prefix_with() {
+    let jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"svc\" password=\"jaas-Secret-42\";";
+    let fake = FakeConnect::start(Config::default());
+    let message = "Connector configuration is invalid: org.apache.kafka.connect.file.FileStreamSourceConnector \
+                   rejects password=\"jaas-Secret-42\"";
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/db/config",
+        1000,
+        Reply::error(400, message),
+    ));
+    let def = serde_json::json!({"name": "db", "config": {
+        "connector.class": "FileStreamSource",
+        "sasl.jaas.config": jaas}});
+    let dir = TempDir::with(&[("db.json", &def.to_string())]);
+    let seen = outputs(&fake, &dir, &[]);
+    assert_reached(
+        &seen,
+        78,
+        "invalid: org.apache.kafka.connect.file.FileStreamSourceConnector rejects password=\"***\"",
+    );
+    assert_no_form(&seen, "jaas-Secret-42");
 }

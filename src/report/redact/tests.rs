@@ -450,3 +450,24 @@ fn short_secrets_add_no_tiny_base64_fragments() {
     let text = "connector sink-a failed: Task threw an uncaught exception: a control character";
     assert_eq!(s.mask(text), text);
 }
+
+#[test]
+fn a_jaas_secret_masks_its_password_not_the_class_names_it_shares_a_prefix_with() {
+    let jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"svc\" password=\"jaas-Secret-42\";";
+    let s = secrets(&[(jaas, true)]);
+    let text = "Connector class org.apache.kafka.connect.file.FileStreamSourceConnector: \
+                org.apache.kafka.common.config.ConfigException: Missing required configuration";
+    assert_eq!(s.mask(text), text);
+    // The password is masked wherever it is, the whole value too.
+    let m = s.mask("login failed for password=\"jaas-Secret-42\" (jaas-Secret)");
+    assert!(!m.contains("jaas-Secret-42"), "{m}");
+    assert_eq!(
+        s.mask(&format!("value {jaas} rejected")),
+        "value *** rejected"
+    );
+    // A JAAS value with no password parameter found stays a secret as a whole.
+    let odd =
+        "org.apache.kafka.common.security.plain.PlainLoginModule required token : abcdef123456;";
+    let s = secrets(&[(odd, true)]);
+    assert!(!s.mask("echo org.apache.kafka.common.secu").contains("secu"));
+}
