@@ -689,6 +689,9 @@ mod material {
         format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02} UTC")
     }
 
+    /// What this client offers, for a server that shares none of it.
+    const OFFERED: &str = "TLS 1.2 and 1.3, ECDHE with AES-GCM cipher suites only";
+
     /// Why a TLS failure happened, when it is about trust: not worth waiting for.
     pub fn trust_failure(e: &rustls::Error, endpoint: &str) -> Option<String> {
         use rustls::AlertDescription as A;
@@ -703,10 +706,28 @@ mod material {
             rustls::Error::AlertReceived(A::CertificateRevoked) => Some(format!(
                 "TLS: {endpoint} refused the client certificate: it has been revoked"
             )),
+            // Only TLS 1.3's certificate_required says for sure that a client
+            // certificate is missing.
+            rustls::Error::AlertReceived(A::CertificateRequired) => Some(format!(
+                "TLS: {endpoint} refused the handshake ({e}): it requires a client certificate it trusts; set --cert-file and --key-file"
+            )),
+            // handshake_failure is first what a server sends when it shares no
+            // cipher suite or key exchange with the client; TLS 1.2 servers also
+            // send it for a missing client certificate.
+            rustls::Error::AlertReceived(A::HandshakeFailure) => Some(format!(
+                "TLS: {endpoint} refused the handshake ({e}): it has no cipher suite or key exchange in common with this client ({OFFERED}); or, on TLS 1.2, it wants a client certificate (--cert-file and --key-file)"
+            )),
+            rustls::Error::AlertReceived(A::ProtocolVersion) => Some(format!(
+                "TLS: {endpoint} refused the handshake ({e}): no TLS version in common; this client speaks TLS 1.2 and 1.3"
+            )),
+            rustls::Error::AlertReceived(A::InsufficientSecurity) => Some(format!(
+                "TLS: {endpoint} refused the handshake ({e}): it wants cipher suites this client does not offer ({OFFERED})"
+            )),
+            rustls::Error::PeerIncompatible(why) => Some(format!(
+                "TLS: {endpoint} and this client have nothing in common to talk over ({why:?}); this client offers {OFFERED}"
+            )),
             rustls::Error::AlertReceived(
-                A::CertificateRequired
-                | A::HandshakeFailure
-                | A::BadCertificate
+                A::BadCertificate
                 | A::UnsupportedCertificate
                 | A::CertificateUnknown
                 | A::UnknownCA
@@ -782,6 +803,29 @@ mod material {
             let two = b"-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n\
                         -----BEGIN EC PRIVATE KEY-----\nMAA=\n-----END EC PRIVATE KEY-----\n";
             assert!(key_message(two).contains("holds 2 private keys"));
+        }
+
+        #[test]
+        fn alerts_are_described_by_what_they_mean() {
+            use rustls::AlertDescription as A;
+            let say =
+                |a| trust_failure(&rustls::Error::AlertReceived(a), "https://c:8083").unwrap();
+            // Only certificate_required says a client certificate is missing.
+            assert!(say(A::CertificateRequired).contains("requires a client certificate"));
+            let m = say(A::HandshakeFailure);
+            assert!(
+                m.contains("no cipher suite or key exchange in common"),
+                "{m}"
+            );
+            assert!(!m.contains("requires a client certificate"), "{m}");
+            assert!(say(A::ProtocolVersion).contains("no TLS version in common"));
+            assert!(say(A::UnknownCA).contains("client certificate it trusts"));
+            let m = trust_failure(
+                &rustls::Error::PeerIncompatible(rustls::PeerIncompatible::NoCipherSuitesInCommon),
+                "https://c:8083",
+            )
+            .unwrap();
+            assert!(m.contains("nothing in common"), "{m}");
         }
 
         /// The message for a key file, past the certificate checks.

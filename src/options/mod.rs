@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::base::error::Error;
+use crate::base::text::invisible;
 use crate::connect::access::{Credentials, Endpoint, Secret, Tls, display_url};
 use crate::report::log::Format;
 use crate::report::termination::TerminationLog;
@@ -644,21 +645,37 @@ pub fn raw_credentials(
     env: &dyn Fn(&str) -> Option<OsString>,
 ) -> Vec<String> {
     let text = |v: OsString| v.to_string_lossy().into_owned();
-    let mut urls: Vec<String> = env("KAFKA_CONNECT_URL").map(text).into_iter().collect();
-    let mut parser = lexopt::Parser::from_args(args);
+    let args: Vec<OsString> = args.into_iter().collect();
+    let mut urls: Vec<(String, bool)> = env("KAFKA_CONNECT_URL")
+        .map(|v| (text(v), true))
+        .into_iter()
+        .collect();
+    let mut parser = lexopt::Parser::from_args(args.clone());
     while let Ok(Some(arg)) = parser.next() {
         if arg == lexopt::Arg::Long("url")
             && let Ok(v) = parser.value()
         {
-            urls.push(text(v));
+            urls.push((text(v), true));
         }
     }
+    // Any other argument that looks like a URL with credentials (`--url`
+    // forgotten, the URL read as a path): it is echoed in messages about it.
+    urls.extend(args.into_iter().map(|a| (text(a), false)));
     let mut found = Vec::new();
-    for list in &urls {
+    for (list, is_url) in &urls {
         for url in split_urls(list) {
-            let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+            let scheme = url.split_once("://");
+            let rest = scheme.map_or(url.as_str(), |(_, r)| r);
             if let Some(at) = rest.rfind('@') {
                 let userinfo = &rest[..at];
+                // Without a scheme, only `user:password@host`: a path such as
+                // `defs/team@2.json` holds no credentials.
+                if !is_url
+                    && scheme.is_none()
+                    && (!userinfo.contains(':') || userinfo.contains('/'))
+                {
+                    continue;
+                }
                 found.push(userinfo.to_string());
                 if let Some((_, password)) = userinfo.split_once(':') {
                     found.push(password.to_string());
@@ -691,6 +708,18 @@ pub fn parse_endpoint(url: &str, origin: &str) -> Result<Endpoint, Error> {
     let bad = |why: &str| Error::Usage(format!("{origin}: '{}' {why}", display_url(url)));
     if url.is_empty() {
         return Err(Error::Usage(format!("{origin}: an empty URL in the list")));
+    }
+    // URL parsers disagree on these: `http://a:1\\@b:2` goes to `b` for one and
+    // `a` for another; a blank or a control character ends a URL for some, is
+    // dropped by others. The URL could reach another host than the one read.
+    if url
+        .chars()
+        .any(|c| c == '\\' || c.is_whitespace() || c.is_control() || invisible(c))
+    {
+        return Err(bad(
+            "has a backslash, a blank or a control character, which URL parsers read \
+             differently: percent-encode it (%5C, %20) or leave it out",
+        ));
     }
     let Some((scheme, rest)) = url.split_once("://") else {
         return Err(bad("is not a URL: expected http://host:port"));

@@ -80,6 +80,16 @@ impl Secrets {
     /// and resolved references, which are masked however short, and whose pieces
     /// (a beginning or an end of 6 bytes or more) are masked too.
     pub fn add_value(&mut self, value: &str, secret: bool) {
+        // A password inside a value: a JDBC URL's `password=...`, a JAAS line's
+        // `password="..."`.
+        let embedded = embedded_secrets(value);
+        for inner in &embedded {
+            self.add_value(inner, true);
+        }
+        // Such a value (a JAAS line) is masked wherever it appears whole, in any
+        // form, but its pieces are not looked for: its beginning, the login
+        // module's class, would mask every class of `org.apache.kafka.co...`.
+        let pieces = embedded.is_empty();
         let min = if secret { 1 } else { MIN_MASKED_LEN };
         let mut bases: BTreeSet<&str> = BTreeSet::new();
         for form in [value, value.trim(), value.trim_matches(|c| c <= ' ')] {
@@ -108,21 +118,17 @@ impl Secrets {
             // Its URL-encoded and JSON-escaped forms as text too: decoding a text can
             // be thrown off by what stands before the form (a '%' before `0a...`).
             for form in escaped_forms(base) {
-                self.index.add(form.as_bytes(), secret);
+                self.index.insert(form.as_bytes(), secret, false, pieces);
             }
             if secret {
-                self.add_encoded(base);
+                self.add_encoded(base, pieces);
             } else if base.len() >= 8 {
                 // A value as long as a credential may be one (a URL with its
                 // password): its plain base64 is looked for too.
-                self.index.add(base64(base.as_bytes()).as_bytes(), false);
+                self.index
+                    .insert(base64(base.as_bytes()).as_bytes(), false, false, pieces);
             }
-            self.index.add(base.as_bytes(), secret);
-        }
-        // A password inside a value: a JDBC URL's `password=...`, a JAAS line's
-        // `password="..."`.
-        for inner in embedded_secrets(value) {
-            self.add_value(inner, true);
+            self.index.insert(base.as_bytes(), secret, false, pieces);
         }
     }
 
@@ -144,21 +150,46 @@ impl Secrets {
         }
     }
 
-    fn add_encoded(&mut self, value: &str) {
-        let standard = base64(value.as_bytes());
-        let unpadded = standard.trim_end_matches('=').to_string();
-        let url_safe: String = unpadded
-            .chars()
-            .map(|c| match c {
-                '+' => '-',
-                '/' => '_',
-                c => c,
-            })
-            .collect();
-        let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
-        for form in [standard, unpadded, url_safe, hex] {
+    /// A secret's base64 (standard and URL-safe, padded and not) and hex. Inside a
+    /// longer base64 text (`Basic base64(user:password)`) the secret starts 0, 1 or
+    /// 2 bytes after a 3-byte boundary, and each alignment encodes it differently:
+    /// for each, the characters that hold the secret's bits alone are looked for,
+    /// and, as the text may end with the secret, those up to the end and padding.
+    fn add_encoded(&mut self, value: &str, pieces: bool) {
+        let bytes = value.as_bytes();
+        let mut forms: Vec<String> = Vec::new();
+        for align in 0..3usize {
+            let mut shifted = vec![0u8; align];
+            shifted.extend_from_slice(bytes);
+            let padded = base64(&shifted);
+            // Characters that hold a bit of the prefix, and where the secret's own
+            // characters end.
+            let start = (8 * align).div_ceil(6);
+            let end = 8 * (align + bytes.len()) / 6;
+            let inner = padded.get(start..end).unwrap_or("");
+            let tail = padded.get(start..).unwrap_or("");
+            // A short secret's inner characters (at another alignment, or cut
+            // from its end) are a fragment found in ordinary words (`cH` of
+            // `pw` in "character"): left alone below the minimum. Its whole
+            // base64 is looked for as before.
+            let whole = if align == 0 { 2 } else { MIN_MASKED_LEN };
+            for (form, min) in [
+                (inner, MIN_MASKED_LEN),
+                (tail, whole),
+                (tail.trim_end_matches('='), whole),
+            ] {
+                if form.len() >= min {
+                    forms.push(form.to_string());
+                    forms.push(url_safe(form));
+                }
+            }
+        }
+        forms.push(bytes.iter().map(|b| format!("{b:02x}")).collect());
+        forms.sort();
+        forms.dedup();
+        for form in forms {
             if form.len() >= 2 {
-                self.index.add(form.as_bytes(), true);
+                self.index.insert(form.as_bytes(), true, false, pieces);
             }
         }
     }
@@ -282,6 +313,18 @@ fn escaped_forms(value: &str) -> Vec<String> {
     forms
 }
 
+/// Base64 in the URL-safe alphabet.
+fn url_safe(standard: &str) -> String {
+    standard
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect()
+}
+
 /// Values of secret-like parameters inside a value: `password=x` in a URL's query,
 /// `password="x";` in a JAAS line, `pwd=x;` in a connection string.
 fn embedded_secrets(value: &str) -> Vec<&str> {
@@ -367,16 +410,14 @@ impl Index {
         })
     }
 
-    /// Add a value to look for (once), or a public name.
-    fn add(&mut self, bytes: &[u8], secret: bool) {
-        self.insert(bytes, secret, false);
-    }
-
+    /// Add a public name.
     fn add_public(&mut self, bytes: &[u8]) {
-        self.insert(bytes, false, true);
+        self.insert(bytes, false, true, false);
     }
 
-    fn insert(&mut self, bytes: &[u8], secret: bool, public: bool) {
+    /// With `pieces`, a value's first and last bytes find it too (where the text
+    /// was cut, or anywhere for a secret).
+    fn insert(&mut self, bytes: &[u8], secret: bool, public: bool, pieces: bool) {
         if bytes.is_empty() {
             return;
         }
@@ -414,7 +455,7 @@ impl Index {
             }
         };
         let len = bytes.len();
-        if public || len <= ANCHOR {
+        if public || !pieces || len <= ANCHOR {
             return;
         }
         let first = self.by_first.entry(anchor(bytes)).or_default();

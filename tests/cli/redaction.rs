@@ -209,7 +209,7 @@ fn one_line_of_a_multi_line_secret() {
     let dir = TempDir::with(&[("db.json", &def.to_string())]);
     let seen = outputs(&fake, &dir, &[]);
     // The secret's whole line is masked.
-    assert_reached(&seen, 78, "Could not parse line:*** (near column 3)");
+    assert_reached(&seen, 78, "Could not parse line: *** (near column 3)");
     assert_no_form(&seen, "jaas-Secret-42");
 }
 
@@ -394,4 +394,157 @@ fn a_url_password_echoed_by_the_worker() {
     let out = deploy().url(url).arg(dir.arg()).run();
     out.expect(77, "bad login ***");
     assert!(!out.all().contains("url-Secret-9"), "{}", out.all());
+}
+
+/// The characters of base64(`prefix` + `secret` + ...) that hold the secret's bits
+/// alone: what a reader could decode the secret from.
+fn base64_inner(prefix: &str, secret: &str, encoded: &str) -> String {
+    let start = (8 * prefix.len()).div_ceil(6);
+    let end = 8 * (prefix.len() + secret.len()) / 6;
+    encoded[start..end].to_string()
+}
+
+#[test]
+fn a_secret_inside_a_longer_base64_text_at_every_alignment() {
+    let secret = "Zq8vL3mPx2RkT9wY";
+    for prefix in ["", "u", "us", "svc:", "deployer:"] {
+        for url_safe in [false, true] {
+            let mut encoded = fake_connect::base64(&format!("{prefix}{secret}:x"));
+            if url_safe {
+                encoded = encoded.replace('+', "-").replace('/', "_");
+                encoded = encoded.trim_end_matches('=').to_string();
+            }
+            let inner = base64_inner(prefix, secret, &encoded);
+            let fake = FakeConnect::start(Config::default());
+            fake.script(Rule::new(
+                "PUT",
+                "/connectors/db/config",
+                1000,
+                Reply::error(
+                    400,
+                    &format!("proxy sent Authorization: Basic {encoded} rejected"),
+                ),
+            ));
+            let def = serde_json::json!({"name": "db", "config": {
+                "connector.class": "FileStreamSink", "topics": "t", "connection.password": secret}});
+            let dir = TempDir::with(&[("db.json", &def.to_string())]);
+            let seen = outputs(&fake, &dir, &[]);
+            for run in &seen {
+                assert_eq!(run.code, 78, "{}", run.all());
+                // The echo reached every channel, masked.
+                for channel in [&run.stdout, &run.termination] {
+                    assert!(
+                        channel.contains("Authorization: Basic ") && channel.contains("***"),
+                        "{prefix:?}: the echo did not reach a channel:\n{}",
+                        run.all()
+                    );
+                }
+                assert!(
+                    !run.all().contains(&inner),
+                    "{prefix:?} url_safe={url_safe}: {inner:?} printed:\n{}",
+                    run.all()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_url_with_credentials_given_as_a_path() {
+    // `--url` forgotten: the URL is read as a definition path, and every message
+    // about it (the path that cannot be read) shows it without its password.
+    let password = "Pa55-w0rd@x/y";
+    let encoded = percent(password, false);
+    let fake = FakeConnect::start(Config::default());
+    let dir = TempDir::with(&[("db.json", &definition("jdbc:x"))]);
+    for path in [
+        format!("http://admin:{encoded}@127.0.0.1:8083"),
+        format!("https://admin:{encoded}@connect.example:8083/x,y"),
+        format!("admin:{encoded}@connect.example:8083"),
+    ] {
+        for format in ["text", "json"] {
+            let log = dir.path().join(format!("termination-{format}"));
+            let out = deploy()
+                .url(fake.url())
+                .timeout("5s")
+                .arg("--log-format")
+                .arg(format)
+                .arg("--termination-log")
+                .arg(log.display().to_string())
+                .arg(dir.path().join("db.json").display().to_string())
+                .arg(&path)
+                .run();
+            let termination = std::fs::read_to_string(&log).unwrap_or_default();
+            let all = format!("{}\n{termination}", out.all());
+            assert_eq!(out.code, 66, "{path}: {all}");
+            // The message names the argument, without its password.
+            assert!(
+                all.contains("connect.example:8083") || all.contains("127.0.0.1:8083"),
+                "{all}"
+            );
+            assert!(termination.contains("***"), "{termination}");
+            for form in forms(password).into_iter().chain([encoded.clone()]) {
+                assert!(!all.contains(&form), "{path}: {form:?} printed:\n{all}");
+            }
+        }
+    }
+}
+
+#[test]
+fn urls_that_parsers_read_differently_are_refused() {
+    // `http://host-a:1\@host-b:2`: one parser connects to host-b, another sees
+    // host-a; raw blanks and control characters split or end URLs differently.
+    let fake = FakeConnect::start(Config::default());
+    let target = fake.url().trim_start_matches("http://").to_string();
+    let password = "Secret-pw9";
+    let dir = TempDir::with(&[("db.json", &definition("jdbc:x"))]);
+    for url in [
+        format!("http://host-a:1\\@{target}"),
+        format!("http://admin:{password}\\@{target}"),
+        format!("http://admin:{password}@{target}\\x"),
+        format!("http://admin:{password}@{target}/a b"),
+        format!("http://admin:pa{password} x@{target}"),
+        format!("http://admin:{password}@{target}\t/x"),
+        format!("http://admin:{password}@{target}/\u{7f}"),
+        format!("http://admin:{password}@host\u{1}-b:1"),
+    ] {
+        for (option, run) in [
+            ("--url", deploy().arg("--url").arg(&url)),
+            ("KAFKA_CONNECT_URL", deploy().url(&url)),
+        ] {
+            let out = run.arg(dir.arg()).run();
+            out.expect(64, option);
+            assert!(
+                !out.all().contains(password),
+                "{url:?}: credentials printed:\n{}",
+                out.all()
+            );
+        }
+    }
+    assert_eq!(fake.requests().len(), 0, "a refused URL was used");
+}
+
+#[test]
+fn a_jaas_secret_does_not_mask_the_class_names_it_shares_a_prefix_with() {
+    let jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"svc\" password=\"jaas-Secret-42\";";
+    let fake = FakeConnect::start(Config::default());
+    let message = "Connector configuration is invalid: org.apache.kafka.connect.file.FileStreamSourceConnector \
+                   rejects password=\"jaas-Secret-42\"";
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/db/config",
+        1000,
+        Reply::error(400, message),
+    ));
+    let def = serde_json::json!({"name": "db", "config": {
+        "connector.class": "FileStreamSource",
+        "sasl.jaas.config": jaas}});
+    let dir = TempDir::with(&[("db.json", &def.to_string())]);
+    let seen = outputs(&fake, &dir, &[]);
+    assert_reached(
+        &seen,
+        78,
+        "invalid: org.apache.kafka.connect.file.FileStreamSourceConnector rejects password=\"***\"",
+    );
+    assert_no_form(&seen, "jaas-Secret-42");
 }

@@ -513,3 +513,23 @@ fn an_expired_or_not_yet_valid_certificate_exits_77_saying_so() {
         assert!(fake.requests().is_empty());
     }
 }
+
+#[test]
+fn a_server_with_no_cipher_suite_in_common_is_not_said_to_want_a_client_certificate() {
+    let (pki, certs) = make_pki();
+    let mut server = pki.server(false);
+    server.chacha_only = true;
+    let fake = FakeConnect::start(Config::default().tls(server));
+    let out = deploy()
+        .url(format!("https://{}", fake.addr()))
+        .arg("--ca-file")
+        .arg(pem(&certs, "ca.pem"))
+        .arg(clicks().arg())
+        .run();
+    out.expect(77, "no cipher suite").expect(77, "AES-GCM");
+    assert!(
+        !out.all().contains("requires a client certificate"),
+        "{}",
+        out.all()
+    );
+}

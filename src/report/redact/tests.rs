@@ -400,3 +400,74 @@ fn secret_looking_keys_are_remembered() {
         "login *** failed on t"
     );
 }
+
+/// The base64 characters of `prefix + secret + suffix` that hold bits of the
+/// secret alone (an independent computation, from the bit positions).
+fn inner_chars(prefix: &str, secret: &str, encoded: &str) -> String {
+    let start = (8 * prefix.len()).div_ceil(6);
+    let end = 8 * (prefix.len() + secret.len()) / 6;
+    encoded[start..end].to_string()
+}
+
+#[test]
+fn a_secret_inside_a_longer_base64_text_is_masked_at_every_alignment() {
+    for secret in ["Zq8vL3mPx2RkT9wY", "gw-Pa55/w:rd", "s3cr3t?>~pw"] {
+        let s = secrets(&[(secret, true)]);
+        for prefix in ["", "u", "us", "user:", "deployer:", "ab"] {
+            for suffix in ["", "x", "xy", ":tail"] {
+                let raw = base64(format!("{prefix}{secret}{suffix}").as_bytes());
+                let inner = inner_chars(prefix, secret, &raw);
+                let url: String = raw
+                    .chars()
+                    .map(|c| match c {
+                        '+' => '-',
+                        '/' => '_',
+                        c => c,
+                    })
+                    .collect();
+                let url_inner = inner_chars(prefix, secret, &url);
+                for (text, hidden) in [
+                    (raw.clone(), inner.clone()),
+                    (raw.trim_end_matches('=').to_string(), inner.clone()),
+                    (url.clone(), url_inner.clone()),
+                    (url.trim_end_matches('=').to_string(), url_inner),
+                ] {
+                    let m = s.mask(&format!("401: Authorization: Basic {text} rejected"));
+                    assert!(!m.contains(&hidden), "{secret:?} after {prefix:?}: {m}");
+                    assert!(m.starts_with("401: Authorization: Basic "), "{m}");
+                    assert!(m.ends_with(" rejected"), "{m}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn short_secrets_add_no_tiny_base64_fragments() {
+    // A 2-byte secret's shifted base64 would be one or two characters: masking
+    // those would hide pieces of every word.
+    let s = secrets(&[("pw", true)]);
+    let text = "connector sink-a failed: Task threw an uncaught exception: a control character";
+    assert_eq!(s.mask(text), text);
+}
+
+#[test]
+fn a_jaas_secret_masks_its_password_not_the_class_names_it_shares_a_prefix_with() {
+    let jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"svc\" password=\"jaas-Secret-42\";";
+    let s = secrets(&[(jaas, true)]);
+    let text = "Connector class org.apache.kafka.connect.file.FileStreamSourceConnector: \
+                org.apache.kafka.common.config.ConfigException: Missing required configuration";
+    assert_eq!(s.mask(text), text);
+    // The password is masked wherever it is, the whole value too.
+    let m = s.mask("login failed for password=\"jaas-Secret-42\" (jaas-Secret)");
+    assert!(!m.contains("jaas-Secret-42"), "{m}");
+    assert_eq!(
+        s.mask(&format!("value {jaas} rejected")),
+        "value *** rejected"
+    );
+    // A JAAS value with no password parameter found stays a secret as a whole.
+    let odd =
+        "org.apache.kafka.common.security.plain.PlainLoginModule required token : abcdef123456;";
+    let s = secrets(&[(odd, true)]);
+    assert!(!s.mask("echo org.apache.kafka.common.secu").contains("secu"));
+}

@@ -111,6 +111,9 @@ pub struct TlsServer {
     pub cert_pem: String,
     pub key_pem: String,
     pub client_ca_pem: Option<String>,
+    /// Offer only ChaCha20-Poly1305 suites, which connect-deploy leaves out: a
+    /// server with no cipher suite in common.
+    pub chacha_only: bool,
 }
 
 impl std::fmt::Debug for TlsServer {
@@ -127,7 +130,16 @@ impl TlsServer {
     fn server_config(&self) -> Arc<rustls::ServerConfig> {
         use rustls::pki_types::pem::PemObject;
         use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut provider = rustls::crypto::ring::default_provider();
+        if self.chacha_only {
+            use rustls::crypto::ring::cipher_suite as suite;
+            provider.cipher_suites = vec![
+                suite::TLS13_CHACHA20_POLY1305_SHA256,
+                suite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+                suite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+            ];
+        }
+        let provider = Arc::new(provider);
         let certs: Vec<CertificateDer<'static>> =
             CertificateDer::pem_slice_iter(self.cert_pem.as_bytes())
                 .collect::<Result<_, _>>()
@@ -237,6 +249,7 @@ impl TestPki {
             cert_pem: self.server_cert_pem.clone(),
             key_pem: self.server_key_pem.clone(),
             client_ca_pem: mutual.then(|| self.ca_pem.clone()),
+            chacha_only: false,
         }
     }
 

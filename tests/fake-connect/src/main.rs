@@ -76,6 +76,7 @@ fn main() -> ExitCode {
                     cert_pem: read(c)?,
                     key_pem: read(k)?,
                     client_ca_pem: client_ca.as_ref().map(read).transpose()?,
+                    chacha_only: false,
                 })
             })();
             match tls {
