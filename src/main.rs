@@ -78,7 +78,7 @@ fn main() -> ExitCode {
 
     // The work runs on its own thread so that a signal ends the process even while a
     // request or a read of standard input blocks.
-    let progress = Progress::default();
+    let progress = Progress::new(Mode::new(options.dry_run, options.wait_running));
     let _ = PROGRESS.set(progress.clone());
     let (done, finished) = mpsc::channel();
     let worker = {

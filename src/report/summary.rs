@@ -51,12 +51,13 @@ impl Interruption {
 /// run: what was done so far, in the usual shapes.
 pub fn interrupted(log: &Log, code: u8, why: Interruption, progress: &Progress) -> Finished {
     let reports = progress.reports();
+    let mode = progress.mode();
     let text = why.text();
     log.error("stopped", &text);
-    let counts = summary(&reports, Mode::default());
+    let counts = summary(&reports, mode);
     let summary = format!("{text}; so far {counts}");
     log.finish(&summary, || {
-        let mut report = report_json(code, Mode::default(), &reports, None);
+        let mut report = report_json(code, mode, &reports, None);
         report["stopped_by"] = Value::from(why.name());
         report["error"] = Value::from(text.clone());
         report
