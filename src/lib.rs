@@ -59,6 +59,7 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
     let batch = Batch {
         client: &client,
         parallel: options.parallel,
+        progress: Some(progress),
     };
     let mut reports: Vec<Report> = definitions.iter().map(|d| Report::new(&d.name)).collect();
     if options.validate {
@@ -222,6 +223,11 @@ fn validate_all(
         report.duration += started.elapsed();
         report
     };
+    // What validation found is not final for a signal's report: applying is.
+    let batch = Batch {
+        progress: None,
+        ..*batch
+    };
     let checked = batch.run(items, &step, |_, _| {});
     // The most severe failure decides why the others are not applied: only a real
     // rejection (the plugin's verdict) is permanent; a validation that could not
@@ -296,7 +302,11 @@ fn prune_stale(
         }
     };
     // Deleted fairly under the deadline, as connectors are applied.
-    let batch = Batch { client, parallel };
+    let batch = Batch {
+        client,
+        parallel,
+        progress: Some(progress),
+    };
     let step =
         |client: &mut Client, _: usize, report: Report| prune::delete_one(client, report, settings);
     let items = stale.iter().map(|n| Report::new(n)).collect();

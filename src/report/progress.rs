@@ -32,8 +32,14 @@ impl Progress {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Keep a connector's final report; a later one for the same connector (the
+    /// same report, seen again in definition order) takes its place.
     pub fn push(&self, report: &Report) {
-        self.kept().reports.push(report.clone());
+        let mut kept = self.kept();
+        match kept.reports.iter_mut().find(|r| r.name == report.name) {
+            Some(earlier) => *earlier = report.clone(),
+            None => kept.reports.push(report.clone()),
+        }
     }
 
     pub fn reports(&self) -> Vec<Report> {
