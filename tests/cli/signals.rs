@@ -69,7 +69,7 @@ fn sigint_mid_request_exits_130() {
 }
 
 /// A run creating a connector with offsets, its offsets write hanging: the first
-/// signal gives that connector a grace (up to 5 s) to finish or be undone.
+/// signal gives that connector a grace (under a second) to finish or be undone.
 fn run_hanging_in_its_offsets_write() -> (FakeConnect, Child, TempDir) {
     let fake = FakeConnect::start(Config::default());
     let never = Reply::error(200, "never").delayed(Duration::from_secs(3600));
