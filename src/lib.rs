@@ -59,6 +59,7 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
     let batch = Batch {
         client: &client,
         parallel: options.parallel,
+        progress: Some(progress),
     };
     let mut reports: Vec<Report> = definitions.iter().map(|d| Report::new(&d.name)).collect();
     if options.validate {
@@ -222,23 +223,47 @@ fn validate_all(
         report.duration += started.elapsed();
         report
     };
+    // What validation found is not final for a signal's report: applying is.
+    let batch = Batch {
+        progress: None,
+        ..*batch
+    };
     let checked = batch.run(items, &step, |_, _| {});
-    if mode.dry_run || checked.iter().all(|r| r.error.is_none()) {
+    // The most severe failure decides why the others are not applied: only a real
+    // rejection (the plugin's verdict) is permanent; a validation that could not
+    // finish (the deadline, an unavailable worker) leaves them for the next attempt.
+    let failures = checked.iter().filter_map(|r| r.error.as_ref());
+    let worst = failures
+        .clone()
+        .fold(exit::OK, |code, e| exit::most_severe(code, e.exit_code()));
+    let Some(why) = failures.clone().find(|e| e.exit_code() == worst).cloned() else {
+        return checked;
+    };
+    if mode.dry_run {
         return checked;
     }
     checked
         .into_iter()
         .map(|r| match r.error {
             Some(_) => r,
-            None => Report::failed(
-                &r.name,
-                Error::Rejected(
-                    "not applied: another connector failed validation, and nothing is written then"
-                        .into(),
-                ),
-            ),
+            None => Report::failed(&r.name, not_applied_after(&why)),
         })
         .collect()
+}
+
+/// Why a connector that passed validation is not applied, of the same kind as the
+/// failure that stopped the run: the exit code says whether trying again may help.
+fn not_applied_after(failure: &Error) -> Error {
+    let rejected = "not applied: another connector failed validation, and nothing is written then";
+    let unfinished =
+        "not applied: another connector's validation did not finish, and nothing is written then";
+    match failure {
+        Error::Rejected(_) => Error::Rejected(rejected.into()),
+        Error::Deadline(_) => Error::Deadline(unfinished.into()),
+        Error::Denied(_) => Error::Denied(unfinished.into()),
+        Error::Unexpected(_) => Error::Unexpected(unfinished.into()),
+        _ => Error::NotRunning(unfinished.into()),
+    }
 }
 
 /// `--prune`, only after every connector of the run succeeded: a half-applied run
@@ -277,7 +302,11 @@ fn prune_stale(
         }
     };
     // Deleted fairly under the deadline, as connectors are applied.
-    let batch = Batch { client, parallel };
+    let batch = Batch {
+        client,
+        parallel,
+        progress: Some(progress),
+    };
     let step =
         |client: &mut Client, _: usize, report: Report| prune::delete_one(client, report, settings);
     let items = stale.iter().map(|n| Report::new(n)).collect();

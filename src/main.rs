@@ -78,7 +78,7 @@ fn main() -> ExitCode {
 
     // The work runs on its own thread so that a signal ends the process even while a
     // request or a read of standard input blocks.
-    let progress = Progress::default();
+    let progress = Progress::new(Mode::new(options.dry_run, options.wait_running));
     let _ = PROGRESS.set(progress.clone());
     let (done, finished) = mpsc::channel();
     let worker = {
@@ -120,21 +120,26 @@ fn main() -> ExitCode {
                 return stopped(&log, &e, &progress.reports());
             }
             Err(RecvTimeoutError::Timeout) => {
-                if let Some(code) = stop.requested() {
-                    grace_for_offsets(&finished);
-                    let f = report::interrupted(
-                        &log,
-                        code,
-                        Interruption::Signal(Stop::name(code)),
-                        &progress,
-                    );
-                    return finish(&log, &f);
-                }
-                if Instant::now() >= backstop {
-                    grace_for_offsets(&finished);
-                    let f =
-                        report::interrupted(&log, exit::TIMEOUT, Interruption::Deadline, &progress);
-                    return finish(&log, &f);
+                let why = match stop.requested() {
+                    Some(code) => Some((code, Interruption::Signal(Stop::name(code)))),
+                    None if Instant::now() >= backstop => {
+                        Some((exit::TIMEOUT, Interruption::Deadline))
+                    }
+                    None => None,
+                };
+                if let Some((code, why)) = why {
+                    if let Some(f) = grace_for_offsets(&finished) {
+                        return finish(&log, &f);
+                    }
+                    return match report::interrupted(&log, code, why, &progress) {
+                        Some(f) => finish(&log, &f),
+                        // The run printed its report first: its ending stands, and
+                        // it sends it at once.
+                        None => match finished.recv_timeout(Duration::from_millis(500)) {
+                            Ok(f) => finish(&log, &f),
+                            Err(_) => ExitCode::from(code),
+                        },
+                    };
                 }
             }
         }
@@ -144,13 +149,15 @@ fn main() -> ExitCode {
 /// A connector between its create and its offsets would be left without them (and
 /// the next run would take it for an existing one): give it a moment to finish or
 /// be undone before the process ends.
-fn grace_for_offsets(finished: &mpsc::Receiver<Finished>) {
+/// The run's own ending, when it came within the grace: its report is the one.
+fn grace_for_offsets(finished: &mpsc::Receiver<Finished>) -> Option<Finished> {
     let until = Instant::now() + signals::SIGNAL_GRACE;
     while signals::Creating::any() && Instant::now() < until {
-        if finished.recv_timeout(Duration::from_millis(20)).is_ok() {
-            return;
+        if let Ok(f) = finished.recv_timeout(Duration::from_millis(20)) {
+            return Some(f);
         }
     }
+    None
 }
 
 /// The run ended before it started: the error, a report, the termination message.
@@ -187,7 +194,11 @@ fn panic_hook(redactor: Redactor) {
             &format!("internal error: {info} (a bug; please report it)"),
         );
         let progress = PROGRESS.get().cloned().unwrap_or_default();
-        let f = report::interrupted(&log, exit::UNEXPECTED, Interruption::Panic, &progress);
+        let f = report::interrupted(&log, exit::UNEXPECTED, Interruption::Panic, &progress)
+            .unwrap_or_else(|| connect_deploy::Finished {
+                code: exit::UNEXPECTED,
+                summary: "internal error (a bug; please report it)".into(),
+            });
         if let Some(Some(path)) = TERMINATION.get() {
             let _ = termination::write_termination(path, &log.termination_text(f.code, &f.summary));
         }

@@ -51,10 +51,13 @@ impl Stop {
 /// behind without its offsets, which the next run would take for an existing one.
 static CREATING: AtomicUsize = AtomicUsize::new(0);
 
-/// How long a signal waits for connectors being created with their offsets.
-pub const SIGNAL_GRACE: Duration = Duration::from_secs(5);
+/// How long a signal waits for connectors being created with their offsets: a run
+/// ends within a second of a signal, and noticing the signal (~50 ms) and printing
+/// the report come on top.
+pub const SIGNAL_GRACE: Duration = Duration::from_millis(700);
 
-/// Held while a connector with declared offsets is being applied.
+/// Held from the create of a connector with declared offsets until they are
+/// written or the create is undone; never while only reading, never in a dry run.
 pub struct Creating(());
 
 impl Creating {

@@ -3,6 +3,7 @@
 //! Everything printed passes the redaction layer (`redact`) on its way out.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use serde_json::{Value, json};
@@ -40,6 +41,16 @@ impl Level {
 fn line(mut out: impl Write, text: &str) {
     let _ = writeln!(out, "{text}");
     let _ = out.flush();
+}
+
+/// Whether the run's one report (summary line or JSON report) has been claimed.
+static REPORT_CLAIMED: AtomicBool = AtomicBool::new(false);
+
+/// Claim the run's one report: true once per process, for whichever ending comes
+/// first (the run's own finish, a signal, the backstop deadline, a panic). Every
+/// other ending prints no report of its own.
+pub fn claim_report() -> bool {
+    !REPORT_CLAIMED.swap(true, Ordering::SeqCst)
 }
 
 /// Every printed byte goes through here: the redaction layer masks the run's
@@ -99,10 +110,20 @@ impl Log {
         self.event_about(level, event, Some(name), text);
     }
 
-    /// The closing line (text) or the report (JSON), on stdout.
+    /// The closing line (text) or the report (JSON), on stdout, once per process
+    /// (`claim_report`): false when another ending printed it already.
     /// `report` is built only when it is printed (JSON): with 200 connectors it is
     /// a good part of a run's memory.
-    pub fn finish(&self, summary: &str, report: impl FnOnce() -> Value) {
+    pub fn finish(&self, summary: &str, report: impl FnOnce() -> Value) -> bool {
+        if !claim_report() {
+            return false;
+        }
+        self.print_report(summary, report);
+        true
+    }
+
+    /// The report, by an ending that holds the claim already.
+    pub fn print_report(&self, summary: &str, report: impl FnOnce() -> Value) {
         match self.format {
             Format::Text => line(
                 std::io::stdout().lock(),

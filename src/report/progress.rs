@@ -4,23 +4,50 @@
 use std::sync::{Arc, Mutex};
 
 use crate::report::log::{Level, Log};
+use crate::report::mode::Mode;
 use crate::report::outcome::{Report, failure_text};
 
-/// The connectors reported so far, shared with `main`, which reports them when a
-/// signal ends the run early.
+/// The connectors reported so far and the run's mode, shared with `main`, which
+/// reports them when a signal ends the run early.
 #[derive(Debug, Clone, Default)]
-pub struct Progress(Arc<Mutex<Vec<Report>>>);
+pub struct Progress(Arc<Mutex<Kept>>);
+
+#[derive(Debug, Default)]
+struct Kept {
+    mode: Mode,
+    reports: Vec<Report>,
+}
 
 impl Progress {
+    /// The progress of a run in this mode: a signal's report says what the run's
+    /// would (a dry run's "would"s, never a real run's counts).
+    pub fn new(mode: Mode) -> Progress {
+        Progress(Arc::new(Mutex::new(Kept {
+            mode,
+            reports: Vec::new(),
+        })))
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, Kept> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keep a connector's final report; a later one for the same connector (the
+    /// same report, seen again in definition order) takes its place.
     pub fn push(&self, report: &Report) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(report.clone());
+        let mut kept = self.kept();
+        match kept.reports.iter_mut().find(|r| r.name == report.name) {
+            Some(earlier) => *earlier = report.clone(),
+            None => kept.reports.push(report.clone()),
+        }
     }
 
     pub fn reports(&self) -> Vec<Report> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.kept().reports.clone()
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.kept().mode
     }
 }
 

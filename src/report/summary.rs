@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::base::error::Error;
-use crate::report::log::{Level, Log};
+use crate::report::log::{Level, Log, claim_report};
 use crate::report::mode::Mode;
 use crate::report::outcome::{Applied, Report};
 use crate::report::progress::Progress;
@@ -48,20 +48,30 @@ impl Interruption {
 }
 
 /// A signal (or the deadline, while something did not return, or a bug) ended the
-/// run: what was done so far, in the usual shapes.
-pub fn interrupted(log: &Log, code: u8, why: Interruption, progress: &Progress) -> Finished {
+/// run: what was done so far, in the usual shapes. None when the run printed its
+/// own report first: there is only ever one, and the run's `Finished` stands.
+pub fn interrupted(
+    log: &Log,
+    code: u8,
+    why: Interruption,
+    progress: &Progress,
+) -> Option<Finished> {
+    if !claim_report() {
+        return None;
+    }
     let reports = progress.reports();
+    let mode = progress.mode();
     let text = why.text();
     log.error("stopped", &text);
-    let counts = summary(&reports, Mode::default());
+    let counts = summary(&reports, mode);
     let summary = format!("{text}; so far {counts}");
-    log.finish(&summary, || {
-        let mut report = report_json(code, Mode::default(), &reports, None);
+    log.print_report(&summary, || {
+        let mut report = report_json(code, mode, &reports, None);
         report["stopped_by"] = Value::from(why.name());
         report["error"] = Value::from(text.clone());
         report
     });
-    Finished { code, summary }
+    Some(Finished { code, summary })
 }
 
 /// The run ended before any connector was attempted.

@@ -33,12 +33,16 @@ pub fn apply(
         )));
         return;
     }
-    let _creating = def.offsets.is_some().then(Creating::enter);
+    // Held from a create with offsets until they are written (or the create undone):
+    // never while only reading, never in a dry run.
+    let mut creating = None;
     // What a snapshot of the cluster showed stands in for the first reads.
     let seen_state = seen.flatten().and_then(|k| k.state.clone());
-    let result = apply_config(client, def, version, dry_run, report, seen)
-        .and_then(|known| start_from_offsets(client, def, known, report))
-        .and_then(|known| ensure_state(client, def, known, seen_state, dry_run, report));
+    let result = apply_config(client, def, version, dry_run, report, seen, &mut creating)
+        .and_then(|known| start_from_offsets(client, def, known, report));
+    drop(creating);
+    let result =
+        result.and_then(|known| ensure_state(client, def, known, seen_state, dry_run, report));
     report.error = result.err();
 }
 
@@ -98,6 +102,7 @@ fn apply_config(
     dry_run: bool,
     report: &mut Report,
     mut seen: Option<Option<&Known>>,
+    creating: &mut Option<Creating>,
 ) -> Result<Option<State>, Error> {
     let base = format!("/connectors/{}", encode_name(&def.name));
     let path = format!("{base}/config");
@@ -175,6 +180,9 @@ fn apply_config(
                         "name": def.name, "config": def.config, "initial_state": initial.as_str()
                     });
                     let body = request.to_string();
+                    if def.offsets.is_some() && creating.is_none() {
+                        *creating = Some(Creating::enter());
+                    }
                     (
                         client.send(Method::POST, "/connectors", Some(&body), Kind::Write),
                         true,

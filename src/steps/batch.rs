@@ -16,6 +16,7 @@ use crate::base::deadline::Deadline;
 use crate::base::error::Error;
 use crate::connect::client::Client;
 use crate::report::outcome::Report;
+use crate::report::progress::Progress;
 
 /// A round shorter than this is followed by a pause of as long.
 const QUICK_ROUND: Duration = Duration::from_millis(500);
@@ -150,9 +151,15 @@ fn slice_for(share: Duration, deadline: Deadline, waiting: usize, workers: usize
 /// connector not begun before the deadline is "not attempted", one whose slice (not
 /// the deadline) ran out is tried again in a later round, and once Kafka Connect
 /// refuses access the rest are skipped (refused credentials are refused for all).
+#[derive(Clone, Copy)]
 pub struct Batch<'a> {
     pub client: &'a Client,
     pub parallel: usize,
+    /// Where each final report is kept for a signal's report as soon as it is
+    /// final, out of order too (`--parallel`): a connector finished behind a stuck
+    /// one is in the report all the same. None for a step whose results are not
+    /// final (validation).
+    pub progress: Option<&'a Progress>,
 }
 
 impl Batch<'_> {
@@ -197,8 +204,15 @@ impl Batch<'_> {
             }
             settled(step(client, i, item), deadline)
         };
+        let kept = |client: &mut Client, i: usize, item: Report| {
+            let result = wired(client, i, item);
+            if let (Step::Done(report), Some(progress)) = (&result, self.progress) {
+                progress.push(report);
+            }
+            result
+        };
         let rules = Rules {
-            step: &wired,
+            step: &kept,
             stops: &refused,
             skip: &skipped_after_refusal,
         };

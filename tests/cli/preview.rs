@@ -350,3 +350,53 @@ fn json_report_when_nothing_could_be_applied() {
     assert!(report["error"].as_str().unwrap().contains("not ready"));
     json_lines(&out.stderr);
 }
+
+/// A validation that only failed for the moment (409 until the deadline) is not a
+/// rejection: the run ends with the transient's code, never 78, and the others are
+/// "not applied" for a reason that is not permanent (issue 19).
+#[test]
+fn a_transient_validation_failure_is_not_a_rejection_of_the_others() {
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "PUT",
+        "/connector-plugins/FileStreamSink/config/validate",
+        10_000,
+        Reply::error(409, "rebalance in progress"),
+    ));
+    let dir = TempDir::with(&[
+        (
+            "busy.json",
+            r#"{"connector.class":"FileStreamSink","topics":"t","file":"/tmp/x"}"#,
+        ),
+        (
+            "good.json",
+            r#"{"connector.class":"FileStreamSource","topic":"t"}"#,
+        ),
+    ]);
+    let out = deploy()
+        .arg("--validate")
+        .arg("--log-format")
+        .arg("json")
+        .url(fake.url())
+        .timeout("4s")
+        .arg(dir.arg())
+        .run();
+    assert_eq!(out.code, 124, "{}", out.all());
+    let report: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    let good = report["connectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "good")
+        .unwrap();
+    assert_ne!(good["error"]["exit_code"], 78, "{good}");
+    assert!(
+        good["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not applied"),
+        "{good}"
+    );
+    assert_eq!(fake.count("PUT", "/connectors/"), 0, "nothing written");
+    assert_eq!(fake.count("POST", "/connectors"), 0, "nothing written");
+}
