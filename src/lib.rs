@@ -46,6 +46,7 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
         Ok(ready) => ready,
         Err((e, event)) => return stopped_early(log, mode, &e, event, &[]),
     };
+    progress.mark_loaded();
     let version = match ready::wait(&mut client, log) {
         Ok(v) => v,
         Err(e) => {

@@ -74,7 +74,10 @@ fn main() -> ExitCode {
         .update(|secrets| options.register_secrets(secrets));
     // The run keeps its own deadline; this is the backstop for anything that does
     // not return in time (a FIFO or a standard input that never closes).
-    let backstop = Instant::now() + options.timeout + BACKSTOP_GRACE;
+    // Until the definitions are read nothing has begun that needs the grace: a
+    // FIFO or a standard input that never closes ends the run at the deadline.
+    let deadline = Instant::now() + options.timeout;
+    let backstop = deadline + BACKSTOP_GRACE;
 
     // The work runs on its own thread so that a signal ends the process even while a
     // request or a read of standard input blocks.
@@ -122,7 +125,9 @@ fn main() -> ExitCode {
             Err(RecvTimeoutError::Timeout) => {
                 let why = match stop.requested() {
                     Some(code) => Some((code, Interruption::Signal(Stop::name(code)))),
-                    None if Instant::now() >= backstop => {
+                    None if Instant::now() >= backstop
+                        || (Instant::now() >= deadline && !progress.loaded()) =>
+                    {
                         Some((exit::TIMEOUT, Interruption::Deadline))
                     }
                     None => None,

@@ -15,6 +15,9 @@ pub struct Progress(Arc<Mutex<Kept>>);
 #[derive(Debug, Default)]
 struct Kept {
     mode: Mode,
+    /// The definitions are read: from here on the run may have begun work that
+    /// needs the deadline's grace to finish (a roll-back); before, nothing has.
+    loaded: bool,
     reports: Vec<Report>,
 }
 
@@ -24,6 +27,7 @@ impl Progress {
     pub fn new(mode: Mode) -> Progress {
         Progress(Arc::new(Mutex::new(Kept {
             mode,
+            loaded: false,
             reports: Vec::new(),
         })))
     }
@@ -48,6 +52,15 @@ impl Progress {
 
     pub fn mode(&self) -> Mode {
         self.kept().mode
+    }
+
+    /// The definitions are read (see `Kept::loaded`).
+    pub fn mark_loaded(&self) {
+        self.kept().loaded = true;
+    }
+
+    pub fn loaded(&self) -> bool {
+        self.kept().loaded
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::os::unix::ffi::OsStrExt;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::support::*;
 
@@ -160,13 +160,19 @@ fn definitions_that_never_end_are_bounded_by_the_deadline() {
         .map(|s| s.success());
     assert_eq!(made.ok(), Some(true), "mkfifo");
     let fake = FakeConnect::start(Config::default());
+    // The promise: within a second of the deadline. Nothing is begun while input
+    // is read, so nothing needs the backstop's extra time to finish.
+    let within = Duration::from_millis(3000);
+    let started = Instant::now();
     let out = deploy()
         .url(fake.url())
         .timeout("2s")
         .arg(fifo.display().to_string())
         .run();
     out.expect(124, "the deadline passed");
+    assert!(started.elapsed() < within, "FIFO: {:?}", started.elapsed());
     // A standard input that is never closed.
+    let started = Instant::now();
     let mut child = bin_command()
         .args(["--timeout", "2s", "--url", &fake.url(), "-"])
         .env_clear()
@@ -179,6 +185,7 @@ fn definitions_that_never_end_are_bounded_by_the_deadline() {
     let out = finish(child);
     drop(stdin);
     out.expect(124, "the deadline passed");
+    assert!(started.elapsed() < within, "stdin: {:?}", started.elapsed());
 }
 
 #[test]
