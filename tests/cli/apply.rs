@@ -583,7 +583,6 @@ fn a_write_that_outlasts_its_slice_is_tried_again_in_a_later_round() {
         1,
         Reply::error(201, "late").delayed(Duration::from_secs(30)),
     ));
-    let named = |n: &str| CLICKS.replace(r#""name":"clicks""#, &format!(r#""name":"{n}""#));
     let dir = TempDir::with(&[("a.json", &named("a")), ("b.json", &named("b"))]);
     let out = deploy().url(fake.url()).timeout("10s").arg(dir.arg()).run();
     out.expect(0, "a: created").expect(0, "b: created");
@@ -608,7 +607,6 @@ fn connectors_stuck_before_it_never_starve_one_connect_rejects_at_once() {
             Reply::error(201, "late").delayed(Duration::from_secs(60)),
         ));
     }
-    let named = |n: &str| CLICKS.replace(r#""name":"clicks""#, &format!(r#""name":"{n}""#));
     let bad = r#"{"name":"d","config":{"connector.class":"FileStreamSource","topic":"t","tasks.max":"many-tasks"}}"#;
     let dir = TempDir::with(&[
         ("a.json", &named("a")),
@@ -630,4 +628,9 @@ fn connectors_stuck_before_it_never_starve_one_connect_rejects_at_once() {
         "{}",
         out.all()
     );
+}
+
+/// The seed's connector under another name.
+fn named(name: &str) -> String {
+    CLICKS.replace(r#""name":"clicks""#, &format!(r#""name":"{name}""#))
 }
