@@ -28,6 +28,7 @@ const MIN_SLICE: Duration = Duration::from_secs(2);
 /// Kept back, per connector still waiting for its turn in a round, from the slice
 /// of the one before it: every connector is attempted before the deadline, however
 /// many before it are stuck (one that Connect rejects at once is then 78, not 124).
+/// When the time left cannot give each this much, it is shared evenly instead.
 const FIRST_TRY: Duration = Duration::from_millis(500);
 
 /// What one step made of one connector.
@@ -140,11 +141,14 @@ pub fn run<T: Send>(
 
 /// The slice of one connector: its share of the round, less what the connectors
 /// still waiting behind it (on `workers` workers) need for their first try; never
-/// less than one first try of its own.
+/// less than one first try of its own. A first try is `FIRST_TRY`, or an even
+/// share of the time left when that is shorter, so that the last turn still comes.
 fn slice_for(share: Duration, deadline: Deadline, waiting: usize, workers: usize) -> Duration {
     let turns_behind = waiting.div_ceil(workers.max(1)) as u32;
-    let reserve = FIRST_TRY.saturating_mul(turns_behind);
-    share.min(deadline.remaining().saturating_sub(reserve).max(FIRST_TRY))
+    let remaining = deadline.remaining();
+    let first_try = FIRST_TRY.min(remaining / turns_behind.saturating_add(1));
+    let reserve = first_try.saturating_mul(turns_behind);
+    share.min(remaining.saturating_sub(reserve).max(first_try))
 }
 
 /// The wiring every batch of a run shares, around one step for one connector: a

@@ -598,32 +598,48 @@ fn a_write_that_outlasts_its_slice_is_tried_again_in_a_later_round() {
 fn connectors_stuck_before_it_never_starve_one_connect_rejects_at_once() {
     // Three writes that hang, one at a time, under 5 s: the fourth connector, which
     // Connect rejects at once, must still be tried, so the run ends 78, not 124.
+    stuck_before_one_rejected_at_once(3, "5s");
+}
+
+#[test]
+fn a_deadline_too_short_for_a_first_try_each_is_shared_so_every_connector_is_tried() {
+    // Five writes that hang under 1 s: not enough for half a second each, so the
+    // first tries share the time evenly, and the sixth is still tried (78, not 124).
+    stuck_before_one_rejected_at_once(5, "1s");
+}
+
+/// `stuck` connectors whose writes hang, then one Connect rejects at once, one at
+/// a time under `timeout`: the last must be tried all the same.
+fn stuck_before_one_rejected_at_once(stuck: usize, timeout: &str) {
     let fake = FakeConnect::start(Config::default());
-    for name in ["a", "b", "c"] {
+    let mut files = Vec::new();
+    for i in 0..stuck {
+        let name = format!("s{i}");
         fake.script(Rule::new(
             "PUT",
             &format!("/connectors/{name}/config"),
             100,
             Reply::error(201, "late").delayed(Duration::from_secs(60)),
         ));
+        files.push((format!("{name}.json"), named(&name)));
     }
-    let bad = r#"{"name":"d","config":{"connector.class":"FileStreamSource","topic":"t","tasks.max":"many-tasks"}}"#;
-    let dir = TempDir::with(&[
-        ("a.json", &named("a")),
-        ("b.json", &named("b")),
-        ("c.json", &named("c")),
-        ("d.json", bad),
-    ]);
+    let bad = r#"{"name":"z","config":{"connector.class":"FileStreamSource","topic":"t","tasks.max":"many-tasks"}}"#;
+    files.push(("z.json".into(), bad.into()));
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(f, c)| (f.as_str(), c.as_str()))
+        .collect();
+    let dir = TempDir::with(&files);
     let out = deploy()
         .url(fake.url())
-        .timeout("5s")
+        .timeout(timeout)
         .arg("--parallel")
         .arg("1")
         .arg(dir.arg())
         .run();
-    out.expect(78, "d: failed: Kafka Connect rejected the config");
+    out.expect(78, "z: failed: Kafka Connect rejected the config");
     assert_eq!(
-        fake.count("PUT", "/connectors/d/config"),
+        fake.count("PUT", "/connectors/z/config"),
         1,
         "{}",
         out.all()
