@@ -15,6 +15,7 @@ use crate::report::outcome::{Applied, Report, StateChange};
 use crate::spec::compare::{Diff, diff};
 use crate::spec::definitions::{Definition, State, encode_name};
 use crate::steps::offsets;
+use crate::steps::validate::validate;
 
 /// Create or update one connector and move it to its desired state; in a dry run,
 /// only find out what that would change. `report` may hold what an earlier round
@@ -161,6 +162,10 @@ fn apply_config(
                     && !dry_run
                     && client.run_end.remaining() < offsets::time_needed(client.run_length)
                 {
+                    // Not begun for want of time; but a config Connect rejects is
+                    // rejected whatever the time, and one read-only check tells.
+                    let redactor = client.redactor.clone();
+                    validate(client, def, &redactor)?;
                     return Err(Error::Deadline(format!(
                         "not created: less than {:.1}s of the run is left to create it with its offsets",
                         offsets::time_needed(client.run_length).as_secs_f64()

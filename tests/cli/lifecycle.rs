@@ -1,5 +1,7 @@
 //! The connector lifecycle, declared: offsets at creation, and scoped pruning.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -328,6 +330,27 @@ fn a_short_timeout_still_creates_a_connector_with_its_offsets() {
         "{}",
         out.all()
     );
+}
+
+#[test]
+fn a_connector_connect_rejects_is_78_even_when_too_little_time_is_left_for_its_offsets() {
+    // A write that hangs takes half of the 4 s, leaving less than a create with
+    // offsets needs: the connector is not created, but Connect would reject its
+    // config at once, so the run says so (78, the Job stops) instead of 124 (retry).
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/hangs/config",
+        100,
+        Reply::error(201, "late").delayed(Duration::from_secs(60)),
+    ));
+    let bad = with_offsets("src", json!("reset"), "RUNNING")
+        .replace(r#""topic":"t""#, r#""topic":"t","tasks.max":"many-tasks""#);
+    assert!(bad.contains("many-tasks"), "{bad}");
+    let dir = TempDir::with(&[("a.json", &source("hangs")), ("b.json", &bad)]);
+    let out = deploy().url(fake.url()).timeout("4s").arg(dir.arg()).run();
+    out.expect(78, "src: failed");
+    assert!(fake.connector("src").is_none(), "{}", out.all());
 }
 
 #[test]
