@@ -166,6 +166,9 @@ fn execute(bin: &Path, s: &Scenario, dir: &Path) -> Run {
     for (name, bytes) in &s.ref_files {
         std::fs::write(defs.join(name), bytes).expect("reference file");
     }
+    if let Some((name, size)) = &s.huge_ref {
+        write_repeated(&defs.join(name), b'k', *size);
+    }
     let mut config = Config::default();
     if let Some((u, p)) = &s.auth {
         config = config.auth(u, p);
@@ -229,6 +232,9 @@ fn execute(bin: &Path, s: &Scenario, dir: &Path) -> Run {
     let started = Instant::now();
     // Reaped below with wait4, which also gives its peak RSS.
     #[allow(clippy::zombie_processes)]
+    // The child's peak RSS starts at this process's own peak (the kernel keeps
+    // the larger of the two at the exec): kept to tell the two apart.
+    let parent_peak_rss_kb = own_peak_rss_kb();
     let mut child = cmd.spawn().expect("start connect-deploy");
     let pid = child.id() as libc::pid_t;
     let keep_stdin = child.stdin.take().map(|mut w| {
@@ -348,9 +354,35 @@ fn execute(bin: &Path, s: &Scenario, dir: &Path) -> Run {
         stderr,
         termination,
         max_rss_kb: usage.ru_maxrss,
+        parent_peak_rss_kb,
         requests: fake.requests(),
         answers: fake.answers(),
         applied: fake.applied(),
         final_connectors,
     }
+}
+
+/// A file of `size` bytes `byte`, written a piece at a time.
+fn write_repeated(path: &Path, byte: u8, size: usize) {
+    use std::io::Write;
+    let piece = [byte; 64 * 1024];
+    let mut file = std::fs::File::create(path).expect("reference file");
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(piece.len());
+        file.write_all(&piece[..n]).expect("reference file");
+        left -= n;
+    }
+}
+
+/// This process's own peak RSS (VmHWM) in KB; 0 when it cannot be read.
+fn own_peak_rss_kb() -> i64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
 }

@@ -87,6 +87,10 @@ pub struct Scenario {
     pub files: Vec<(String, String)>,
     /// Files referenced by `{"file"}`: relative name and content.
     pub ref_files: Vec<(String, Vec<u8>)>,
+    /// A reference file of this many bytes (`k`), written in pieces, never held
+    /// whole: a child's peak RSS counts its parent's at the exec, so a simulator
+    /// that once held 24 MB would show as 24 MB in every later run.
+    pub huge_ref: Option<(String, usize)>,
     pub env: Vec<(String, String)>,
     pub args: Vec<String>,
     /// Extra positional arguments (a URL given as a path).
@@ -200,6 +204,7 @@ impl Scenario {
         let mut secrets = Vec::new();
         let mut env = Vec::new();
         let mut ref_files = Vec::new();
+        let mut huge_ref = None;
         let mut bad: Option<(String, Vec<i32>)> = None;
         let plant = |what: String, codes: &[i32], bad: &mut Option<(String, Vec<i32>)>| match bad {
             Some((w, c)) => {
@@ -424,7 +429,7 @@ impl Scenario {
                 } else {
                     mib * 1024 * 1024
                 };
-                ref_files.push(("huge".into(), vec![b'k'; size]));
+                huge_ref = Some(("huge".to_string(), size));
                 defs[i]
                     .config
                     .push(("x.huge.password".into(), "{\"file\": \"huge\"}".into()));
@@ -767,6 +772,7 @@ impl Scenario {
             defs,
             files,
             ref_files,
+            huge_ref,
             env,
             args,
             extra_paths,
