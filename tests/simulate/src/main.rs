@@ -229,12 +229,12 @@ fn execute(bin: &Path, s: &Scenario, dir: &Path) -> Run {
             Ok(())
         });
     }
-    let started = Instant::now();
-    // Reaped below with wait4, which also gives its peak RSS.
-    #[allow(clippy::zombie_processes)]
     // The child's peak RSS starts at this process's own peak (the kernel keeps
     // the larger of the two at the exec): kept to tell the two apart.
     let parent_peak_rss_kb = own_peak_rss_kb();
+    let started = Instant::now();
+    // Reaped below with wait4, which also gives its peak RSS.
+    #[allow(clippy::zombie_processes)]
     let mut child = cmd.spawn().expect("start connect-deploy");
     let pid = child.id() as libc::pid_t;
     let keep_stdin = child.stdin.take().map(|mut w| {
