@@ -76,6 +76,11 @@ fn permanent(a: &Answer) -> bool {
         // A listing refused (a worker without `?expand`) has a fallback.
         return false;
     }
+    if matches!(a.chaos, "endless" | "slow") {
+        // The model's own answer, but its body never ends or dribbles: the tool
+        // may never have read what it says.
+        return false;
+    }
     match a.status {
         401 | 403 => false,
         // A DELETE answered 404: already gone, which is what was wanted.
@@ -795,6 +800,35 @@ mod tests {
             k.contains(&"report.count".to_string()) && k.contains(&"time.deadline".to_string()),
             "{k:?}"
         );
+    }
+
+    #[test]
+    fn a_peak_above_the_limit_is_the_runs_unless_the_simulators_own_peak_hides_it() {
+        let (s, mut run) = base();
+        run.max_rss_kb = MEMORY_LIMIT_KB + 1;
+        assert_eq!(kinds(&s, &run), vec!["memory".to_string()]);
+        run.parent_peak_rss_kb = MEMORY_LIMIT_KB + 10;
+        assert_eq!(kinds(&s, &run), vec!["memory.unmeasured".to_string()]);
+    }
+
+    #[test]
+    fn a_rejection_whose_body_never_ended_was_never_read() {
+        let (s, mut run) = base();
+        run.code = Some(124);
+        run.stdout = run.stdout.replace(r#""exit_code":0"#, r#""exit_code":124"#);
+        let v = request(
+            "PUT",
+            "/connector-plugins/X/config/validate",
+            r#"{"name":"team-a"}"#,
+            run.started,
+        );
+        let mut rejected = answer(v, 200, "");
+        rejected.body = r#"{"error_count":1,"configs":[]}"#.into();
+        run.answers = vec![rejected.clone()];
+        assert!(kinds(&s, &run).contains(&"exit.permanent_unreported".to_string()));
+        rejected.chaos = "endless";
+        run.answers = vec![rejected];
+        assert!(!kinds(&s, &run).contains(&"exit.permanent_unreported".to_string()));
     }
 
     #[test]
