@@ -40,6 +40,7 @@ pub fn apply(
     // What a snapshot of the cluster showed stands in for the first reads.
     let seen_state = seen.flatten().and_then(|k| k.state.clone());
     let result = apply_config(client, def, version, dry_run, report, seen, &mut creating)
+        .map_err(|e| undo_lost_create(client, def, report, e))
         .and_then(|known| start_from_offsets(client, def, known, report));
     drop(creating);
     let result =
@@ -79,18 +80,38 @@ fn start_from_offsets(
             report.offsets = Some(offsets.describe());
             Ok(Some(State::Stopped))
         }
-        Err(e) => {
-            let undone = offsets::roll_back(client, &def.name);
-            report.applied = None;
-            report.first_seen = None;
-            report.wrote = false;
-            Err(match e {
-                Error::Deadline(m) => Error::Deadline(format!("{m}{undone}")),
-                Error::Rejected(m) => Error::Rejected(format!("{m}{undone}")),
-                Error::Denied(m) => Error::Denied(format!("{m}{undone}")),
-                other => Error::Unexpected(format!("{}{undone}", other.message())),
-            })
-        }
+        Err(e) => Err(undo_create(client, def, report, e)),
+    }
+}
+
+/// A create with offsets that failed, but whose earlier write may have landed all
+/// the same (an answer lost, a write that lands late): this run may have created
+/// the connector, STOPPED and without its offsets. Left so, the next run would find
+/// it "existing" and resume it from a predecessor's offsets, so it is deleted. Not
+/// while the run has time to come back to it (a slice that ran out): a later round
+/// finds it and writes its offsets.
+fn undo_lost_create(client: &mut Client, def: &Definition, report: &mut Report, e: Error) -> Error {
+    let created_here = matches!(report.first_seen, Some((false, _)));
+    let final_error = !matches!(e, Error::Deadline(_)) || client.run_end.passed();
+    if def.offsets.is_some() && report.wrote && created_here && final_error {
+        undo_create(client, def, report, e)
+    } else {
+        e
+    }
+}
+
+/// Delete again a connector this run created with offsets, after what had to
+/// follow the create failed; the error says whether that worked.
+fn undo_create(client: &mut Client, def: &Definition, report: &mut Report, e: Error) -> Error {
+    let undone = offsets::roll_back(client, &def.name);
+    report.applied = None;
+    report.first_seen = None;
+    report.wrote = false;
+    match e {
+        Error::Deadline(m) => Error::Deadline(format!("{m}{undone}")),
+        Error::Rejected(m) => Error::Rejected(format!("{m}{undone}")),
+        Error::Denied(m) => Error::Denied(format!("{m}{undone}")),
+        other => Error::Unexpected(format!("{}{undone}", other.message())),
     }
 }
 

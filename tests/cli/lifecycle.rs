@@ -373,6 +373,32 @@ fn a_create_whose_answer_was_lost_and_that_landed_late_still_gets_its_offsets() 
     assert_eq!(fake.count("POST", "/connectors"), 2, "{}", out.all());
 }
 
+#[test]
+fn a_create_that_landed_late_behind_a_failure_is_undone_never_left_without_its_offsets() {
+    // The first POST is answered "Request timed out" and lands just before the
+    // second, which fails for another reason (an NPE): the connector this run
+    // created exists, STOPPED, without its offsets. Left so, the next run would
+    // find it "existing" and resume it from a predecessor's offsets: it is deleted.
+    let fake = FakeConnect::start(Config::default());
+    fake.leave_offsets("src", position(9).as_array().unwrap().clone());
+    fake.script(Rule::new(
+        "POST",
+        "/connectors",
+        1,
+        Reply::error(500, "Request timed out").lands_late(),
+    ));
+    fake.script(Rule::new(
+        "POST",
+        "/connectors",
+        1,
+        Reply::error(500, "java.lang.NullPointerException"),
+    ));
+    let dir = TempDir::with(&[("src.json", &with_offsets("src", json!("reset"), "RUNNING"))]);
+    let out = deploy().url(fake.url()).arg(dir.arg()).run();
+    out.expect(1, "src: failed");
+    assert!(fake.connector("src").is_none(), "{}", out.all());
+}
+
 /// A `?` is one character, not one byte: `team-??` does not own `team-é` (two bytes in
 /// UTF-8), and `team-?` owns it, both for deleting and for the definitions of the run.
 #[test]
