@@ -117,9 +117,9 @@ impl Secrets {
             // secrets (`password=...` in a URL, below).
             // Its URL-encoded and JSON-escaped forms as text too: decoding a text can
             // be thrown off by what stands before the form (a '%' before `0a...`).
-            for form in escaped_forms(base) {
+            escaped_forms(base, |form| {
                 self.index.insert(form.as_bytes(), secret, false, pieces);
-            }
+            });
             if secret {
                 self.add_encoded(base, pieces);
             } else if base.len() >= 8 {
@@ -157,7 +157,13 @@ impl Secrets {
     /// and, as the text may end with the secret, those up to the end and padding.
     fn add_encoded(&mut self, value: &str, pieces: bool) {
         let bytes = value.as_bytes();
-        let mut forms: Vec<String> = Vec::new();
+        // Each form is indexed as it is made (the index keeps one of each): a
+        // 1 MiB reference's eighteen base64 forms together would take 25 MB.
+        let mut add = |form: &str| {
+            if form.len() >= 2 {
+                self.index.insert(form.as_bytes(), true, false, pieces);
+            }
+        };
         for align in 0..3usize {
             let mut shifted = vec![0u8; align];
             shifted.extend_from_slice(bytes);
@@ -179,19 +185,17 @@ impl Secrets {
                 (tail.trim_end_matches('='), whole),
             ] {
                 if form.len() >= min {
-                    forms.push(form.to_string());
-                    forms.push(url_safe(form));
+                    add(form);
+                    add(&url_safe(form));
                 }
             }
         }
-        forms.push(bytes.iter().map(|b| format!("{b:02x}")).collect());
-        forms.sort();
-        forms.dedup();
-        for form in forms {
-            if form.len() >= 2 {
-                self.index.insert(form.as_bytes(), true, false, pieces);
-            }
-        }
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let hex: Vec<u8> = bytes
+            .iter()
+            .flat_map(|&b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
+            .collect();
+        add(std::str::from_utf8(&hex).unwrap_or_default());
     }
 
     pub fn is_empty(&self) -> bool {
@@ -257,8 +261,10 @@ impl Secrets {
 /// A value URL-encoded (upper and lower hex, `+` or `%20` for blanks) and
 /// JSON-escaped (once, twice, with non-ASCII as `\uXXXX`), where that differs from
 /// the value.
-fn escaped_forms(value: &str) -> Vec<String> {
-    let mut forms = Vec::new();
+///
+/// Each form is handed to `each` as it is made, never all at once: a 1 MiB
+/// reference's forms together would take tens of MB.
+fn escaped_forms(value: &str, mut each: impl FnMut(String)) {
     if value
         .bytes()
         .any(|b| !(b.is_ascii_alphanumeric() || b"-._~".contains(&b)))
@@ -276,7 +282,7 @@ fn escaped_forms(value: &str) -> Vec<String> {
                     out.push_str(&format!("%{b:02x}"));
                 }
             }
-            forms.push(out);
+            each(out);
         }
     }
     let escape = |text: &str| {
@@ -285,8 +291,7 @@ fn escaped_forms(value: &str) -> Vec<String> {
     };
     let once = escape(value);
     if once != value {
-        forms.push(escape(&once));
-        forms.push(once.clone());
+        each(escape(&once));
     }
     // Encoders that escape every non-ASCII character (`\u00e9`, either case).
     if !value.is_ascii() {
@@ -305,12 +310,12 @@ fn escaped_forms(value: &str) -> Vec<String> {
                     }
                 }
             }
-            forms.push(ascii);
+            each(ascii);
         }
     }
-    forms.sort();
-    forms.dedup();
-    forms
+    if once != value {
+        each(once);
+    }
 }
 
 /// Base64 in the URL-safe alphabet.
@@ -366,7 +371,51 @@ struct Index {
     /// First and last ANCHOR bytes (folded) -> patterns longer than ANCHOR.
     by_first: HashMap<[u8; ANCHOR], Vec<u32>>,
     by_last: HashMap<[u8; ANCHOR], Vec<u32>>,
+    /// Values longer than LONG are kept as their first and last LONG bytes, with
+    /// the length and hash of the whole: per head or tail, the values it ends.
+    reach: HashMap<u32, Vec<Reach>>,
 }
+
+/// Where the rest of a long value lies from one of its ends found in a text.
+#[derive(Debug, Clone, Copy)]
+struct Reach {
+    /// The end found is the value's head (the rest follows) or its tail.
+    head: bool,
+    /// The whole value's length and hash (of its folded bytes).
+    len: usize,
+    hash: u64,
+}
+
+impl Reach {
+    /// The span of `data` to mask for this end found at `at..at + LONG`, and
+    /// whether it is the whole value: the whole where the text holds it (its hash
+    /// agrees); where the text ends (or begins) first, everything from the end
+    /// found to there, since the value may have been cut there; otherwise only the
+    /// end itself.
+    fn span(&self, data: &[u8], at: usize) -> ((usize, usize), bool) {
+        let found = (at, at + LONG);
+        if self.head {
+            match data.get(at..at + self.len) {
+                Some(whole) if hash(whole) == self.hash => ((at, at + self.len), true),
+                Some(_) => (found, false),
+                None => ((at, data.len()), false),
+            }
+        } else {
+            let rest = self.len - LONG;
+            match at.checked_sub(rest) {
+                Some(start) if hash(&data[start..at + LONG]) == self.hash => {
+                    ((start, at + LONG), true)
+                }
+                Some(_) => (found, false),
+                None => ((0, at + LONG), false),
+            }
+        }
+    }
+}
+
+/// Longer values are indexed by their ends: a 1 MiB reference in its dozen forms
+/// would otherwise cost tens of MB.
+const LONG: usize = 4096;
 
 /// How many bytes find a piece of a value: its first or last ones.
 const ANCHOR: usize = MIN_CUT_PREFIX;
@@ -418,16 +467,41 @@ impl Index {
     /// With `pieces`, a value's first and last bytes find it too (where the text
     /// was cut, or anywhere for a secret).
     fn insert(&mut self, bytes: &[u8], secret: bool, public: bool, pieces: bool) {
-        if bytes.is_empty() {
+        if bytes.len() <= LONG || public {
+            self.insert_one(bytes, secret, public, pieces);
             return;
+        }
+        let (len, whole) = (bytes.len(), hash(bytes));
+        for (end, head) in [(&bytes[..LONG], true), (&bytes[len - LONG..], false)] {
+            if let Some(p) = self.insert_one(end, secret, false, pieces) {
+                let reach = Reach {
+                    head,
+                    len,
+                    hash: whole,
+                };
+                self.reach.entry(p).or_default().push(reach);
+            }
+        }
+    }
+
+    /// One pattern, as it is; its number unless it is a public name's.
+    fn insert_one(
+        &mut self,
+        bytes: &[u8],
+        secret: bool,
+        public: bool,
+        pieces: bool,
+    ) -> Option<u32> {
+        if bytes.is_empty() {
+            return None;
         }
         let p = match self.find_same(bytes) {
             // A value stays a value when the same text is a name too.
-            Some(_) if public => return,
+            Some(_) if public => return None,
             Some(p) => {
                 let i = p as usize;
                 if !self.public[i] && (self.secret[i] || !secret) {
-                    return;
+                    return Some(p);
                 }
                 if self.public[i] {
                     self.values += 1;
@@ -456,7 +530,7 @@ impl Index {
         };
         let len = bytes.len();
         if public || !pieces || len <= ANCHOR {
-            return;
+            return (!public).then_some(p);
         }
         let first = self.by_first.entry(anchor(bytes)).or_default();
         if !first.contains(&p) {
@@ -471,6 +545,7 @@ impl Index {
                 last.push(p);
             }
         }
+        Some(p)
     }
 
     /// Whether the text's bytes are pattern `p` (in any case for a secret).
@@ -487,6 +562,9 @@ impl Index {
     /// the spans of the public names.
     fn find(&self, view: &View, spans: &mut Vec<(usize, usize)>, names: &mut Vec<(usize, usize)>) {
         let data = &view.bytes;
+        // Where long values were found (view bytes): not looked at again, so that
+        // a value that repeats itself (a padding of one letter) costs one pass.
+        let mut covered: Vec<(usize, usize)> = Vec::new();
         for &len in &self.lengths {
             let len = len as usize;
             if len > data.len() {
@@ -512,22 +590,58 @@ impl Index {
                         } else {
                             spans.push(span);
                         }
+                        if covered.iter().any(|&(a, b)| a <= i && i + len <= b) {
+                            continue;
+                        }
+                        // A value found whole rules out the guesses of a cut: one
+                        // that repeats itself has the same head and tail.
+                        let found: Vec<((usize, usize), bool)> = self
+                            .reach
+                            .get(&p)
+                            .into_iter()
+                            .flatten()
+                            .map(|reach| reach.span(data, i))
+                            .collect();
+                        let whole = found.iter().any(|&(_, whole)| whole);
+                        for ((a, b), _) in found.into_iter().filter(|&(_, w)| w || !whole) {
+                            covered.push((a, b));
+                            spans.push(view.span(a, b));
+                        }
                     }
                 }
             }
         }
-        self.find_pieces(view, spans);
+        self.find_pieces(view, spans, &covered);
     }
 
     /// Beginnings and ends of values of more than ANCHOR bytes: a secret's anywhere,
     /// another value's only where the text was cut.
-    fn find_pieces(&self, view: &View, spans: &mut Vec<(usize, usize)>) {
+    fn find_pieces(
+        &self,
+        view: &View,
+        spans: &mut Vec<(usize, usize)>,
+        covered: &[(usize, usize)],
+    ) {
         let data = &view.bytes;
         if data.len() < ANCHOR || (self.by_first.is_empty() && self.by_last.is_empty()) {
             return;
         }
         let cuts = cut_points(data);
-        for i in 0..=data.len() - ANCHOR {
+        let mut i = 0;
+        while i + ANCHOR <= data.len() {
+            if let Some(&(_, b)) = covered.iter().find(|&&(a, b)| a <= i && i + ANCHOR <= b) {
+                i = b.saturating_sub(ANCHOR - 1).max(i + 1);
+                continue;
+            }
+            self.pieces_at(view, i, &cuts, spans);
+            i += 1;
+        }
+    }
+
+    /// The pieces of values whose first or last ANCHOR bytes stand at `i`.
+    fn pieces_at(&self, view: &View, i: usize, cuts: &[usize], spans: &mut Vec<(usize, usize)>) {
+        let data = &view.bytes;
+        {
             let key = anchor(&data[i..i + ANCHOR]);
             for &p in self.by_first.get(&key).into_iter().flatten() {
                 let pattern = &self.patterns[p as usize];

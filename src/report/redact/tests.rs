@@ -471,3 +471,53 @@ fn a_jaas_secret_masks_its_password_not_the_class_names_it_shares_a_prefix_with(
     let s = secrets(&[(odd, true)]);
     assert!(!s.mask("echo org.apache.kafka.common.secu").contains("secu"));
 }
+
+/// A 1 MiB reference (the largest accepted) costs the index its ends, not its
+/// length in each of its forms; echoed whole, cut, or in base64 it is still masked.
+#[test]
+fn a_long_secret_is_indexed_by_its_ends_and_masked_whole() {
+    let mut x: u64 = 7;
+    let long: String = (0..256 * 1024)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            char::from(b'a' + (x >> 59) as u8 % 26)
+        })
+        .collect();
+    let s = secrets(&[(&long, true)]);
+    let kept: usize = s.index.patterns.iter().map(|p| p.len()).sum();
+    assert!(kept < 128 * 1024, "{kept} bytes kept for a 256 KiB secret");
+    let whole = format!("before {long} after");
+    assert_eq!(s.mask(&whole), "before *** after");
+    let cut = format!("value was {}...", &long[..10_000]);
+    assert!(!s.mask(&cut).contains(&long[..100]), "a cut echo");
+    let end = format!("ends with {}", &long[long.len() - 9_000..]);
+    assert!(!s.mask(&end).contains(&long[long.len() - 100..]), "its end");
+    let b64 = base64(format!("x:{long}").as_bytes());
+    let masked = s.mask(&format!("Basic {b64}"));
+    assert!(
+        masked.len() < 100,
+        "base64: {}",
+        &masked[..200.min(masked.len())]
+    );
+}
+
+/// A long secret that repeats itself (a padding of one letter) masks its echo, and
+/// what stands after it in a text that holds it whole stays readable.
+#[test]
+fn a_long_repetitive_secret_is_masked_and_the_text_around_it_kept() {
+    let long = "k".repeat(256 * 1024);
+    let s = secrets(&[(&long, true)]);
+    let masked = s.mask(&format!("connector a: {long} rejected"));
+    assert!(
+        !masked.contains("kkkkkk"),
+        "{}",
+        &masked[..200.min(masked.len())]
+    );
+    assert!(
+        masked.starts_with("connector a: "),
+        "{}",
+        &masked[..200.min(masked.len())]
+    );
+}
