@@ -17,13 +17,30 @@ pub struct Stop {
     received: Arc<AtomicUsize>,
 }
 
+/// The first signal decides how the run ends: SIGTERM then SIGINT is 143, SIGINT
+/// then SIGTERM 130. A second signal of either kind ends the process at once, with
+/// the first one's code.
 pub fn install() -> io::Result<Stop> {
     let received = Arc::new(AtomicUsize::new(0));
+    // One flag per first signal, each armed only by its own signal.
+    let first = [
+        (exit::SIGTERM, Arc::new(AtomicBool::new(false))),
+        (exit::SIGINT, Arc::new(AtomicBool::new(false))),
+    ];
     for (signal, code) in [(SIGTERM, exit::SIGTERM), (SIGINT, exit::SIGINT)] {
-        let again = Arc::new(AtomicBool::new(false));
-        // Handlers run in the order registered: the first signal arms this one.
-        flag::register_conditional_shutdown(signal, i32::from(code), Arc::clone(&again))?;
-        flag::register(signal, again)?;
+        // Handlers run in the order registered: once either signal has come, any
+        // signal ends the process here, with the first one's code, before the
+        // lines below could record this one.
+        for (first_code, armed) in &first {
+            flag::register_conditional_shutdown(signal, i32::from(*first_code), Arc::clone(armed))?;
+        }
+        let own = first
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, f)| Arc::clone(f));
+        if let Some(own) = own {
+            flag::register(signal, own)?;
+        }
         flag::register_usize(signal, Arc::clone(&received), code as usize)?;
     }
     Ok(Stop { received })
