@@ -24,7 +24,7 @@ use connect_deploy::report::termination;
 const BACKSTOP_GRACE: Duration = Duration::from_secs(2);
 
 /// Where the termination message goes, once known: the panic hook needs it too.
-static TERMINATION: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
+static TERMINATION: OnceLock<Option<termination::Target>> = OnceLock::new();
 /// The log format and the run's progress, for the panic hook's report.
 static FORMAT: OnceLock<Format> = OnceLock::new();
 static PROGRESS: OnceLock<Progress> = OnceLock::new();
@@ -41,7 +41,11 @@ fn main() -> ExitCode {
     log.redactor
         .update(|secrets| early.iter().for_each(|c| secrets.add_credential(c)));
     let termination = match termination::termination_target(&termination_log) {
-        Ok(path) => path.map(|p| p.to_path_buf()),
+        Ok(target) => target,
+        Err(e) if !termination_log.explicit => {
+            log.warn("termination_log", &e);
+            None
+        }
         Err(e) => {
             let _ = TERMINATION.set(None);
             return stopped(&log, &Error::Usage(e), &[]);
@@ -172,9 +176,9 @@ fn stopped(log: &Log, e: &Error, reports: &[connect_deploy::report::outcome::Rep
 }
 
 fn finish(log: &Log, f: &Finished) -> ExitCode {
-    if let Some(Some(path)) = TERMINATION.get()
+    if let Some(Some(target)) = TERMINATION.get()
         && let Err(e) =
-            termination::write_termination(path, &log.termination_text(f.code, &f.summary))
+            termination::write_termination(target, &log.termination_text(f.code, &f.summary))
     {
         log.warn("termination_log", &e);
     }
@@ -204,8 +208,9 @@ fn panic_hook(redactor: Redactor) {
                 code: exit::UNEXPECTED,
                 summary: "internal error (a bug; please report it)".into(),
             });
-        if let Some(Some(path)) = TERMINATION.get() {
-            let _ = termination::write_termination(path, &log.termination_text(f.code, &f.summary));
+        if let Some(Some(target)) = TERMINATION.get() {
+            let _ =
+                termination::write_termination(target, &log.termination_text(f.code, &f.summary));
         }
         std::process::exit(i32::from(exit::UNEXPECTED));
     }));

@@ -318,6 +318,10 @@ fn the_first_signal_decides_the_exit_code() {
         let (status, _) = signal_and_time(second, &mut child);
         assert_eq!(status.code(), Some(code), "{first} then {second}");
         let out = finish(child);
-        assert!(!out.all().contains(other), "{first} then {second}: {}", out.all());
+        assert!(
+            !out.all().contains(other),
+            "{first} then {second}: {}",
+            out.all()
+        );
     }
 }
