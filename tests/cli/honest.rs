@@ -550,13 +550,7 @@ fn a_termination_log_swapped_for_a_fifo_does_not_block_the_ending() {
     assert_eq!(fake.wait_for_requests(1, Duration::from_secs(20)), 1);
     let kept = dir.path().join("kept");
     std::fs::rename(&log, &kept).unwrap();
-    assert!(
-        Command::new("mkfifo")
-            .arg(&log)
-            .status()
-            .unwrap()
-            .success()
-    );
+    assert!(Command::new("mkfifo").arg(&log).status().unwrap().success());
     // Blocked on the FIFO, the run would be killed here (and the test fail).
     let status = wait_within(&mut child, Duration::from_secs(20));
     assert_eq!(status.and_then(|s| s.code()), Some(124));
