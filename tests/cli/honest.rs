@@ -557,3 +557,27 @@ fn a_termination_log_swapped_for_a_fifo_does_not_block_the_ending() {
     let text = std::fs::read_to_string(&kept).unwrap();
     assert!(text.contains("not ready"), "{text:?}");
 }
+
+/// A worker answering JSON nested deeper than any walk over it may go: a malformed
+/// answer like any other, never a crash.
+#[test]
+fn a_deeply_nested_answer_is_a_malformed_answer() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep_object = format!("{}1{}", r#"{"a":"#.repeat(100), "}".repeat(100));
+    for body in [&deep, &deep_object] {
+        let fake = FakeConnect::start(Config::default());
+        fake.script(Rule::new(
+            "GET",
+            "/connectors/clicks/config",
+            1000,
+            Reply::raw(200, Some("application/json"), body),
+        ));
+        let dir = TempDir::with(&[("clicks.json", CLICKS)]);
+        deploy()
+            .url(fake.url())
+            .timeout("10s")
+            .arg(dir.arg())
+            .run()
+            .expect(1, "answered 200 without a JSON object");
+    }
+}
