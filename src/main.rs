@@ -19,6 +19,7 @@ use connect_deploy::report::progress::Progress;
 use connect_deploy::report::redact::Redactor;
 use connect_deploy::report::summary::{self as report, Interruption};
 use connect_deploy::report::termination;
+use connect_deploy::steps::offsets;
 
 /// How long past its deadline a run may take to end by itself.
 const BACKSTOP_GRACE: Duration = Duration::from_secs(2);
@@ -140,6 +141,13 @@ fn main() -> ExitCode {
                     if let Some(f) = grace_for_offsets(&finished) {
                         return finish(&log, &f);
                     }
+                    // Still between a create and its offsets: deleted here, since
+                    // the run's thread is left behind.
+                    if signals::Creating::any() {
+                        for line in offsets::undo_pending(Instant::now() + UNDO_TIME) {
+                            log.error("rollback", &line);
+                        }
+                    }
                     return match report::interrupted(&log, code, why, &progress) {
                         Some(f) => finish(&log, &f),
                         // The run printed its report first: its ending stands, and
@@ -155,9 +163,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// How long `main` spends deleting connectors left between their create and their
+/// offsets when a signal's grace ends: with the grace, under a second.
+const UNDO_TIME: Duration = Duration::from_millis(250);
+
 /// A connector between its create and its offsets would be left without them (and
 /// the next run would take it for an existing one): give it a moment to finish or
-/// be undone before the process ends.
+/// be undone before the process ends; what is still pending then, `main` deletes.
 /// The run's own ending, when it came within the grace: its report is the one.
 fn grace_for_offsets(finished: &mpsc::Receiver<Finished>) -> Option<Finished> {
     let until = Instant::now() + signals::SIGNAL_GRACE;

@@ -68,10 +68,11 @@ impl Stop {
 /// behind without its offsets, which the next run would take for an existing one.
 static CREATING: AtomicUsize = AtomicUsize::new(0);
 
-/// How long a signal waits for connectors being created with their offsets: a run
-/// ends within a second of a signal, and noticing the signal (~50 ms) and printing
-/// the report come on top.
-pub const SIGNAL_GRACE: Duration = Duration::from_millis(700);
+/// How long a signal waits for connectors being created with their offsets to be
+/// finished or undone by the run: a run ends within a second of a signal, and
+/// noticing the signal (~50 ms), `main` deleting what is still pending (0.25 s) and
+/// printing the report come on top.
+pub const SIGNAL_GRACE: Duration = Duration::from_millis(450);
 
 /// Held from the create of a connector with declared offsets until they are
 /// written or the create is undone; never while only reading, never in a dry run.

@@ -325,3 +325,33 @@ fn the_first_signal_decides_the_exit_code() {
         );
     }
 }
+
+/// A signal while a created connector waits for its offsets write, which hangs:
+/// the connector is deleted again before the run ends, so that the next run does
+/// not find it without its offsets and resume it from the wrong ones.
+#[test]
+fn a_signal_between_create_and_offsets_leaves_no_connector_behind() {
+    for signal in ["-TERM", "-INT"] {
+        let (fake, mut child, _dir) = run_hanging_in_its_offsets_write();
+        assert!(fake.connector("src").is_some(), "the create did not land");
+        let (status, took) = signal_and_time(signal, &mut child);
+        assert!(took < PROMPTLY, "{signal} ended the run after {took:?}");
+        let out = finish(child);
+        assert_eq!(
+            status.code(),
+            Some(if signal == "-TERM" { 143 } else { 130 })
+        );
+        assert!(
+            fake.connector("src").is_none(),
+            "{signal}: left without its offsets:\n{}",
+            out.all()
+        );
+        assert!(
+            out.stderr.contains(
+                "src: stopped between its create and its offsets; the connector was deleted again"
+            ),
+            "{}",
+            out.stderr
+        );
+    }
+}
