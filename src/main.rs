@@ -19,12 +19,13 @@ use connect_deploy::report::progress::Progress;
 use connect_deploy::report::redact::Redactor;
 use connect_deploy::report::summary::{self as report, Interruption};
 use connect_deploy::report::termination;
+use connect_deploy::steps::offsets;
 
 /// How long past its deadline a run may take to end by itself.
 const BACKSTOP_GRACE: Duration = Duration::from_secs(2);
 
 /// Where the termination message goes, once known: the panic hook needs it too.
-static TERMINATION: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
+static TERMINATION: OnceLock<Option<termination::Target>> = OnceLock::new();
 /// The log format and the run's progress, for the panic hook's report.
 static FORMAT: OnceLock<Format> = OnceLock::new();
 static PROGRESS: OnceLock<Progress> = OnceLock::new();
@@ -41,7 +42,11 @@ fn main() -> ExitCode {
     log.redactor
         .update(|secrets| early.iter().for_each(|c| secrets.add_credential(c)));
     let termination = match termination::termination_target(&termination_log) {
-        Ok(path) => path.map(|p| p.to_path_buf()),
+        Ok(target) => target,
+        Err(e) if !termination_log.explicit => {
+            log.warn("termination_log", &e);
+            None
+        }
         Err(e) => {
             let _ = TERMINATION.set(None);
             return stopped(&log, &Error::Usage(e), &[]);
@@ -136,6 +141,13 @@ fn main() -> ExitCode {
                     if let Some(f) = grace_for_offsets(&finished) {
                         return finish(&log, &f);
                     }
+                    // Still between a create and its offsets: deleted here, since
+                    // the run's thread is left behind.
+                    if signals::Creating::any() {
+                        for line in offsets::undo_pending(Instant::now() + UNDO_TIME) {
+                            log.error("rollback", &line);
+                        }
+                    }
                     return match report::interrupted(&log, code, why, &progress) {
                         Some(f) => finish(&log, &f),
                         // The run printed its report first: its ending stands, and
@@ -151,9 +163,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// How long `main` spends deleting connectors left between their create and their
+/// offsets when a signal's grace ends: with the grace, under a second.
+const UNDO_TIME: Duration = Duration::from_millis(250);
+
 /// A connector between its create and its offsets would be left without them (and
 /// the next run would take it for an existing one): give it a moment to finish or
-/// be undone before the process ends.
+/// be undone before the process ends; what is still pending then, `main` deletes.
 /// The run's own ending, when it came within the grace: its report is the one.
 fn grace_for_offsets(finished: &mpsc::Receiver<Finished>) -> Option<Finished> {
     let until = Instant::now() + signals::SIGNAL_GRACE;
@@ -172,9 +188,9 @@ fn stopped(log: &Log, e: &Error, reports: &[connect_deploy::report::outcome::Rep
 }
 
 fn finish(log: &Log, f: &Finished) -> ExitCode {
-    if let Some(Some(path)) = TERMINATION.get()
+    if let Some(Some(target)) = TERMINATION.get()
         && let Err(e) =
-            termination::write_termination(path, &log.termination_text(f.code, &f.summary))
+            termination::write_termination(target, &log.termination_text(f.code, &f.summary))
     {
         log.warn("termination_log", &e);
     }
@@ -204,8 +220,9 @@ fn panic_hook(redactor: Redactor) {
                 code: exit::UNEXPECTED,
                 summary: "internal error (a bug; please report it)".into(),
             });
-        if let Some(Some(path)) = TERMINATION.get() {
-            let _ = termination::write_termination(path, &log.termination_text(f.code, &f.summary));
+        if let Some(Some(target)) = TERMINATION.get() {
+            let _ =
+                termination::write_termination(target, &log.termination_text(f.code, &f.summary));
         }
         std::process::exit(i32::from(exit::UNEXPECTED));
     }));

@@ -17,13 +17,30 @@ pub struct Stop {
     received: Arc<AtomicUsize>,
 }
 
+/// The first signal decides how the run ends: SIGTERM then SIGINT is 143, SIGINT
+/// then SIGTERM 130. A second signal of either kind ends the process at once, with
+/// the first one's code.
 pub fn install() -> io::Result<Stop> {
     let received = Arc::new(AtomicUsize::new(0));
+    // One flag per first signal, each armed only by its own signal.
+    let first = [
+        (exit::SIGTERM, Arc::new(AtomicBool::new(false))),
+        (exit::SIGINT, Arc::new(AtomicBool::new(false))),
+    ];
     for (signal, code) in [(SIGTERM, exit::SIGTERM), (SIGINT, exit::SIGINT)] {
-        let again = Arc::new(AtomicBool::new(false));
-        // Handlers run in the order registered: the first signal arms this one.
-        flag::register_conditional_shutdown(signal, i32::from(code), Arc::clone(&again))?;
-        flag::register(signal, again)?;
+        // Handlers run in the order registered: once either signal has come, any
+        // signal ends the process here, with the first one's code, before the
+        // lines below could record this one.
+        for (first_code, armed) in &first {
+            flag::register_conditional_shutdown(signal, i32::from(*first_code), Arc::clone(armed))?;
+        }
+        let own = first
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, f)| Arc::clone(f));
+        if let Some(own) = own {
+            flag::register(signal, own)?;
+        }
         flag::register_usize(signal, Arc::clone(&received), code as usize)?;
     }
     Ok(Stop { received })
@@ -51,10 +68,11 @@ impl Stop {
 /// behind without its offsets, which the next run would take for an existing one.
 static CREATING: AtomicUsize = AtomicUsize::new(0);
 
-/// How long a signal waits for connectors being created with their offsets: a run
-/// ends within a second of a signal, and noticing the signal (~50 ms) and printing
-/// the report come on top.
-pub const SIGNAL_GRACE: Duration = Duration::from_millis(700);
+/// How long a signal waits for connectors being created with their offsets to be
+/// finished or undone by the run: a run ends within a second of a signal, and
+/// noticing the signal (~50 ms), `main` deleting what is still pending (0.25 s) and
+/// printing the report come on top.
+pub const SIGNAL_GRACE: Duration = Duration::from_millis(450);
 
 /// Held from the create of a connector with declared offsets until they are
 /// written or the create is undone; never while only reading, never in a dry run.

@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+use crate::spec::json;
+
 /// One answer from a worker.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -19,7 +21,11 @@ const MAX_TEXT: usize = 16 * 1024;
 
 impl Reply {
     pub fn new(status: u16, body: String) -> Reply {
-        let json = serde_json::from_str(&body).ok();
+        // An answer nested too deep for the walks over it is no JSON answer: it is
+        // classified like any other malformed one.
+        let json = (!json::too_deep(&body))
+            .then(|| serde_json::from_str(&body).ok())
+            .flatten();
         Reply { status, body, json }
     }
 

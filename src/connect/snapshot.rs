@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::connect::client::{Client, Kind};
 use crate::connect::version::Version;
+use crate::spec::json;
 
 /// What the worker holds for one connector.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +48,9 @@ impl Snapshot {
         };
         let reply = client.get_text(path, Kind::Read).ok()?;
         if reply.status != 200 {
+            return None;
+        }
+        if json::too_deep(&reply.body) {
             return None;
         }
         // Each entry stays unparsed text until it is known to be wanted.

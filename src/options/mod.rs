@@ -658,35 +658,64 @@ pub fn raw_credentials(
             urls.push((text(v), true));
         }
     }
-    // Any other argument that looks like a URL with credentials (`--url`
-    // forgotten, the URL read as a path): it is echoed in messages about it.
+    // Any other argument or variable that looks like a URL with credentials
+    // (`--url` forgotten, the URL read as a path, a URL given to another option):
+    // it is echoed in messages about it.
     urls.extend(args.into_iter().map(|a| (text(a), false)));
+    urls.extend(
+        VARIABLES
+            .iter()
+            .filter(|name| **name != "KAFKA_CONNECT_URL")
+            .filter_map(|name| env(name))
+            .map(|v| (text(v), false)),
+    );
     let mut found = Vec::new();
     for (list, is_url) in &urls {
         for url in split_urls(list) {
-            let scheme = url.split_once("://");
-            let rest = scheme.map_or(url.as_str(), |(_, r)| r);
-            if let Some(at) = rest.rfind('@') {
-                let userinfo = &rest[..at];
-                // Without a scheme, only `user:password@host`: a path such as
-                // `defs/team@2.json` holds no credentials.
-                if !is_url
-                    && scheme.is_none()
-                    && (!userinfo.contains(':') || userinfo.contains('/'))
-                {
-                    continue;
-                }
-                found.push(userinfo.to_string());
-                if let Some((_, password)) = userinfo.split_once(':') {
-                    found.push(password.to_string());
-                    found.extend(percent_decode(password));
-                }
-            }
+            found.extend(userinfo_in(&url, *is_url));
         }
     }
     found.extend(env("KAFKA_CONNECT_BASIC_AUTH_PASSWORD").map(text));
     found.retain(|s| !s.is_empty());
     found
+}
+
+/// What may be credentials in one URL-like text, whatever the spelling of its
+/// scheme: `http://`, `http:/`, `http:`, `HTTP:\\\\` and `user:password@host` all
+/// carry their userinfo before the last '@'. Only a text that is not given as a URL
+/// and has no ':' before its '@' (a path such as `defs/team@2.json`) holds none.
+fn userinfo_in(url: &str, is_url: bool) -> Vec<String> {
+    let Some(at) = url.rfind('@') else {
+        return Vec::new();
+    };
+    let before = &url[..at];
+    if !is_url && !before.contains(':') {
+        return Vec::new();
+    }
+    // What stands after a scheme and its slashes (`user:password@host` reads as
+    // scheme `user`: its password is found all the same). Never the scheme itself:
+    // secrets are looked for cut short too, and `http:` would hide every URL.
+    let userinfo = match split_scheme(url) {
+        Some((_, rest)) => rest.rfind('@').map_or(rest, |at| &rest[..at]),
+        None => before,
+    };
+    let mut found = vec![userinfo.to_string()];
+    found.extend(percent_decode(userinfo));
+    if let Some((_, password)) = userinfo.split_once(':') {
+        found.push(password.to_string());
+        found.extend(percent_decode(password));
+    }
+    found
+}
+
+/// A scheme (`[A-Za-z][A-Za-z0-9+.-]*:`) and what follows its slashes or backslashes,
+/// however many.
+fn split_scheme(url: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = url.split_once(':')?;
+    let mut chars = scheme.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'));
+    valid.then(|| (scheme, rest.trim_start_matches(['/', '\\'])))
 }
 
 /// `--stable` when not given: 5 s, or a quarter of a shorter run, so that the
@@ -733,7 +762,23 @@ pub fn parse_endpoint(url: &str, origin: &str) -> Result<Endpoint, Error> {
             "needs TLS, which this build leaves out (the tls feature)",
         ));
     }
-    // Userinfo runs to the last '@': a password may hold '/', '?' or '#'.
+    // The authority ends at the first '/', '?' or '#' for every URL parser, and
+    // holds at most one '@'; where those stand in the credentials, parsers disagree
+    // on which host the URL names (`http://u:pw#@host` is host `u` for one, `host`
+    // for another). Such characters must be percent-encoded.
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if rest[authority_end..].contains('@') {
+        return Err(bad(
+            "has a '/', '?' or '#' before an '@', which URL parsers read differently: \
+             percent-encode them in the credentials (%2F, %3F, %23)",
+        ));
+    }
+    if rest[..authority_end].matches('@').count() > 1 {
+        return Err(bad(
+            "has more than one '@', which URL parsers read differently: percent-encode \
+             the one in the credentials (%40)",
+        ));
+    }
     let (userinfo, rest) = match rest.rfind('@') {
         Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
         None => (None, rest),

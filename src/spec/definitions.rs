@@ -53,6 +53,13 @@ pub fn parse(source: &str, stem: Option<&str>, text: &str) -> Result<Vec<Definit
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // serde_json's syntax errors name a line and column, never the text around it.
     let syntax = |e: serde_json::Error| Error::Definition(format!("{source}: invalid JSON: {e}"));
+    // Before any walk over it, all of which recurse.
+    if json::too_deep(text) {
+        return Err(Error::Definition(format!(
+            "{source}: objects and arrays nested deeper than {} levels",
+            json::MAX_DEPTH
+        )));
+    }
     let raw: &RawValue = serde_json::from_str(text).map_err(syntax)?;
     // Every object of the file, at any depth, is checked here once.
     json::unique(raw.get()).map_err(|why| Error::Definition(format!("{source}: {why}")))?;

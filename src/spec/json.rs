@@ -12,10 +12,48 @@ use serde_json::value::RawValue;
 
 use crate::base::text::one_line as printable;
 
+/// How deeply objects and arrays may nest, in a definition and in a worker's
+/// answer. Every walk over JSON here (ours and serde_json's) recurses, one level
+/// per frame: text nested deeper is refused before any of them starts, so that no
+/// input can exhaust a thread's stack. Real definitions and answers nest a few levels.
+pub const MAX_DEPTH: usize = 64;
+
+/// Whether `text` nests objects and arrays deeper than `MAX_DEPTH`, looked for
+/// without recursion (and without parsing: brackets inside strings do not count).
+pub fn too_deep(text: &str) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for byte in text.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 /// `Ok` when no object in `text` holds a key twice; otherwise why, naming the key
 /// (never a value). Scalars are not decoded here: a string no text can hold (a lone
 /// surrogate escape) is for the caller to refuse, with its own message.
 pub fn unique(text: &str) -> Result<(), String> {
+    if too_deep(text) {
+        return Err(format!("nested deeper than {MAX_DEPTH} levels"));
+    }
     let raw: &RawValue = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
     walk(raw)
 }
@@ -91,5 +129,28 @@ mod tests {
         }
         let why = unique("{\"\\u001b[31m\":1,\"\\u001b[31m\":2}").unwrap_err();
         assert!(!why.contains('\u{1b}'), "{why}");
+    }
+
+    #[test]
+    fn nesting_is_limited_without_recursion() {
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(!too_deep(&nested(MAX_DEPTH)));
+        assert!(too_deep(&nested(MAX_DEPTH + 1)));
+        assert!(too_deep(&nested(1_000_000)));
+        let objects = format!(
+            "{}1{}",
+            r#"{"a":"#.repeat(MAX_DEPTH + 1),
+            "}".repeat(MAX_DEPTH + 1)
+        );
+        assert!(too_deep(&objects));
+        // Brackets in strings, escaped quotes included, are text.
+        let text = format!(r#"{{"k":"\"{}\\"}}"#, "[".repeat(1000));
+        assert!(!too_deep(&text));
+        assert!(
+            unique(&nested(100_000))
+                .unwrap_err()
+                .contains("nested deeper than 64")
+        );
+        assert!(unique(&nested(MAX_DEPTH)).is_ok());
     }
 }

@@ -5,7 +5,6 @@ use serde_json::{Map, Value};
 use ureq::http::Method;
 
 use crate::base::error::Error;
-use crate::base::signals::Creating;
 use crate::connect::answer::{Failure, classify};
 use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
@@ -14,7 +13,7 @@ use crate::connect::version::Version;
 use crate::report::outcome::{Applied, Report, StateChange};
 use crate::spec::compare::{Diff, diff};
 use crate::spec::definitions::{Definition, State, encode_name};
-use crate::steps::offsets;
+use crate::steps::offsets::{self, Pending};
 use crate::steps::validate::validate;
 
 /// Create or update one connector and move it to its desired state; in a dry run,
@@ -39,9 +38,21 @@ pub fn apply(
     let mut creating = None;
     // What a snapshot of the cluster showed stands in for the first reads.
     let seen_state = seen.flatten().and_then(|k| k.state.clone());
-    let result = apply_config(client, def, version, dry_run, report, seen, &mut creating)
-        .map_err(|e| undo_lost_create(client, def, report, e))
-        .and_then(|known| start_from_offsets(client, def, known, report));
+    let result = apply_config(client, def, version, dry_run, report, seen, &mut creating);
+    // A create with offsets that may have landed, its outcome unknown when the
+    // connector's time ran out (a lost answer, then no read in time): it may exist
+    // without its offsets, which the next run would take for an existing
+    // connector. It is deleted again, as when the offsets themselves fail.
+    // A write that lands late, behind a failure of a later round, is this run's
+    // create too (it did not exist when first seen).
+    let created_here = creating.is_some() || matches!(report.first_seen, Some((false, _)));
+    let result = match result {
+        Err(e) if def.offsets.is_some() && created_here && report.wrote => {
+            Err(undo(client, def, e, report))
+        }
+        other => other,
+    };
+    let result = result.and_then(|known| start_from_offsets(client, def, known, report));
     drop(creating);
     let result =
         result.and_then(|known| ensure_state(client, def, known, seen_state, dry_run, report));
@@ -80,37 +91,26 @@ fn start_from_offsets(
             report.offsets = Some(offsets.describe());
             Ok(Some(State::Stopped))
         }
-        Err(e) => Err(undo_create(client, def, report, e)),
+        Err(e) => Err(undo(client, def, e, report)),
     }
 }
 
-/// A create with offsets that failed, but whose earlier write may have landed all
-/// the same (an answer lost, a write that lands late): this run may have created
-/// the connector, STOPPED and without its offsets. Left so, the next run would find
-/// it "existing" and resume it from a predecessor's offsets, so it is deleted. Not
-/// while the run has time to come back to it (a slice that ran out): a later round
-/// finds it and writes its offsets.
-fn undo_lost_create(client: &mut Client, def: &Definition, report: &mut Report, e: Error) -> Error {
-    let created_here = matches!(report.first_seen, Some((false, _)));
-    let final_error = !matches!(e, Error::Deadline(_)) || client.run_end.passed();
-    if def.offsets.is_some() && report.wrote && created_here && final_error {
-        undo_create(client, def, report, e)
-    } else {
-        e
-    }
-}
-
-/// Delete again a connector this run created with offsets, after what had to
-/// follow the create failed; the error says whether that worked.
-fn undo_create(client: &mut Client, def: &Definition, report: &mut Report, e: Error) -> Error {
-    let undone = offsets::roll_back(client, &def.name);
+/// Delete a connector this run created (or may have) with offsets it could not
+/// write; the error, saying whether that worked.
+fn undo(client: &mut Client, def: &Definition, e: Error, report: &mut Report) -> Error {
+    let (gone, undone) = offsets::roll_back(client, &def.name);
     report.applied = None;
-    report.first_seen = None;
-    report.wrote = false;
+    // Who wrote it is forgotten only once it is gone: a later round that finds
+    // it still there must know it for this run's, never a predecessor's.
+    if gone {
+        report.first_seen = None;
+        report.wrote = false;
+    }
     match e {
         Error::Deadline(m) => Error::Deadline(format!("{m}{undone}")),
         Error::Rejected(m) => Error::Rejected(format!("{m}{undone}")),
         Error::Denied(m) => Error::Denied(format!("{m}{undone}")),
+        Error::NotRunning(m) => Error::NotRunning(format!("{m}{undone}")),
         other => Error::Unexpected(format!("{}{undone}", other.message())),
     }
 }
@@ -124,7 +124,7 @@ fn apply_config(
     dry_run: bool,
     report: &mut Report,
     mut seen: Option<Option<&Known>>,
-    creating: &mut Option<Creating>,
+    creating: &mut Option<Pending>,
 ) -> Result<Option<State>, Error> {
     let base = format!("/connectors/{}", encode_name(&def.name));
     let path = format!("{base}/config");
@@ -207,7 +207,7 @@ fn apply_config(
                     });
                     let body = request.to_string();
                     if def.offsets.is_some() && creating.is_none() {
-                        *creating = Some(Creating::enter());
+                        *creating = Some(Pending::enter(client, &def.name));
                     }
                     (
                         client.send(Method::POST, "/connectors", Some(&body), Kind::Write),
@@ -226,6 +226,9 @@ fn apply_config(
                 report.wrote = true;
                 let failure = match sent {
                     (Ok(r), posted) if r.status == 201 || r.status == 200 => {
+                        if let Some(pending) = creating {
+                            pending.created();
+                        }
                         report.applied = Some(created_or_updated(r.status == 201));
                         let known = match (posted, existed) {
                             (true, _) => initial_state,

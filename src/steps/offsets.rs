@@ -6,6 +6,8 @@
 //! that the next run starts over instead of finding it without its offsets. The
 //! offsets of a connector that exists are never touched.
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -13,6 +15,7 @@ use ureq::http::Method;
 
 use crate::base::deadline::Deadline;
 use crate::base::error::Error;
+use crate::base::signals::Creating;
 use crate::connect::answer::classify;
 use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
@@ -61,11 +64,16 @@ impl Offsets {
 }
 
 /// Delete a connector this run created, after what had to follow the create failed.
-/// Returns what to add to the error: whether the rollback worked.
-pub fn roll_back(client: &mut Client, name: &str) -> String {
-    let saved = client.deadline;
-    client.deadline = Deadline::at(Instant::now() + ROLLBACK_TIME)
+/// Returns whether it is gone, and what to add to the error saying so.
+pub fn roll_back(client: &mut Client, name: &str) -> (bool, String) {
+    let until = Deadline::at(Instant::now() + ROLLBACK_TIME)
         .min(client.run_end.extended(Duration::from_secs(1)));
+    roll_back_until(client, name, until)
+}
+
+fn roll_back_until(client: &mut Client, name: &str, until: Deadline) -> (bool, String) {
+    let saved = client.deadline;
+    client.deadline = until;
     let path = format!("/connectors/{}", encode_name(name));
     let result = Retry::default().run(client, |c| {
         let r = c.send(Method::DELETE, &path, None, Kind::Write)?;
@@ -76,10 +84,101 @@ pub fn roll_back(client: &mut Client, name: &str) -> String {
     });
     client.deadline = saved;
     match result {
-        Ok(()) => "; the connector was deleted again, so the next run creates it anew".into(),
-        Err(e) => format!(
-            "; deleting it again failed too ({}): delete it by hand before the next run",
-            e.message()
+        Ok(()) => (
+            true,
+            "; the connector was deleted again, so the next run creates it anew".into(),
+        ),
+        Err(e) => (
+            false,
+            format!(
+                "; deleting it again failed too ({}): delete it by hand before the next run",
+                e.message()
+            ),
         ),
     }
+}
+
+/// The connectors this run may have created with `offsets` not written yet, with a
+/// client to delete each: when the run is stopped (a signal, the deadline backstop)
+/// before the worker thread could write them or roll the create back, `main` deletes
+/// them itself (`undo_pending`), so that none is left for the next run to take for an
+/// existing connector and resume from the wrong offsets.
+static PENDING: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+struct Entry {
+    id: u64,
+    name: String,
+    client: Client,
+    /// Whether the create was answered (it exists) or may still land.
+    answered: bool,
+}
+
+/// Held from the request that creates a connector with `offsets` until they are
+/// written or the create is rolled back.
+pub struct Pending {
+    id: u64,
+    _creating: Creating,
+}
+
+impl Pending {
+    /// Before the create is sent: from now on the connector may exist.
+    pub fn enter(client: &Client, name: &str) -> Pending {
+        let id = NEXT.fetch_add(1, Ordering::SeqCst);
+        let entry = Entry {
+            id,
+            name: name.to_string(),
+            client: client.clone(),
+            answered: false,
+        };
+        PENDING
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(entry);
+        Pending {
+            id,
+            _creating: Creating::enter(),
+        }
+    }
+
+    /// The create was answered: the connector exists.
+    pub fn created(&self) {
+        let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = pending.iter_mut().find(|e| e.id == self.id) {
+            entry.answered = true;
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        PENDING
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|e| e.id != self.id);
+    }
+}
+
+/// Delete, until `until`, every connector still between its create and its
+/// offsets; for each, one line saying what became of it (a connector name, never
+/// a value). Called when the run is stopped and its thread is left behind.
+pub fn undo_pending(until: Instant) -> Vec<String> {
+    let entries: Vec<(String, Client, bool)> = PENDING
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|e| (e.name.clone(), e.client.clone(), e.answered))
+        .collect();
+    entries
+        .into_iter()
+        .map(|(name, mut client, answered)| {
+            let (_, undone) = roll_back_until(&mut client, &name, Deadline::at(until));
+            let unanswered = if answered {
+                ""
+            } else {
+                " (its create was still unanswered: should it land later, delete it by hand)"
+            };
+            format!("{name}: stopped between its create and its offsets{undone}{unanswered}")
+        })
+        .collect()
 }

@@ -501,3 +501,83 @@ fn a_pids_limit_never_breaks_the_run() {
     let report: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON report");
     assert_eq!(report["totals"]["created"], 12, "{report}");
 }
+
+/// The termination log is an ordinary file: never a kernel interface (/proc, /sys
+/// hold "regular" files whose writes reach the kernel), never a device.
+#[test]
+fn a_kernel_interface_as_termination_log_is_a_usage_error() {
+    let dir = TempDir::with(&[("a.json", &source("a"))]);
+    for path in [
+        "/proc/self/status",
+        "/proc/self/../self/comm",
+        "/sys/kernel/mm/transparent_hugepage/enabled",
+        "/dev/null",
+    ] {
+        if !std::path::Path::new(path).exists() {
+            continue;
+        }
+        let out = deploy()
+            .arg("--termination-log")
+            .arg(path)
+            .arg(dir.path().join("a.json").display().to_string())
+            .run();
+        out.expect(64, "--termination-log");
+    }
+    // Through a link, and through the variable.
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink("/proc/self/comm", &link).unwrap();
+    let out = deploy()
+        .env("KAFKA_CONNECT_TERMINATION_LOG", link.display().to_string())
+        .arg(dir.path().join("a.json").display().to_string())
+        .run();
+    out.expect(64, "kernel interface");
+}
+
+/// A FIFO put where the termination log was, after the run checked it, is never
+/// opened: the message goes to the file checked, and the run ends at its deadline.
+#[test]
+fn a_termination_log_swapped_for_a_fifo_does_not_block_the_ending() {
+    let fake = hanging_worker();
+    let dir = TempDir::with(&[("clicks.json", CLICKS)]);
+    let log = dir.path().join("log");
+    let mut child = deploy()
+        .url(fake.url())
+        .timeout("2s")
+        .arg("--termination-log")
+        .arg(log.display().to_string())
+        .arg(dir.path().join("clicks.json").display().to_string())
+        .spawn();
+    assert_eq!(fake.wait_for_requests(1, Duration::from_secs(20)), 1);
+    let kept = dir.path().join("kept");
+    std::fs::rename(&log, &kept).unwrap();
+    assert!(Command::new("mkfifo").arg(&log).status().unwrap().success());
+    // Blocked on the FIFO, the run would be killed here (and the test fail).
+    let status = wait_within(&mut child, Duration::from_secs(20));
+    assert_eq!(status.and_then(|s| s.code()), Some(124));
+    let text = std::fs::read_to_string(&kept).unwrap();
+    assert!(text.contains("not ready"), "{text:?}");
+}
+
+/// A worker answering JSON nested deeper than any walk over it may go: a malformed
+/// answer like any other, never a crash.
+#[test]
+fn a_deeply_nested_answer_is_a_malformed_answer() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep_object = format!("{}1{}", r#"{"a":"#.repeat(100), "}".repeat(100));
+    for body in [&deep, &deep_object] {
+        let fake = FakeConnect::start(Config::default());
+        fake.script(Rule::new(
+            "GET",
+            "/connectors/clicks/config",
+            1000,
+            Reply::raw(200, Some("application/json"), body),
+        ));
+        let dir = TempDir::with(&[("clicks.json", CLICKS)]);
+        deploy()
+            .url(fake.url())
+            .timeout("10s")
+            .arg(dir.arg())
+            .run()
+            .expect(1, "answered 200 without a JSON object");
+    }
+}

@@ -212,3 +212,39 @@ fn duplicate_keys_in_offsets_and_references_exit_65_naming_file_and_key() {
         assert!(fake.requests().is_empty(), "{text}: nothing is applied");
     }
 }
+
+/// Objects and arrays nested `n` deep, as JSON text.
+fn nested(n: usize) -> String {
+    format!("{}{}", r#"{"a":["#.repeat(n / 2), "]}".repeat(n / 2))
+}
+
+#[test]
+fn deeply_nested_definitions_exit_65_naming_the_file() {
+    let fake = untouched();
+    let deep = nested(4000);
+    let texts = [
+        format!(r#"{{"name":"a","config":{{"connector.class":"X","k":{deep}}}}}"#),
+        format!(
+            r#"{{"name":"a","config":{{"connector.class":"X"}},"offsets":[{{"partition":{deep},"offset":{{}}}}]}}"#
+        ),
+        format!(r#"{{"name":"a","config":{{"connector.class":"X","k":{{"file":{deep}}}}}}}"#),
+        format!(r#"[{{"name":"a","config":{{"connector.class":"X"}}}},{deep}]"#),
+        format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
+        // Unclosed: still refused for its depth, before it is parsed.
+        "[".repeat(100_000),
+    ];
+    for text in &texts {
+        let dir = TempDir::with(&[("deep.json", text)]);
+        deploy().url(fake.url()).arg(dir.arg()).run().expect(
+            65,
+            "deep.json: objects and arrays nested deeper than 64 levels",
+        );
+        deploy()
+            .url(fake.url())
+            .arg("-")
+            .stdin(text)
+            .run()
+            .expect(65, "nested deeper than 64 levels");
+    }
+    assert!(fake.requests().is_empty());
+}

@@ -428,3 +428,29 @@ fn scope_wildcards_match_characters_not_bytes() {
         .run()
         .expect(0, "summary: 0 created, 0 updated, 1 unchanged, 0 failed");
 }
+
+#[test]
+fn a_create_whose_answer_never_came_is_deleted_when_its_time_runs_out() {
+    // The POST lands but its answer never comes before the deadline: the run cannot
+    // know it created the connector, nor write its offsets. It deletes it again
+    // rather than leave it STOPPED without them (the next run would take it for an
+    // existing connector and resume it from the wrong offsets).
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "POST",
+        "/connectors",
+        1,
+        Reply::error(201, "never")
+            .delayed(std::time::Duration::from_secs(3600))
+            .still_apply(),
+    ));
+    let dir = TempDir::with(&[("src.json", &with_offsets("src", position(42), "RUNNING"))]);
+    let out = deploy().url(fake.url()).timeout("4s").arg(dir.arg()).run();
+    out.expect(124, "the connector was deleted again");
+    assert_eq!(fake.count("POST", "/connectors"), 1, "{}", out.all());
+    assert!(
+        fake.connector("src").is_none(),
+        "left behind:\n{}",
+        out.all()
+    );
+}

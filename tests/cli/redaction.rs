@@ -507,6 +507,12 @@ fn urls_that_parsers_read_differently_are_refused() {
         format!("http://admin:{password}@{target}\t/x"),
         format!("http://admin:{password}@{target}/\u{7f}"),
         format!("http://admin:{password}@host\u{1}-b:1"),
+        // The authority ends at the first '/', '?' or '#', and holds one '@'.
+        format!("http://admin:{password}#@{target}"),
+        format!("http://admin:{password}?@{target}"),
+        format!("http://admin:pa/{password}@{target}"),
+        format!("http://{target}/x@{target}"),
+        format!("http://admin:pa@{password}@{target}"),
     ] {
         for (option, run) in [
             ("--url", deploy().arg("--url").arg(&url)),
@@ -547,4 +553,57 @@ fn a_jaas_secret_does_not_mask_the_class_names_it_shares_a_prefix_with() {
         "invalid: org.apache.kafka.connect.file.FileStreamSourceConnector rejects password=\"***\"",
     );
     assert_no_form(&seen, "jaas-Secret-42");
+}
+
+#[test]
+fn a_url_with_credentials_is_masked_whatever_its_slashes_and_wherever_it_is_given() {
+    let password = "Url-Secret-77";
+    let fake = FakeConnect::start(Config::default());
+    let dir = TempDir::with(&[("db.json", &definition("jdbc:x"))]);
+    for url in [
+        format!("http:/admin:{password}@connect:8083"),
+        format!("http:admin:{password}@connect:8083"),
+        format!("HTTP:\\\\admin:{password}@connect:8083"),
+        format!("http:///admin:{password}@connect:8083"),
+        format!("https:/{password}@connect:8083"),
+    ] {
+        let places: [(&str, &dyn Fn() -> Deploy); 7] = [
+            ("--url", &|| deploy().arg("--url").arg(&url)),
+            ("path", &|| deploy().url(fake.url()).arg(&url)),
+            ("--ca-file", &|| {
+                deploy().url(fake.url()).arg("--ca-file").arg(&url)
+            }),
+            ("--timeout", &|| {
+                deploy().url(fake.url()).arg("--timeout").arg(&url)
+            }),
+            ("KAFKA_CONNECT_URL", &|| deploy().url(&url)),
+            ("KAFKA_CONNECT_TIMEOUT", &|| {
+                deploy().url(fake.url()).env("KAFKA_CONNECT_TIMEOUT", &url)
+            }),
+            ("KAFKA_CONNECT_TLS_ROOT_CA_FILE", &|| {
+                deploy()
+                    .url(fake.url())
+                    .env("KAFKA_CONNECT_TLS_ROOT_CA_FILE", &url)
+            }),
+        ];
+        for (place, run) in places {
+            for format in ["text", "json"] {
+                let out = run().arg("--log-format").arg(format).arg(dir.arg()).run();
+                let all = out.all();
+                assert!([64, 66].contains(&out.code), "{url} as {place}: {all}");
+                assert!(all.contains("connect:8083"), "{url} as {place}: {all}");
+                for form in forms(password) {
+                    assert!(
+                        !all.contains(&form),
+                        "{url} as {place}: {form:?} printed:\n{all}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(
+        fake.requests().len(),
+        0,
+        "a run went on with a bad argument"
+    );
 }

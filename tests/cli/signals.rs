@@ -299,3 +299,59 @@ fn a_signal_reports_what_finished_behind_a_stuck_connector() {
     assert!(names.contains(&"b"), "{report}");
     assert_eq!(report["totals"]["created"], 1, "{report}");
 }
+
+/// The first signal decides the ending: SIGINT after SIGTERM (or SIGTERM after
+/// SIGINT) ends the run at once, with the first one's code and no word of the second.
+#[test]
+fn the_first_signal_decides_the_exit_code() {
+    for (first, number, second, code, other) in [
+        ("-TERM", 15, "-INT", 143, "SIGINT"),
+        ("-INT", 2, "-TERM", 130, "SIGTERM"),
+    ] {
+        let (_fake, mut child, _dir) = run_hanging_in_its_offsets_write();
+        kill(first, child.id());
+        let until = Instant::now() + Duration::from_secs(20);
+        while pending(child.id(), number) {
+            assert!(Instant::now() < until, "{first} never handled");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let (status, _) = signal_and_time(second, &mut child);
+        assert_eq!(status.code(), Some(code), "{first} then {second}");
+        let out = finish(child);
+        assert!(
+            !out.all().contains(other),
+            "{first} then {second}: {}",
+            out.all()
+        );
+    }
+}
+
+/// A signal while a created connector waits for its offsets write, which hangs:
+/// the connector is deleted again before the run ends, so that the next run does
+/// not find it without its offsets and resume it from the wrong ones.
+#[test]
+fn a_signal_between_create_and_offsets_leaves_no_connector_behind() {
+    for signal in ["-TERM", "-INT"] {
+        let (fake, mut child, _dir) = run_hanging_in_its_offsets_write();
+        assert!(fake.connector("src").is_some(), "the create did not land");
+        let (status, took) = signal_and_time(signal, &mut child);
+        assert!(took < PROMPTLY, "{signal} ended the run after {took:?}");
+        let out = finish(child);
+        assert_eq!(
+            status.code(),
+            Some(if signal == "-TERM" { 143 } else { 130 })
+        );
+        assert!(
+            fake.connector("src").is_none(),
+            "{signal}: left without its offsets:\n{}",
+            out.all()
+        );
+        assert!(
+            out.stderr.contains(
+                "src: stopped between its create and its offsets; the connector was deleted again"
+            ),
+            "{}",
+            out.stderr
+        );
+    }
+}
