@@ -1304,6 +1304,161 @@ mod tests {
     }
 
     #[test]
+    fn proxies_as_curl_reads_them() {
+        let host = |p: &Option<ProxyUrl>| p.as_ref().map(|p| p.host.clone());
+        let o = opts(
+            &[],
+            &[
+                ("HTTPS_PROXY", "http://upper:1"),
+                ("https_proxy", "http://lower:1"),
+                ("HTTP_PROXY", "plain:3128"),
+                ("NO_PROXY", ".svc"),
+            ],
+        );
+        assert_eq!(
+            host(&o.proxies.https),
+            Some("lower".into()),
+            "lower case wins"
+        );
+        assert_eq!(host(&o.proxies.http), Some("plain".into()));
+        assert_eq!(o.proxies.explicit, None);
+        assert!(o.proxies.no_proxy.matches("a.svc", 80));
+        let o = opts(
+            &["--proxy", "http://mine:1"],
+            &[("KAFKA_CONNECT_PROXY", "http://var:1")],
+        );
+        assert_eq!(
+            o.proxies
+                .explicit
+                .as_ref()
+                .and_then(|p| p.clone())
+                .map(|p| p.host),
+            Some("mine".into())
+        );
+        let o = opts(
+            &[],
+            &[
+                ("KAFKA_CONNECT_PROXY", "http://var:1"),
+                ("HTTPS_PROXY", "bad://"),
+            ],
+        );
+        assert_eq!(
+            o.proxies
+                .explicit
+                .as_ref()
+                .and_then(|p| p.clone())
+                .map(|p| p.origin),
+            Some("KAFKA_CONNECT_PROXY")
+        );
+        assert_eq!(
+            o.proxies.https, None,
+            "the standard variables are not read then"
+        );
+        for (args, vars) in [
+            (vec!["--proxy", ""], vec![("HTTP_PROXY", "http://p:1")]),
+            (
+                vec![],
+                vec![("KAFKA_CONNECT_PROXY", ""), ("HTTP_PROXY", "http://p:1")],
+            ),
+        ] {
+            assert_eq!(
+                opts(&args, &vars).proxies.explicit,
+                Some(None),
+                "{args:?} {vars:?}"
+            );
+        }
+        assert_eq!(opts(&[], &[("HTTP_PROXY", " ")]).proxies.http, None);
+        for (args, vars) in [
+            (vec!["--proxy", "socks5://p:1080"], vec![]),
+            (vec![], vec![("HTTPS_PROXY", "http://u:s3cret@p:x")]),
+            (vec![], vec![("KAFKA_CONNECT_PROXY", "http://p/path")]),
+        ] {
+            let r = run(&args, &vars);
+            assert!(
+                matches!(&r, Err(Error::Usage(m)) if !m.contains("s3cret")),
+                "{args:?} {vars:?} gave {r:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn headers_from_flags_and_variables() {
+        let names = |o: &Options| o.headers.iter().map(|h| h.name.clone()).collect::<Vec<_>>();
+        let o = opts(
+            &[],
+            &[("KAFKA_CONNECT_HEADERS", "X-A: 1\n\nX-B: two words\n")],
+        );
+        assert_eq!(names(&o), ["X-A", "X-B"]);
+        let o = opts(
+            &["--header", "X-C: 3"],
+            &[("KAFKA_CONNECT_HEADERS", "X-A: 1")],
+        );
+        assert_eq!(names(&o), ["X-C"], "a flag replaces the variable's list");
+        let o = opts(
+            &[
+                "--header",
+                "X-C: 3",
+                "--header-file",
+                "X-Key: /etc/hostname",
+            ],
+            &[],
+        );
+        assert_eq!(names(&o), ["X-C", "X-Key"]);
+        assert!(o.headers[1].secret);
+        for (args, vars) in [
+            (vec!["--header", "Authorization: Basic x"], vec![]),
+            (vec!["--header", "X-A: 1", "--header", "x-a: 2"], vec![]),
+            (
+                vec![],
+                vec![("KAFKA_CONNECT_HEADER_FILES", "X-Key: /no/such/file")],
+            ),
+            (vec!["--header"], vec![]),
+        ] {
+            let r = run(&args, &vars);
+            assert!(
+                matches!(r, Err(Error::Usage(_))),
+                "{args:?} {vars:?} gave {r:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn proxy_credentials_and_secret_headers_are_secrets_of_the_run() {
+        let o = opts(
+            &[
+                "--header",
+                "X-Api-Key: k3y-value",
+                "--header",
+                "X-Team: data",
+            ],
+            &[("HTTPS_PROXY", "http://user:pr0xy-pw@p:1")],
+        );
+        let mut secrets = crate::report::redact::Secrets::default();
+        o.register_secrets(&mut secrets);
+        let basic = crate::base::text::base64(b"user:pr0xy-pw");
+        let text = format!("pr0xy-pw k3y-value Proxy-Authorization: Basic {basic} data");
+        let masked = secrets.mask(&text);
+        assert!(
+            !masked.contains("pr0xy-pw") && !masked.contains("k3y-value"),
+            "{masked}"
+        );
+        assert!(!masked.contains(&basic), "{masked}");
+        assert!(
+            masked.contains("data"),
+            "an ordinary header value stays readable: {masked}"
+        );
+        // Before the options are checked, too.
+        let env =
+            |k: &str| (k == "HTTPS_PROXY").then(|| OsString::from("http://user:pr0xy-pw@p:bad"));
+        let early = raw_credentials(
+            ["--header", "X-Api-Key: k3y-value"].map(OsString::from),
+            &env,
+        );
+        assert!(early.iter().any(|c| c == "pr0xy-pw"), "{early:?}");
+        assert!(early.iter().any(|c| c == "k3y-value"), "{early:?}");
+    }
+
+    #[test]
     fn paths_and_stdin() {
         let o = opts(&["a.json", "-", "dir"], &[]);
         assert_eq!(

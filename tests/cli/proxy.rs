@@ -540,3 +540,49 @@ fn headers_arrive_and_forbidden_ones_are_usage_errors() {
         "no request after a usage error"
     );
 }
+
+#[test]
+fn a_proxy_that_is_not_there_or_not_usable_is_named() {
+    let fake = FakeConnect::start(Config::default());
+    let refusing = RefusingPort::new();
+    let out = deploy()
+        .url(hidden_url(&fake, "http"))
+        .env(
+            "HTTP_PROXY",
+            format!(
+                "http://{PROXY_USER}:{PROXY_PASSWORD}@127.0.0.1:{}",
+                refusing.port
+            ),
+        )
+        .timeout("1s")
+        .arg(clicks().arg())
+        .run();
+    out.expect(
+        124,
+        &format!(
+            "the proxy http://***@127.0.0.1:{}: connection refused",
+            refusing.port
+        ),
+    );
+    assert_never_printed(&out, &[PROXY_PASSWORD]);
+    // Unusable: a usage error naming the variable, never echoing the password.
+    for (variable, value) in [
+        (
+            "HTTPS_PROXY",
+            format!("http://{PROXY_USER}:{PROXY_PASSWORD}@proxy:bad"),
+        ),
+        (
+            "KAFKA_CONNECT_PROXY",
+            format!("socks5://{PROXY_USER}:{PROXY_PASSWORD}@proxy"),
+        ),
+    ] {
+        let out = deploy()
+            .url(fake.url())
+            .env(variable, value)
+            .arg(clicks().arg())
+            .run();
+        out.expect(64, variable);
+        assert_never_printed(&out, &[PROXY_PASSWORD]);
+    }
+    assert!(fake.requests().is_empty());
+}
