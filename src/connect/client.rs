@@ -372,8 +372,9 @@ fn forward_uri(proxy: &ProxyUrl, url: &str) -> Option<(String, String)> {
     ))
 }
 
-/// A forward proxy's own answer, not Connect's: a 407, or an error page it marks as
-/// its own (RFC 9209's `Proxy-Status`, Squid's `X-Squid-Error`).
+/// A forward proxy's own answer, not Connect's: a 407, an error page it marks as its
+/// own (RFC 9209's `Proxy-Status`, Squid's `X-Squid-Error`), or a 502-504 that is not
+/// JSON. Transient or not, it is named as the proxy's.
 fn forward_refusal(
     status: u16,
     headers: &ureq::http::HeaderMap,
@@ -392,6 +393,15 @@ fn forward_refusal(
             &marker.unwrap_or_default(),
         )),
         (400.., Some(marker)) => Some(proxy::refusal(status, &proxy.display(), &marker)),
+        // A gateway error that is not JSON (Connect's errors are): the proxy's page.
+        (502..=504, None)
+            if !headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|t| t.contains("json")) =>
+        {
+            Some(proxy::refusal(status, &proxy.display(), ""))
+        }
         _ => None,
     }
 }

@@ -586,3 +586,37 @@ fn a_proxy_that_is_not_there_or_not_usable_is_named() {
     }
     assert!(fake.requests().is_empty());
 }
+
+#[test]
+fn a_forward_proxys_error_page_is_named_as_its_own() {
+    // A proxy that answers every request itself: 502, an HTML page, no marker.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { continue };
+            let mut reader = BufReader::new(client.try_clone().unwrap());
+            while read_head(&mut reader).is_some() {
+                let page =
+                    "<html><body>ERROR: the requested URL could not be retrieved</body></html>";
+                let mut out = &client;
+                let _ = write!(
+                    out,
+                    "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n{page}",
+                    page.len()
+                );
+            }
+        }
+    });
+    let out = deploy()
+        .url(format!("http://{HIDDEN}:8083"))
+        .arg("--proxy")
+        .arg(format!("http://{addr}"))
+        .timeout("1s")
+        .arg(clicks().arg())
+        .run();
+    out.expect(
+        124,
+        &format!("the proxy http://{addr} answered HTTP 502, not Kafka Connect"),
+    );
+}
