@@ -435,6 +435,19 @@ fn https_through_a_connect_tunnel_verified_with_the_workers_name() {
         assert!(r.header("proxy-authorization").is_none());
     }
 
+    // The same proxy also forwards for an http URL of the run: its CONNECT tunnel
+    // still carries TLS untouched.
+    deploy()
+        .url(format!("{},http://{HIDDEN}:9", hidden_url(&fake, "https")))
+        .arg("--proxy")
+        .arg(proxy.url_with_credentials())
+        .arg("--ca-file")
+        .arg(&ca)
+        .arg(clicks().arg())
+        .run()
+        .expect(0, "clicks: unchanged");
+    assert!(proxy.seen().iter().all(|s| s.method == "CONNECT"));
+
     // A certificate for another name fails verification through the tunnel: 77.
     let other = fake_connect::TestPki::generate_with(&["someone-else"], None);
     let other_certs = TempDir::new();
@@ -619,4 +632,52 @@ fn a_forward_proxys_error_page_is_named_as_its_own() {
         124,
         &format!("the proxy http://{addr} answered HTTP 502, not Kafka Connect"),
     );
+}
+
+#[test]
+fn header_and_proxy_secrets_echoed_by_a_gateway_are_masked() {
+    let fake = FakeConnect::start(Config::default());
+    let key_file = TempDir::with(&[("key", API_KEY)]);
+    let proxy = TestProxy::start(fake.addr(), Some((PROXY_USER, PROXY_PASSWORD)));
+    // A gateway that repeats what it was sent, plain and encoded.
+    let basic =
+        connect_deploy::base::text::base64(format!("{PROXY_USER}:{PROXY_PASSWORD}").as_bytes());
+    let echo = format!(
+        "bad request: x-api-key={API_KEY} proxy-authorization=Basic {basic} raw={PROXY_PASSWORD} url=%22{}%22",
+        API_KEY.replace('-', "%2D")
+    );
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/clicks/config",
+        10,
+        Reply::error(400, &echo),
+    ));
+    let log = TempDir::new();
+    let termination = log.path().join("termination");
+    for format in ["text", "json"] {
+        let out = deploy()
+            .url(hidden_url(&fake, "http"))
+            .env("HTTP_PROXY", proxy.url_with_credentials())
+            .arg("--header-file")
+            .arg(format!(
+                "X-Api-Key: {}",
+                key_file.path().join("key").display()
+            ))
+            .arg("--log-format")
+            .arg(format)
+            .arg("--termination-log")
+            .arg(termination.display().to_string())
+            .arg(clicks().arg())
+            .run();
+        out.expect(78, "bad request");
+        let message = std::fs::read_to_string(&termination).unwrap();
+        for text in [out.all(), message] {
+            for secret in [API_KEY, PROXY_PASSWORD, basic.as_str(), "k3y%2Dfr0m"] {
+                assert!(
+                    !text.contains(secret),
+                    "{secret} printed ({format}):\n{text}"
+                );
+            }
+        }
+    }
 }
