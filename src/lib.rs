@@ -121,10 +121,14 @@ fn prepare(
         options.endpoints.clone(),
         &options.tls,
         &options.credentials,
+        (&options.proxies, options.headers.clone()),
         deadline,
         log.redactor.clone(),
     )
     .map_err(|e| (e, "usage"))?;
+    if let Some(routes) = client.routes() {
+        log.info("proxy", &routes);
+    }
     let definitions = load::load(&options.inputs, env).map_err(|e| (e, "definitions"))?;
     log.redactor
         .update(|secrets| definitions.iter().for_each(|d| d.register(secrets)));

@@ -10,6 +10,9 @@ use crate::base::deadline::Deadline;
 use crate::base::error::Error;
 use crate::connect::access::{Credentials, Endpoint, Tls, display_url};
 use crate::connect::answer::{Failure, Reply};
+use crate::connect::forward::AbsoluteForm;
+use crate::connect::headers::Header;
+use crate::connect::proxy::{self, Proxies, ProxyUrl, Route};
 use crate::connect::tls;
 use crate::connect::transport::Auth;
 use crate::report::redact::Redactor;
@@ -47,6 +50,10 @@ pub struct Client {
     agent: ureq::Agent,
     /// Each endpoint with how it authenticates.
     endpoints: Vec<(Endpoint, Auth)>,
+    /// How each endpoint is reached: directly or through a proxy.
+    routes: Vec<Via>,
+    /// `--header`, `--header-file`: on every request to Connect.
+    headers: Vec<Header>,
     current: usize,
     pub deadline: Deadline,
     /// The end of the whole run (`deadline` may be one connector's slice of it).
@@ -65,13 +72,20 @@ impl Client {
         endpoints: Vec<Endpoint>,
         tls: &Tls,
         credentials: &Credentials,
+        (proxies, headers): (&Proxies, Vec<Header>),
         deadline: Deadline,
         redactor: Redactor,
     ) -> Result<Client, Error> {
+        let routes = endpoints
+            .iter()
+            .map(|e| Via::new(proxies.route(&e.base), &e.base))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(Error::Usage)?;
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            // Redirects are answered, not followed, and no proxy is used: credentials
-            // go to the configured URLs and nowhere else.
+            // Redirects are answered, not followed, and ureq's own proxy settings
+            // (its environment variables) are not used: credentials go to the
+            // configured URLs and nowhere else; `Via` picks a proxy per endpoint.
             .max_redirects(0)
             .max_redirects_will_error(false)
             .proxy(None)
@@ -85,9 +99,21 @@ impl Client {
         let config = config.tls_config(tls::config(tls)?);
         #[cfg(not(feature = "tls"))]
         tls::check_no_tls(tls)?;
+        let forward = AbsoluteForm {
+            proxies: routes
+                .iter()
+                .filter_map(|via| match via {
+                    Via::Forward(p) => Some((p.scheme, p.host.clone(), p.port)),
+                    _ => None,
+                })
+                .collect(),
+        };
         let agent = ureq::Agent::with_parts(
             config.build(),
-            ureq::unversioned::transport::DefaultConnector::new(),
+            ureq::unversioned::transport::Connector::chain(
+                ureq::unversioned::transport::DefaultConnector::new(),
+                forward,
+            ),
             crate::connect::resolve::Lookup,
         );
         let endpoints = endpoints
@@ -100,6 +126,8 @@ impl Client {
         Ok(Client {
             agent,
             endpoints,
+            routes,
+            headers,
             current: 0,
             deadline,
             run_end: deadline,
@@ -112,6 +140,34 @@ impl Client {
     /// The endpoint in use, as it may be printed.
     pub fn endpoint(&self) -> String {
         display_url(&self.endpoints[self.current].0.base)
+    }
+
+    /// Which endpoints go through which proxy, to be said once; None when no proxy
+    /// is set for any.
+    pub fn routes(&self) -> Option<String> {
+        let said: Vec<String> = self
+            .endpoints
+            .iter()
+            .zip(&self.routes)
+            .filter_map(|((e, _), via)| {
+                let url = display_url(&e.base);
+                match via {
+                    Via::Direct => None,
+                    Via::Bypassed => Some(format!("{url} directly (NO_PROXY)")),
+                    Via::Forward(p) => Some(format!(
+                        "{url} through the proxy {} (from {})",
+                        p.display(),
+                        p.origin
+                    )),
+                    Via::Tunnel(p, _) => Some(format!(
+                        "{url} through the proxy {} (from {}), a CONNECT tunnel",
+                        p.display(),
+                        p.origin
+                    )),
+                }
+            })
+            .collect();
+        (!said.is_empty()).then(|| format!("requests to Kafka Connect: {}", said.join("; ")))
     }
 
     /// How many endpoints there are to try.
@@ -159,10 +215,24 @@ impl Client {
             return Err(Failure::Transient("the deadline has passed".into()));
         }
         let (endpoint, auth) = &self.endpoints[self.current];
+        let via = &self.routes[self.current];
         let url = format!("{}{}", endpoint.base, path);
-        let mut request = Request::builder()
-            .method(method.clone())
-            .uri(&url)
+        let mut request = Request::builder().method(method.clone());
+        request = match via {
+            // Absolute form to the proxy, as curl sends it: `GET http://host/path`.
+            Via::Forward(proxy) => {
+                let (uri, host) = forward_uri(proxy, &url).ok_or_else(|| {
+                    Failure::Unexpected(format!("cannot build a request for {path}"))
+                })?;
+                let request = request.uri(uri).header("Host", host);
+                match proxy.authorization() {
+                    Some(value) => request.header("Proxy-Authorization", value),
+                    None => request,
+                }
+            }
+            _ => request.uri(&url),
+        };
+        let mut request = request
             .header("Accept", "application/json")
             .header("Content-Type", "application/json");
         if let Some(value) = auth.header().map_err(Failure::Transient)? {
@@ -178,25 +248,36 @@ impl Client {
             }
             request = request.header("Authorization", value);
         }
+        for header in &self.headers {
+            request = request.header(header.name.as_str(), header.value.0.as_str());
+        }
         let request = request
             .body(body.unwrap_or("").to_string())
             .map_err(|_| Failure::Unexpected(format!("cannot build a request for {path}")))?;
-        let result = request
+        let mut config = request
             .with_agent(&self.agent)
             .configure()
             .timeout_global(Some(limit))
             .timeout_resolve(Some(RESOLVE_LIMIT.min(limit)))
-            .timeout_connect(Some(CONNECT_LIMIT.min(limit)))
-            .run();
+            .timeout_connect(Some(CONNECT_LIMIT.min(limit)));
+        if let Via::Tunnel(_, tunnel) = via {
+            config = config.proxy(Some(tunnel.clone()));
+        }
+        let result = config.run();
         let mut response = match result {
             Ok(r) => r,
             Err(e) => {
-                let failure = transport_failure(&e, &self.endpoint());
+                let failure = via.failure(&e, &self.endpoint());
                 self.failover();
                 return Err(failure);
             }
         };
         let status = response.status().as_u16();
+        if let Via::Forward(proxy) = via
+            && let Some(refusal) = forward_refusal(status, response.headers(), proxy)
+        {
+            return Err(refusal);
+        }
         let bytes = response
             .body_mut()
             .with_config()
@@ -210,11 +291,118 @@ impl Client {
             }),
             Ok(bytes) => Ok(Reply::from_bytes(status, bytes)),
             Err(e) => {
-                let failure = transport_failure(&e, &self.endpoint());
+                let failure = self.routes[self.current].failure(&e, &self.endpoint());
                 self.failover();
                 Err(failure)
             }
         }
+    }
+}
+
+/// How requests reach one endpoint.
+#[derive(Debug, Clone)]
+enum Via {
+    Direct,
+    /// A proxy is set, but NO_PROXY names this host.
+    Bypassed,
+    /// An http URL through a proxy: requests in absolute form.
+    Forward(ProxyUrl),
+    /// An https URL through a proxy: a CONNECT tunnel, TLS end to end.
+    Tunnel(ProxyUrl, ureq::Proxy),
+}
+
+impl Via {
+    /// The way to `base`: https URLs tunnel, http URLs are forwarded.
+    fn new(route: Route, base: &str) -> Result<Via, String> {
+        Ok(match route {
+            Route::Direct => Via::Direct,
+            Route::Bypassed => Via::Bypassed,
+            Route::Proxy(p) if base.starts_with("https://") => {
+                let tunnel = p.tunnel()?;
+                Via::Tunnel(p, tunnel)
+            }
+            Route::Proxy(p) => Via::Forward(p),
+        })
+    }
+
+    /// A request that got no answer: the proxy's failure named as the proxy's.
+    fn failure(&self, e: &ureq::Error, endpoint: &str) -> Failure {
+        let proxy = match self {
+            Via::Forward(p) | Via::Tunnel(p, _) => p,
+            Via::Direct | Via::Bypassed => return transport_failure(e, endpoint),
+        };
+        let name = proxy.display();
+        match e {
+            ureq::Error::ConnectProxyFailed(reason) => {
+                match proxy::connect_refusal_status(reason) {
+                    Some(status) => {
+                        proxy::refusal(status, &name, &format!(" to CONNECT for {endpoint}"))
+                    }
+                    None => Failure::Transient(format!(
+                        "the proxy {name} gave no answer to CONNECT for {endpoint}"
+                    )),
+                }
+            }
+            ureq::Error::HostNotFound => Failure::Transient(format!(
+                "the proxy {name}: its host name does not resolve (yet)"
+            )),
+            ureq::Error::Io(io) if io.to_string().contains("lookup address") => Failure::Transient(
+                format!("the proxy {name}: its host name does not resolve (yet)"),
+            ),
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+                Failure::Transient(format!("the proxy {name}: connection refused"))
+            }
+            ureq::Error::ConnectionFailed => {
+                Failure::Transient(format!("the proxy {name}: cannot connect"))
+            }
+            other => transport_failure(other, &format!("{endpoint} through the proxy {name}")),
+        }
+    }
+}
+
+/// The request for `url` sent to the proxy's own address, with the worker's `Host`;
+/// `forward::AbsoluteForm` rewrites its request line to carry the whole URL.
+fn forward_uri(proxy: &ProxyUrl, url: &str) -> Option<(String, String)> {
+    let target: ureq::http::Uri = url.parse().ok()?;
+    let host = target.authority()?.as_str().to_string();
+    let path = target.path_and_query().map_or("/", |p| p.as_str());
+    Some((
+        format!("{}://{}:{}{path}", proxy.scheme, proxy.host, proxy.port),
+        host,
+    ))
+}
+
+/// A forward proxy's own answer, not Connect's: a 407, an error page it marks as its
+/// own (RFC 9209's `Proxy-Status`, Squid's `X-Squid-Error`), or a 502-504 that is not
+/// JSON. Transient or not, it is named as the proxy's.
+fn forward_refusal(
+    status: u16,
+    headers: &ureq::http::HeaderMap,
+    proxy: &ProxyUrl,
+) -> Option<Failure> {
+    let marker = ["proxy-status", "x-squid-error"].iter().find_map(|name| {
+        headers
+            .get(*name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| format!(" ({name}: {})", crate::base::text::cut(v, 200)))
+    });
+    match (status, marker) {
+        (407, marker) => Some(proxy::refusal(
+            407,
+            &proxy.display(),
+            &marker.unwrap_or_default(),
+        )),
+        (400.., Some(marker)) => Some(proxy::refusal(status, &proxy.display(), &marker)),
+        // A gateway error that is not JSON (Connect's errors are): the proxy's page.
+        (502..=504, None)
+            if !headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|t| t.contains("json")) =>
+        {
+            Some(proxy::refusal(status, &proxy.display(), ""))
+        }
+        _ => None,
     }
 }
 

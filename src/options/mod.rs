@@ -11,6 +11,8 @@ use std::time::Duration;
 use crate::base::error::Error;
 use crate::base::text::invisible;
 use crate::connect::access::{Credentials, Endpoint, Secret, Tls, display_url};
+use crate::connect::headers::{self, Header};
+use crate::connect::proxy::{NoProxy, Proxies, ProxyUrl};
 use crate::report::log::Format;
 use crate::report::termination::TerminationLog;
 use crate::spec::load::Input;
@@ -60,6 +62,10 @@ pub struct Options {
     pub prune_reset_offsets: bool,
     /// Options that do nothing in this combination, to warn about.
     pub ignored: Vec<String>,
+    /// `--proxy` and the standard proxy variables.
+    pub proxies: Proxies,
+    /// `--header`, `--header-file`: extra headers on every request to Connect.
+    pub headers: Vec<Header>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +112,13 @@ Options:
   --cert-file PEM      client certificate for mutual TLS [env KAFKA_CONNECT_TLS_AUTH_CRT]
   --key-file PEM       its private key               [env KAFKA_CONNECT_TLS_AUTH_KEY]
   --insecure           skip TLS verification (warns) [env KAFKA_CONNECT_TLS_IS_INSECURE=true]
+  --proxy URL          proxy for requests to Connect; '' turns proxies off
+                       [env KAFKA_CONNECT_PROXY, default https_proxy/HTTPS_PROXY for
+                       https URLs, http_proxy/HTTP_PROXY for http, except no_proxy/NO_PROXY]
+  --header 'NAME: VALUE'  an extra header on every request to Connect (repeatable)
+                                                     [env KAFKA_CONNECT_HEADERS, one per line]
+  --header-file 'NAME: PATH'  the same, its value read from a file, a secret (repeatable)
+                                                     [env KAFKA_CONNECT_HEADER_FILES, one per line]
   -h, --help           print this help
   -V, --version        print the version
 
@@ -123,7 +136,7 @@ before the deadline, 130/143 stopped by SIGINT/SIGTERM.
 ";
 
 /// Every variable the tool reads.
-pub const VARIABLES: [&str; 21] = [
+pub const VARIABLES: [&str; 30] = [
     "KAFKA_CONNECT_URL",
     "KAFKA_CONNECT_TIMEOUT",
     "KAFKA_CONNECT_WAIT_RUNNING",
@@ -145,6 +158,15 @@ pub const VARIABLES: [&str; 21] = [
     "KAFKA_CONNECT_PRUNE",
     "KAFKA_CONNECT_PRUNE_SCOPE",
     "KAFKA_CONNECT_PRUNE_RESET_OFFSETS",
+    "KAFKA_CONNECT_PROXY",
+    "KAFKA_CONNECT_HEADERS",
+    "KAFKA_CONNECT_HEADER_FILES",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "HTTP_PROXY",
+    "no_proxy",
+    "NO_PROXY",
 ];
 
 /// The variables as text; one that is not UTF-8 is a usage error naming it, never
@@ -181,7 +203,7 @@ pub fn reporting(
             lexopt::Arg::Long("termination-log") => path = value(&mut parser),
             lexopt::Arg::Long(
                 "url" | "timeout" | "stable" | "restart-failed" | "ca-file" | "cert-file"
-                | "key-file" | "parallel" | "prune-scope",
+                | "key-file" | "parallel" | "prune-scope" | "proxy" | "header" | "header-file",
             ) => {
                 let _ = parser.value();
             }
@@ -236,6 +258,23 @@ impl Options {
             Credentials::Basic(user, password) => basic(user, password),
             Credentials::BearerFile(_) | Credentials::None => {}
         }
+        // Proxy credentials: the same forms (`Proxy-Authorization: Basic ...`).
+        let p = &self.proxies;
+        for proxy in [
+            p.explicit.as_ref().and_then(Option::as_ref),
+            p.https.as_ref(),
+            p.http.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some((user, password)) = &proxy.credentials {
+                basic(user, password);
+            }
+        }
+        for header in self.headers.iter().filter(|h| h.secret) {
+            secrets.add_credential(&header.value.0);
+        }
     }
 }
 
@@ -272,6 +311,9 @@ pub fn parse(
     let mut prune: Option<bool> = None;
     let mut prune_scope: Option<String> = None;
     let mut prune_reset_offsets: Option<bool> = None;
+    let mut proxy: Option<String> = None;
+    let mut header_flags: Vec<String> = Vec::new();
+    let mut header_file_flags: Vec<String> = Vec::new();
 
     while let Some(arg) = parser.next().map_err(usage)? {
         match arg {
@@ -299,6 +341,11 @@ pub fn parse(
             Long("prune") => prune = Some(true),
             Long("prune-scope") => prune_scope = Some(string_value(&mut parser, "--prune-scope")?),
             Long("prune-reset-offsets") => prune_reset_offsets = Some(true),
+            Long("proxy") => proxy = Some(string_value(&mut parser, "--proxy")?),
+            Long("header") => header_flags.push(string_value(&mut parser, "--header")?),
+            Long("header-file") => {
+                header_file_flags.push(string_value(&mut parser, "--header-file")?)
+            }
             Value(v) if v == "-" => {
                 if inputs.contains(&Input::Stdin) {
                     return Err(Error::Usage(
@@ -464,6 +511,9 @@ pub fn parse(
         )));
     }
 
+    let proxies = proxies(proxy, env)?;
+    let headers = extra_headers(header_flags, header_file_flags, env)?;
+
     if inputs.is_empty() {
         inputs.push(Input::Path(PathBuf::from(DEFAULT_PATH)));
     }
@@ -485,7 +535,79 @@ pub fn parse(
         prune,
         prune_reset_offsets,
         ignored,
+        proxies,
+        headers,
     })))
+}
+
+/// `--proxy` (`''` turns proxies off), else `KAFKA_CONNECT_PROXY` (set but empty
+/// turns them off too), else the standard variables as curl reads them, lower case
+/// first; `no_proxy`/`NO_PROXY` applies to every proxy, as in curl.
+fn proxies(flag: Option<String>, env: &dyn Fn(&str) -> Option<String>) -> Result<Proxies, Error> {
+    let parse =
+        |text: &str, origin: &'static str| ProxyUrl::parse(text, origin).map_err(Error::Usage);
+    let explicit = match (flag, env("KAFKA_CONNECT_PROXY")) {
+        (Some(v), _) if v.trim().is_empty() => Some(None),
+        (Some(v), _) => Some(Some(parse(&v, "--proxy")?)),
+        (None, Some(v)) if v.trim().is_empty() => Some(None),
+        (None, Some(v)) => Some(Some(parse(&v, "KAFKA_CONNECT_PROXY")?)),
+        (None, None) => None,
+    };
+    let standard = |names: [&'static str; 2]| -> Result<Option<ProxyUrl>, Error> {
+        match names
+            .into_iter()
+            .find_map(|n| non_empty(env, n).map(|v| (n, v)))
+        {
+            Some((name, value)) => parse(&value, name).map(Some),
+            None => Ok(None),
+        }
+    };
+    let (https, http) = match explicit {
+        Some(_) => (None, None),
+        None => (
+            standard(["https_proxy", "HTTPS_PROXY"])?,
+            standard(["http_proxy", "HTTP_PROXY"])?,
+        ),
+    };
+    let no_proxy = ["no_proxy", "NO_PROXY"]
+        .into_iter()
+        .find_map(env)
+        .map_or_else(NoProxy::default, |v| NoProxy::parse(&v));
+    Ok(Proxies {
+        explicit,
+        https,
+        http,
+        no_proxy,
+    })
+}
+
+/// `--header` (else `KAFKA_CONNECT_HEADERS`, one per line) and `--header-file` (else
+/// `KAFKA_CONNECT_HEADER_FILES`), each name once.
+fn extra_headers(
+    flags: Vec<String>,
+    file_flags: Vec<String>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<Header>, Error> {
+    let from = |flags: Vec<String>, flag: &'static str, variable: &'static str| {
+        if flags.is_empty() {
+            let text = env(variable).unwrap_or_default();
+            let lines: Vec<String> = headers::lines(&text).map(String::from).collect();
+            (lines, variable)
+        } else {
+            (flags, flag)
+        }
+    };
+    let mut found = Vec::new();
+    let (plain, origin) = from(flags, "--header", "KAFKA_CONNECT_HEADERS");
+    for text in &plain {
+        found.push(headers::parse(text, origin).map_err(Error::Usage)?);
+    }
+    let (files, origin) = from(file_flags, "--header-file", "KAFKA_CONNECT_HEADER_FILES");
+    for text in &files {
+        found.push(headers::parse_file(text, origin).map_err(Error::Usage)?);
+    }
+    headers::check_unique(&found).map_err(Error::Usage)?;
+    Ok(found)
 }
 
 /// Basic auth from `KAFKA_CONNECT_BASIC_AUTH_*` (values or `_FILE`s), or a bearer
@@ -650,12 +772,31 @@ pub fn raw_credentials(
         .map(|v| (text(v), true))
         .into_iter()
         .collect();
+    // Proxy URLs hold credentials too.
+    for name in [
+        "KAFKA_CONNECT_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "HTTP_PROXY",
+    ] {
+        urls.extend(env(name).map(|v| (text(v), true)));
+    }
+    let mut header_lines: Vec<String> = env("KAFKA_CONNECT_HEADERS")
+        .map(|v| text(v).lines().map(String::from).collect())
+        .unwrap_or_default();
     let mut parser = lexopt::Parser::from_args(args.clone());
     while let Ok(Some(arg)) = parser.next() {
-        if arg == lexopt::Arg::Long("url")
+        let header = arg == lexopt::Arg::Long("header");
+        let url = arg == lexopt::Arg::Long("url") || arg == lexopt::Arg::Long("proxy");
+        if (header || url)
             && let Ok(v) = parser.value()
         {
-            urls.push((text(v), true));
+            if header {
+                header_lines.push(text(v));
+            } else {
+                urls.push((text(v), true));
+            }
         }
     }
     // Any other argument or variable that looks like a URL with credentials
@@ -676,6 +817,14 @@ pub fn raw_credentials(
         }
     }
     found.extend(env("KAFKA_CONNECT_BASIC_AUTH_PASSWORD").map(text));
+    // The values of credential-named headers (`X-Api-Key: ...`).
+    for line in &header_lines {
+        if let Some((name, value)) = line.split_once(':')
+            && crate::spec::keys::looks_secret(name.trim())
+        {
+            found.push(value.trim().to_string());
+        }
+    }
     found.retain(|s| !s.is_empty());
     found
 }
@@ -1197,6 +1346,161 @@ mod tests {
         assert_eq!(parse_bool("X", "false"), Ok(false));
         assert_eq!(parse_bool("X", "0"), Ok(false));
         assert!(parse_bool("X", "yes").is_err());
+    }
+
+    #[test]
+    fn proxies_as_curl_reads_them() {
+        let host = |p: &Option<ProxyUrl>| p.as_ref().map(|p| p.host.clone());
+        let o = opts(
+            &[],
+            &[
+                ("HTTPS_PROXY", "http://upper:1"),
+                ("https_proxy", "http://lower:1"),
+                ("HTTP_PROXY", "plain:3128"),
+                ("NO_PROXY", ".svc"),
+            ],
+        );
+        assert_eq!(
+            host(&o.proxies.https),
+            Some("lower".into()),
+            "lower case wins"
+        );
+        assert_eq!(host(&o.proxies.http), Some("plain".into()));
+        assert_eq!(o.proxies.explicit, None);
+        assert!(o.proxies.no_proxy.matches("a.svc", 80));
+        let o = opts(
+            &["--proxy", "http://mine:1"],
+            &[("KAFKA_CONNECT_PROXY", "http://var:1")],
+        );
+        assert_eq!(
+            o.proxies
+                .explicit
+                .as_ref()
+                .and_then(|p| p.clone())
+                .map(|p| p.host),
+            Some("mine".into())
+        );
+        let o = opts(
+            &[],
+            &[
+                ("KAFKA_CONNECT_PROXY", "http://var:1"),
+                ("HTTPS_PROXY", "bad://"),
+            ],
+        );
+        assert_eq!(
+            o.proxies
+                .explicit
+                .as_ref()
+                .and_then(|p| p.clone())
+                .map(|p| p.origin),
+            Some("KAFKA_CONNECT_PROXY")
+        );
+        assert_eq!(
+            o.proxies.https, None,
+            "the standard variables are not read then"
+        );
+        for (args, vars) in [
+            (vec!["--proxy", ""], vec![("HTTP_PROXY", "http://p:1")]),
+            (
+                vec![],
+                vec![("KAFKA_CONNECT_PROXY", ""), ("HTTP_PROXY", "http://p:1")],
+            ),
+        ] {
+            assert_eq!(
+                opts(&args, &vars).proxies.explicit,
+                Some(None),
+                "{args:?} {vars:?}"
+            );
+        }
+        assert_eq!(opts(&[], &[("HTTP_PROXY", " ")]).proxies.http, None);
+        for (args, vars) in [
+            (vec!["--proxy", "socks5://p:1080"], vec![]),
+            (vec![], vec![("HTTPS_PROXY", "http://u:s3cret@p:x")]),
+            (vec![], vec![("KAFKA_CONNECT_PROXY", "http://p/path")]),
+        ] {
+            let r = run(&args, &vars);
+            assert!(
+                matches!(&r, Err(Error::Usage(m)) if !m.contains("s3cret")),
+                "{args:?} {vars:?} gave {r:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn headers_from_flags_and_variables() {
+        let names = |o: &Options| o.headers.iter().map(|h| h.name.clone()).collect::<Vec<_>>();
+        let o = opts(
+            &[],
+            &[("KAFKA_CONNECT_HEADERS", "X-A: 1\n\nX-B: two words\n")],
+        );
+        assert_eq!(names(&o), ["X-A", "X-B"]);
+        let o = opts(
+            &["--header", "X-C: 3"],
+            &[("KAFKA_CONNECT_HEADERS", "X-A: 1")],
+        );
+        assert_eq!(names(&o), ["X-C"], "a flag replaces the variable's list");
+        let o = opts(
+            &[
+                "--header",
+                "X-C: 3",
+                "--header-file",
+                "X-Key: /etc/hostname",
+            ],
+            &[],
+        );
+        assert_eq!(names(&o), ["X-C", "X-Key"]);
+        assert!(o.headers[1].secret);
+        for (args, vars) in [
+            (vec!["--header", "Authorization: Basic x"], vec![]),
+            (vec!["--header", "X-A: 1", "--header", "x-a: 2"], vec![]),
+            (
+                vec![],
+                vec![("KAFKA_CONNECT_HEADER_FILES", "X-Key: /no/such/file")],
+            ),
+            (vec!["--header"], vec![]),
+        ] {
+            let r = run(&args, &vars);
+            assert!(
+                matches!(r, Err(Error::Usage(_))),
+                "{args:?} {vars:?} gave {r:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn proxy_credentials_and_secret_headers_are_secrets_of_the_run() {
+        let o = opts(
+            &[
+                "--header",
+                "X-Api-Key: k3y-value",
+                "--header",
+                "X-Team: data",
+            ],
+            &[("HTTPS_PROXY", "http://user:pr0xy-pw@p:1")],
+        );
+        let mut secrets = crate::report::redact::Secrets::default();
+        o.register_secrets(&mut secrets);
+        let basic = crate::base::text::base64(b"user:pr0xy-pw");
+        let text = format!("pr0xy-pw k3y-value Proxy-Authorization: Basic {basic} data");
+        let masked = secrets.mask(&text);
+        assert!(
+            !masked.contains("pr0xy-pw") && !masked.contains("k3y-value"),
+            "{masked}"
+        );
+        assert!(!masked.contains(&basic), "{masked}");
+        assert!(
+            masked.contains("data"),
+            "an ordinary header value stays readable: {masked}"
+        );
+        // Before the options are checked, too.
+        let env =
+            |k: &str| (k == "HTTPS_PROXY").then(|| OsString::from("http://user:pr0xy-pw@p:bad"));
+        let early = raw_credentials(
+            ["--header", "X-Api-Key: k3y-value"].map(OsString::from),
+            &env,
+        );
+        assert!(early.iter().any(|c| c == "pr0xy-pw"), "{early:?}");
+        assert!(early.iter().any(|c| c == "k3y-value"), "{early:?}");
     }
 
     #[test]

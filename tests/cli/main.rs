@@ -8,6 +8,7 @@ mod honest;
 mod inputs;
 mod lifecycle;
 mod preview;
+mod proxy;
 mod ready;
 mod redaction;
 mod references;
