@@ -44,9 +44,12 @@ pub fn apply(
     // without its offsets, which the next run would take for an existing
     // connector. It is deleted again, as when the offsets themselves fail.
     // A write that lands late, behind a failure of a later round, is this run's
-    // create too (it did not exist when first seen).
+    // create too (it did not exist when first seen). Not while the run has time to
+    // come back to it (only the connector's slice ran out): a later round reads it
+    // and writes its offsets, where a rollback would spend that time.
     let created_here = creating.is_some() || matches!(report.first_seen, Some((false, _)));
     let result = match result {
+        Err(Error::Deadline(m)) if !client.run_end.passed() => Err(Error::Deadline(m)),
         Err(e) if def.offsets.is_some() && created_here && report.wrote => {
             Err(undo(client, def, e, report))
         }
@@ -237,7 +240,14 @@ fn apply_config(
                         };
                         return Ok(known);
                     }
-                    (Ok(r), _) => classify(&r),
+                    (Ok(r), _) => {
+                        // A 409 (a rebalance, stale config, "already exists") refuses
+                        // the write: it did not land, like a rejection.
+                        if r.status == 409 {
+                            report.wrote = wrote_before;
+                        }
+                        classify(&r)
+                    }
                     (Err(f), _) => f,
                 };
                 // An answer that refuses the write says it did not land; a lost or

@@ -199,7 +199,10 @@ impl Batch<'_> {
         let wired = |client: &mut Client, i: usize, item: Report| {
             // A slice that ran out is not a failure of its own: only what an
             // earlier step decided (validation) is final, never a slice's deadline.
-            let retried = matches!(item.error, Some(Error::Deadline(_))) && !deadline.passed();
+            // One an earlier round may have written gets its step after the
+            // deadline too, to finish or undo what it began (`not_attempted`).
+            let retried = matches!(item.error, Some(Error::Deadline(_)))
+                && (!deadline.passed() || item.wrote);
             if keep_failed && item.error.is_some() && !retried {
                 return Step::Done(item);
             }
@@ -233,8 +236,12 @@ fn settled(report: Report, deadline: Deadline) -> Step<Report> {
     }
 }
 
+/// A connector not begun before the deadline. One that an earlier round may have
+/// written (an answer lost, its slice then ran out) gets its step all the same:
+/// with no time left, the step only finishes what it began, e.g. deletes again a
+/// connector it may have created without its offsets (`steps::apply`).
 fn not_attempted(report: &Report, deadline: Deadline) -> Option<Report> {
-    deadline.passed().then(|| {
+    (deadline.passed() && !report.wrote).then(|| {
         Report::failed(
             &report.name,
             Error::Deadline("not attempted: the deadline passed".into()),

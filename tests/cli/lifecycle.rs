@@ -399,6 +399,48 @@ fn a_create_that_landed_late_behind_a_failure_is_undone_never_left_without_its_o
     assert!(fake.connector("src").is_none(), "{}", out.all());
 }
 
+#[test]
+fn a_create_left_unanswered_when_the_deadline_passes_is_undone_not_left_without_offsets() {
+    // The create of `src` lands but its answer never comes: its slice runs out with
+    // time left, so it waits for a later round; `b` then hangs until the deadline.
+    // No round is left to write the offsets, so the connector it may have made is
+    // deleted again rather than left STOPPED for the next run to take as existing.
+    let fake = FakeConnect::start(Config::default());
+    fake.leave_offsets("src", position(9).as_array().unwrap().clone());
+    fake.script(Rule::new(
+        "POST",
+        "/connectors",
+        1,
+        Reply::error(201, "late")
+            .still_apply()
+            .delayed(Duration::from_secs(60)),
+    ));
+    fake.script(Rule::new(
+        "PUT",
+        "/connectors/b/config",
+        100,
+        Reply::error(201, "late").delayed(Duration::from_secs(60)),
+    ));
+    let dir = TempDir::with(&[
+        ("a.json", &with_offsets("src", json!("reset"), "RUNNING")),
+        ("b.json", &source("b")),
+    ]);
+    let out = deploy()
+        .url(fake.url())
+        .timeout("4s")
+        .arg("--parallel")
+        .arg("1")
+        .arg(dir.arg())
+        .run();
+    out.expect(124, "src: failed");
+    assert!(
+        fake.connector("src").is_none(),
+        "{}\n{:?}",
+        out.all(),
+        writes(&fake)
+    );
+}
+
 /// A `?` is one character, not one byte: `team-??` does not own `team-é` (two bytes in
 /// UTF-8), and `team-?` owns it, both for deleting and for the definitions of the run.
 #[test]
