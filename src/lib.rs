@@ -46,7 +46,21 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
         Ok(ready) => ready,
         Err((e, event)) => return stopped_early(log, mode, &e, event, &[]),
     };
-    progress.mark_loaded();
+    // Known to a report that ends the run early before the log says so.
+    if !progress.mark_loaded(definitions.iter().map(|d| d.name.clone()).collect()) {
+        return Finished {
+            code: exit::TIMEOUT,
+            summary: "the deadline passed while the definitions were read".into(),
+        };
+    }
+    log.info(
+        "loaded",
+        &format!(
+            "{} connector definition(s) loaded; waiting for Kafka Connect at {}",
+            definitions.len(),
+            client.endpoint()
+        ),
+    );
     let version = match ready::wait(&mut client, log) {
         Ok(v) => v,
         Err(e) => {
@@ -135,14 +149,6 @@ fn prepare(
     if let Some(scope) = &options.prune {
         scope.check(&definitions).map_err(|e| (e, "usage"))?;
     }
-    log.info(
-        "loaded",
-        &format!(
-            "{} connector definition(s) loaded; waiting for Kafka Connect at {}",
-            definitions.len(),
-            client.endpoint()
-        ),
-    );
     Ok((client, definitions))
 }
 

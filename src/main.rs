@@ -131,7 +131,7 @@ fn main() -> ExitCode {
                 let why = match stop.requested() {
                     Some(code) => Some((code, Interruption::Signal(Stop::name(code)))),
                     None if Instant::now() >= backstop
-                        || (Instant::now() >= deadline && !progress.loaded()) =>
+                        || (Instant::now() >= deadline && progress.close_unless_loaded()) =>
                     {
                         Some((exit::TIMEOUT, Interruption::Deadline))
                     }

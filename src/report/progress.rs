@@ -18,6 +18,10 @@ struct Kept {
     /// The definitions are read: from here on the run may have begun work that
     /// needs the deadline's grace to finish (a roll-back); before, nothing has.
     loaded: bool,
+    /// Their connectors' names, in definition order: an early report lists each.
+    names: Vec<String>,
+    /// The deadline ended the run before they were read: they never will be.
+    closed: bool,
     reports: Vec<Report>,
 }
 
@@ -28,6 +32,8 @@ impl Progress {
         Progress(Arc::new(Mutex::new(Kept {
             mode,
             loaded: false,
+            names: Vec::new(),
+            closed: false,
             reports: Vec::new(),
         })))
     }
@@ -54,13 +60,47 @@ impl Progress {
         self.kept().mode
     }
 
-    /// The definitions are read (see `Kept::loaded`).
-    pub fn mark_loaded(&self) {
-        self.kept().loaded = true;
+    /// The definitions are read (see `Kept::loaded`), with their connectors' names;
+    /// false when the deadline ended the run first (`close_unless_loaded`): the
+    /// run then says nothing more, its report is already out.
+    pub fn mark_loaded(&self, names: Vec<String>) -> bool {
+        let mut kept = self.kept();
+        if kept.closed {
+            return false;
+        }
+        kept.loaded = true;
+        kept.names = names;
+        true
     }
 
-    pub fn loaded(&self) -> bool {
-        self.kept().loaded
+    /// At the deadline, with the definitions not read yet: from now on they never
+    /// are (true), so the early report and the run agree on what was loaded.
+    pub fn close_unless_loaded(&self) -> bool {
+        let mut kept = self.kept();
+        kept.closed = !kept.loaded;
+        kept.closed
+    }
+
+    /// The reports so far, and for every connector not finished yet, `unfinished`
+    /// of its name, in definition order.
+    pub fn reports_with(&self, unfinished: impl Fn(&str) -> Report) -> Vec<Report> {
+        let kept = self.kept();
+        let mut all: Vec<Report> = kept
+            .names
+            .iter()
+            .map(|name| match kept.reports.iter().find(|r| &r.name == name) {
+                Some(done) => done.clone(),
+                None => unfinished(name),
+            })
+            .collect();
+        // Reports of no definition (a connector pruned) keep their place after.
+        all.extend(
+            kept.reports
+                .iter()
+                .filter(|r| !kept.names.contains(&r.name))
+                .cloned(),
+        );
+        all
     }
 }
 
@@ -106,5 +146,39 @@ pub fn reported(log: &Log, progress: &Progress, report: &Report) {
             &report.describe(),
         ),
         Some(e) => log.connector(Level::Error, "failed", &report.name, &failure_text(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::base::error::Error;
+
+    #[test]
+    fn an_early_report_lists_every_loaded_connector_in_definition_order() {
+        let progress = Progress::new(Mode::default());
+        assert!(progress.mark_loaded(vec!["a".into(), "b".into(), "c".into()]));
+        progress.push(&Report::failed("b", Error::Rejected("no".into())));
+        let names: Vec<String> = progress
+            .reports_with(|n| Report::failed(n, Error::Deadline("not finished".into())))
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(names, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn definitions_read_after_the_deadline_closed_the_run_are_never_loaded() {
+        let progress = Progress::new(Mode::default());
+        assert!(progress.close_unless_loaded());
+        assert!(!progress.mark_loaded(vec!["a".into()]));
+        assert!(
+            progress
+                .reports_with(|n| Report::failed(n, Error::Deadline("x".into())))
+                .is_empty()
+        );
+        let loaded = Progress::new(Mode::default());
+        assert!(loaded.mark_loaded(vec!["a".into()]));
+        assert!(!loaded.close_unless_loaded());
     }
 }

@@ -59,7 +59,17 @@ pub fn interrupted(
     if !claim_report() {
         return None;
     }
-    let reports = progress.reports();
+    // Every connector is listed: those the deadline left unfinished as failed by
+    // it. A signal's report lists what finished (docs/behaviour.md).
+    let reports = match why {
+        Interruption::Deadline => progress.reports_with(|name| {
+            Report::failed(
+                name,
+                Error::Deadline("not finished: the deadline passed".into()),
+            )
+        }),
+        _ => progress.reports(),
+    };
     let mode = progress.mode();
     let text = why.text();
     log.error("stopped", &text);
