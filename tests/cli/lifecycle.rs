@@ -359,13 +359,7 @@ fn a_create_whose_answer_was_lost_and_that_landed_late_still_gets_its_offsets() 
     // second, which Connect refuses with 409: the connector is this run's all the
     // same, so its offsets are written, never a predecessor's kept.
     let fake = FakeConnect::start(Config::default());
-    fake.leave_offsets("src", position(9).as_array().unwrap().clone());
-    fake.script(Rule::new(
-        "POST",
-        "/connectors",
-        1,
-        Reply::error(500, "Request timed out").lands_late(),
-    ));
+    a_lost_create_that_lands_late(&fake);
     let dir = TempDir::with(&[("src.json", &with_offsets("src", json!("reset"), "RUNNING"))]);
     let out = deploy().url(fake.url()).arg(dir.arg()).run();
     out.expect(0, "src: created (offsets: reset)");
@@ -380,13 +374,7 @@ fn a_create_that_landed_late_behind_a_failure_is_undone_never_left_without_its_o
     // created exists, STOPPED, without its offsets. Left so, the next run would
     // find it "existing" and resume it from a predecessor's offsets: it is deleted.
     let fake = FakeConnect::start(Config::default());
-    fake.leave_offsets("src", position(9).as_array().unwrap().clone());
-    fake.script(Rule::new(
-        "POST",
-        "/connectors",
-        1,
-        Reply::error(500, "Request timed out").lands_late(),
-    ));
+    a_lost_create_that_lands_late(&fake);
     fake.script(Rule::new(
         "POST",
         "/connectors",
@@ -439,6 +427,18 @@ fn a_create_left_unanswered_when_the_deadline_passes_is_undone_not_left_without_
         out.all(),
         writes(&fake)
     );
+}
+
+/// A predecessor's offsets for `src`, and its first create answered "Request timed
+/// out" though it lands, just before the next write for it.
+fn a_lost_create_that_lands_late(fake: &FakeConnect) {
+    fake.leave_offsets("src", position(9).as_array().unwrap().clone());
+    fake.script(Rule::new(
+        "POST",
+        "/connectors",
+        1,
+        Reply::error(500, "Request timed out").lands_late(),
+    ));
 }
 
 /// A `?` is one character, not one byte: `team-??` does not own `team-é` (two bytes in
