@@ -4,7 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::base::error::Error;
-use crate::report::log::{Level, Log, claim_report};
+use crate::base::signals::claim_report;
+use crate::report::log::{Level, Log};
 use crate::report::mode::Mode;
 use crate::report::outcome::{Applied, Outcome, Report};
 use crate::report::progress::Progress;
