@@ -5,39 +5,49 @@
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use connect_deploy::Finished;
 use connect_deploy::base::error::Error;
 use connect_deploy::base::exit;
-use connect_deploy::base::signals::{self, Stop};
+use connect_deploy::base::signals::{self, Stop, Unfinished};
 use connect_deploy::options::{self, Command};
 use connect_deploy::report::log::{Format, Log};
 use connect_deploy::report::mode::Mode;
+use connect_deploy::report::outcome::Report;
 use connect_deploy::report::progress::Progress;
 use connect_deploy::report::redact::Redactor;
 use connect_deploy::report::summary::{self as report, Interruption};
 use connect_deploy::report::termination;
-use connect_deploy::steps::offsets;
 
 /// How long past its deadline a run may take to end by itself.
 const BACKSTOP_GRACE: Duration = Duration::from_secs(2);
 
-/// Where the termination message goes, once known: the panic hook needs it too.
-static TERMINATION: OnceLock<Option<termination::Target>> = OnceLock::new();
-/// The log format and the run's progress, for the panic hook's report.
-static FORMAT: OnceLock<Format> = OnceLock::new();
-static PROGRESS: OnceLock<Progress> = OnceLock::new();
+/// How the process reports its end, whichever ending comes (the run's own, a usage
+/// error, a signal, the backstop deadline, a panic): the log, where the termination
+/// message goes, the run's progress. `main` learns them one at a time and hands each
+/// version to the panic hook (`on_panic`), so that none of it is process-wide state.
+#[derive(Clone, Default)]
+struct Ending {
+    log: Log,
+    termination: Option<Arc<termination::Target>>,
+    progress: Progress,
+}
 
 fn main() -> ExitCode {
     let redactor = Redactor::default();
-    panic_hook(redactor.clone());
+    let mut ending = Ending {
+        log: Log::new(Format::default(), redactor.clone()),
+        ..Ending::default()
+    };
+    ending.on_panic();
     let env = |k: &str| std::env::var_os(k);
     // How to report, even when the options below turn out to be bad.
     let (format, termination_log) = options::reporting(std::env::args_os().skip(1), &env);
-    let _ = FORMAT.set(format);
-    let log = Log::new(format, redactor);
+    ending.log = Log::new(format, redactor);
+    ending.on_panic();
+    let log = ending.log.clone();
     let early = options::raw_credentials(std::env::args_os().skip(1), &env);
     log.redactor
         .update(|secrets| early.iter().for_each(|c| secrets.add_credential(c)));
@@ -47,18 +57,16 @@ fn main() -> ExitCode {
             log.warn("termination_log", &e);
             None
         }
-        Err(e) => {
-            let _ = TERMINATION.set(None);
-            return stopped(&log, &Error::Usage(e), &[]);
-        }
+        Err(e) => return ending.stopped(&Error::Usage(e), &[]),
     };
-    let _ = TERMINATION.set(termination);
+    ending.termination = termination.map(Arc::new);
+    ending.on_panic();
 
     let stop = match signals::install() {
         Ok(s) => s,
         Err(e) => {
             let e = Error::Unexpected(format!("cannot install signal handlers: {e}"));
-            return stopped(&log, &e, &[]);
+            return ending.stopped(&e, &[]);
         }
     };
     let options = match options::parse(std::env::args_os().skip(1), &env) {
@@ -72,7 +80,7 @@ fn main() -> ExitCode {
                 Error::Usage(m) => Error::Usage(format!("{m}\nTry 'connect-deploy --help'.")),
                 other => other,
             };
-            return stopped(&log, &e, &[]);
+            return ending.stopped(&e, &[]);
         }
     };
     log.redactor
@@ -87,7 +95,8 @@ fn main() -> ExitCode {
     // The work runs on its own thread so that a signal ends the process even while a
     // request or a read of standard input blocks.
     let progress = Progress::new(Mode::new(options.dry_run, options.wait_running));
-    let _ = PROGRESS.set(progress.clone());
+    ending.progress = progress.clone();
+    ending.on_panic();
     let (done, finished) = mpsc::channel();
     let worker = {
         let (thread_log, thread_progress) = (log.clone(), progress.clone());
@@ -118,14 +127,14 @@ fn main() -> ExitCode {
         }
     };
     if let Some(f) = worker {
-        return finish(&log, &f);
+        return ending.finish(&f);
     }
     loop {
         match finished.recv_timeout(Duration::from_millis(50)) {
-            Ok(f) => return finish(&log, &f),
+            Ok(f) => return ending.finish(&f),
             Err(RecvTimeoutError::Disconnected) => {
                 let e = Error::Unexpected("the run ended without a result".into());
-                return stopped(&log, &e, &progress.reports());
+                return ending.stopped(&e, &progress.reports());
             }
             Err(RecvTimeoutError::Timeout) => {
                 let why = match stop.requested() {
@@ -139,21 +148,21 @@ fn main() -> ExitCode {
                 };
                 if let Some((code, why)) = why {
                     if let Some(f) = grace_for_offsets(&finished) {
-                        return finish(&log, &f);
+                        return ending.finish(&f);
                     }
                     // Still between a create and its offsets: deleted here, since
                     // the run's thread is left behind.
-                    if signals::Creating::any() {
-                        for line in offsets::undo_pending(Instant::now() + UNDO_TIME) {
+                    if Unfinished::any() {
+                        for line in Unfinished::undo_all(Instant::now() + UNDO_TIME) {
                             log.error("rollback", &line);
                         }
                     }
                     return match report::interrupted(&log, code, why, &progress) {
-                        Some(f) => finish(&log, &f),
+                        Some(f) => ending.finish(&f),
                         // The run printed its report first: its ending stands, and
                         // it sends it at once.
                         None => match finished.recv_timeout(Duration::from_millis(500)) {
-                            Ok(f) => finish(&log, &f),
+                            Ok(f) => ending.finish(&f),
                             Err(_) => ExitCode::from(code),
                         },
                     };
@@ -173,7 +182,7 @@ const UNDO_TIME: Duration = Duration::from_millis(250);
 /// The run's own ending, when it came within the grace: its report is the one.
 fn grace_for_offsets(finished: &mpsc::Receiver<Finished>) -> Option<Finished> {
     let until = Instant::now() + signals::SIGNAL_GRACE;
-    while signals::Creating::any() && Instant::now() < until {
+    while Unfinished::any() && Instant::now() < until {
         if let Ok(f) = finished.recv_timeout(Duration::from_millis(20)) {
             return Some(f);
         }
@@ -181,20 +190,52 @@ fn grace_for_offsets(finished: &mpsc::Receiver<Finished>) -> Option<Finished> {
     None
 }
 
-/// The run ended before it started: the error, a report, the termination message.
-fn stopped(log: &Log, e: &Error, reports: &[connect_deploy::report::outcome::Report]) -> ExitCode {
-    let f = report::stopped_early(log, Mode::default(), e, "usage", reports);
-    finish(log, &f)
-}
-
-fn finish(log: &Log, f: &Finished) -> ExitCode {
-    if let Some(Some(target)) = TERMINATION.get()
-        && let Err(e) =
-            termination::write_termination(target, &log.termination_text(f.code, &f.summary))
-    {
-        log.warn("termination_log", &e);
+impl Ending {
+    /// The run ended before it started: the error, a report, the termination message.
+    fn stopped(&self, e: &Error, reports: &[Report]) -> ExitCode {
+        let f = report::stopped_early(&self.log, Mode::default(), e, "usage", reports);
+        self.finish(&f)
     }
-    ExitCode::from(f.code)
+
+    /// The termination message, and the exit code.
+    fn finish(&self, f: &Finished) -> ExitCode {
+        if let Some(target) = &self.termination
+            && let Err(e) = termination::write_termination(
+                target,
+                &self.log.termination_text(f.code, &f.summary),
+            )
+        {
+            self.log.warn("termination_log", &e);
+        }
+        ExitCode::from(f.code)
+    }
+
+    /// A panic is a bug: one masked line, the usual report (what was done so far),
+    /// the termination message, and exit 1, never 134. Installed again each time
+    /// `main` learns more of the ending, before the run's thread starts.
+    fn on_panic(&self) {
+        let ending = self.clone();
+        std::panic::set_hook(Box::new(move |info| {
+            let log = &ending.log;
+            log.error(
+                "panic",
+                &format!("internal error: {info} (a bug; please report it)"),
+            );
+            let f =
+                report::interrupted(log, exit::UNEXPECTED, Interruption::Panic, &ending.progress)
+                    .unwrap_or_else(|| Finished {
+                        code: exit::UNEXPECTED,
+                        summary: "internal error (a bug; please report it)".into(),
+                    });
+            if let Some(target) = &ending.termination {
+                let _ = termination::write_termination(
+                    target,
+                    &log.termination_text(f.code, &f.summary),
+                );
+            }
+            std::process::exit(i32::from(exit::UNEXPECTED));
+        }));
+    }
 }
 
 /// `--help` and `--version`: a closed pipe or a full disk is not the user's error.
@@ -202,28 +243,4 @@ fn print(text: &str) -> ExitCode {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     ExitCode::SUCCESS
-}
-
-/// A panic is a bug: one masked line, the usual report (what was done so far), the
-/// termination message, and exit 1, never 134.
-fn panic_hook(redactor: Redactor) {
-    std::panic::set_hook(Box::new(move |info| {
-        let format = FORMAT.get().copied().unwrap_or_default();
-        let log = Log::new(format, redactor.clone());
-        log.error(
-            "panic",
-            &format!("internal error: {info} (a bug; please report it)"),
-        );
-        let progress = PROGRESS.get().cloned().unwrap_or_default();
-        let f = report::interrupted(&log, exit::UNEXPECTED, Interruption::Panic, &progress)
-            .unwrap_or_else(|| connect_deploy::Finished {
-                code: exit::UNEXPECTED,
-                summary: "internal error (a bug; please report it)".into(),
-            });
-        if let Some(Some(target)) = TERMINATION.get() {
-            let _ =
-                termination::write_termination(target, &log.termination_text(f.code, &f.summary));
-        }
-        std::process::exit(i32::from(exit::UNEXPECTED));
-    }));
 }

@@ -4,9 +4,9 @@
 //! signals that have none. A second signal ends the process at once.
 
 use std::io;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::flag;
@@ -63,10 +63,19 @@ impl Stop {
         }
     }
 }
-/// Connectors between their create and their offsets being written (or the create
-/// undone): a signal waits a moment for them (`main`), so that no connector is left
-/// behind without its offsets, which the next run would take for an existing one.
-static CREATING: AtomicUsize = AtomicUsize::new(0);
+// The process-wide state of a run lives here and nowhere else: what the handlers
+// received (`Stop`), the work a stopped run must not leave half done
+// (`Unfinished`), and which ending prints the run's one report (`claim_report`).
+
+/// Whether the run's one report (summary line or JSON report) has been claimed.
+static REPORT_CLAIMED: AtomicBool = AtomicBool::new(false);
+
+/// Claim the run's one report: true once per process, for whichever ending comes
+/// first (the run's own finish, a signal, the backstop deadline, a panic). Every
+/// other ending prints no report of its own.
+pub fn claim_report() -> bool {
+    !REPORT_CLAIMED.swap(true, Ordering::SeqCst)
+}
 
 /// How long a signal waits for connectors being created with their offsets to be
 /// finished or undone by the run: a run ends within a second of a signal, and
@@ -74,24 +83,50 @@ static CREATING: AtomicUsize = AtomicUsize::new(0);
 /// printing the report come on top.
 pub const SIGNAL_GRACE: Duration = Duration::from_millis(450);
 
-/// Held from the create of a connector with declared offsets until they are
-/// written or the create is undone; never while only reading, never in a dry run.
-pub struct Creating(());
+/// Work a stopped run must not leave half done, and how to undo it.
+pub trait Undo: Send + Sync {
+    /// Undo it, until `until`; one line saying what became of it (names, never
+    /// values).
+    fn undo(&self, until: Instant) -> String;
+}
 
-impl Creating {
-    pub fn enter() -> Creating {
-        CREATING.fetch_add(1, Ordering::SeqCst);
-        Creating(())
+/// Work begun and not finished: connectors between their create and their offsets
+/// being written (or the create undone). A signal waits a moment for them (`main`),
+/// then undoes what is left, so that no connector is left behind without its
+/// offsets, which the next run would take for an existing one.
+static UNFINISHED: Mutex<Vec<(u64, Arc<dyn Undo>)>> = Mutex::new(Vec::new());
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+fn unfinished() -> MutexGuard<'static, Vec<(u64, Arc<dyn Undo>)>> {
+    UNFINISHED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Held from the beginning of such work until it is finished or undone by the run;
+/// never while only reading, never in a dry run.
+pub struct Unfinished(u64);
+
+impl Unfinished {
+    pub fn enter(undo: Arc<dyn Undo>) -> Unfinished {
+        let id = NEXT.fetch_add(1, Ordering::SeqCst);
+        unfinished().push((id, undo));
+        Unfinished(id)
     }
 
-    /// Whether any connector is between its create and its offsets now.
+    /// Whether any such work is under way now.
     pub fn any() -> bool {
-        CREATING.load(Ordering::SeqCst) > 0
+        !unfinished().is_empty()
+    }
+
+    /// Undo, until `until`, every piece still unfinished: called when the run is
+    /// stopped and its thread is left behind. One line for each.
+    pub fn undo_all(until: Instant) -> Vec<String> {
+        let entries: Vec<Arc<dyn Undo>> = unfinished().iter().map(|(_, u)| Arc::clone(u)).collect();
+        entries.into_iter().map(|u| u.undo(until)).collect()
     }
 }
 
-impl Drop for Creating {
+impl Drop for Unfinished {
     fn drop(&mut self) {
-        CREATING.fetch_sub(1, Ordering::SeqCst);
+        unfinished().retain(|(id, _)| *id != self.0);
     }
 }

@@ -3,11 +3,11 @@
 //! Everything printed passes the redaction layer (`redact`) on its way out.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use serde_json::{Value, json};
 
+use crate::base::signals::claim_report;
 use crate::base::text::one_line;
 use crate::base::time::rfc3339;
 use crate::report::redact::Redactor;
@@ -41,16 +41,6 @@ impl Level {
 fn line(mut out: impl Write, text: &str) {
     let _ = writeln!(out, "{text}");
     let _ = out.flush();
-}
-
-/// Whether the run's one report (summary line or JSON report) has been claimed.
-static REPORT_CLAIMED: AtomicBool = AtomicBool::new(false);
-
-/// Claim the run's one report: true once per process, for whichever ending comes
-/// first (the run's own finish, a signal, the backstop deadline, a panic). Every
-/// other ending prints no report of its own.
-pub fn claim_report() -> bool {
-    !REPORT_CLAIMED.swap(true, Ordering::SeqCst)
 }
 
 /// Every printed byte goes through here: the redaction layer masks the run's

@@ -7,6 +7,59 @@ use crate::base::error::Error;
 use crate::spec::compare::Diff;
 use crate::spec::definitions::State;
 
+/// What a run made of one connector, as the summary, the JSON report and the log
+/// count and name it: what was done to its config, or `Failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+    WouldCreate,
+    WouldUpdate,
+    Deleted,
+    WouldDelete,
+    Failed,
+}
+
+impl Outcome {
+    /// Every outcome, in the order of the JSON report's `totals`.
+    pub const ALL: [Outcome; 8] = [
+        Outcome::Created,
+        Outcome::Updated,
+        Outcome::Unchanged,
+        Outcome::WouldCreate,
+        Outcome::WouldUpdate,
+        Outcome::Deleted,
+        Outcome::WouldDelete,
+        Outcome::Failed,
+    ];
+
+    /// Its name in the JSON report (`outcome`, `applied`, `totals`) and as a JSON
+    /// log line's event.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Created => "created",
+            Outcome::Updated => "updated",
+            Outcome::Unchanged => "unchanged",
+            Outcome::WouldCreate => "would_create",
+            Outcome::WouldUpdate => "would_update",
+            Outcome::Deleted => "deleted",
+            Outcome::WouldDelete => "would_delete",
+            Outcome::Failed => "failed",
+        }
+    }
+
+    /// Its words in a text line: `would create`.
+    pub fn text(self) -> &'static str {
+        match self {
+            Outcome::WouldCreate => "would create",
+            Outcome::WouldUpdate => "would update",
+            Outcome::WouldDelete => "would delete",
+            other => other.name(),
+        }
+    }
+}
+
 /// What happened to a connector's config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
@@ -22,16 +75,15 @@ pub enum Applied {
 }
 
 impl Applied {
-    /// The name used in the JSON report.
-    pub fn outcome(&self) -> &'static str {
+    pub fn outcome(&self) -> Outcome {
         match self {
-            Applied::Created => "created",
-            Applied::Updated(_) => "updated",
-            Applied::Unchanged(_) => "unchanged",
-            Applied::WouldCreate => "would_create",
-            Applied::WouldUpdate(_) => "would_update",
-            Applied::Deleted => "deleted",
-            Applied::WouldDelete => "would_delete",
+            Applied::Created => Outcome::Created,
+            Applied::Updated(_) => Outcome::Updated,
+            Applied::Unchanged(_) => Outcome::Unchanged,
+            Applied::WouldCreate => Outcome::WouldCreate,
+            Applied::WouldUpdate(_) => Outcome::WouldUpdate,
+            Applied::Deleted => Outcome::Deleted,
+            Applied::WouldDelete => Outcome::WouldDelete,
         }
     }
 
@@ -126,11 +178,11 @@ impl Report {
             .map_or(crate::base::exit::OK, Error::exit_code)
     }
 
-    /// `created`, `updated`, `unchanged`, `would_create`, `would_update` or `failed`.
-    pub fn outcome(&self) -> &'static str {
+    /// What was done to its config, or `Failed` (an error, or nothing applied).
+    pub fn outcome(&self) -> Outcome {
         match (&self.error, &self.applied) {
             (None, Some(applied)) => applied.outcome(),
-            _ => "failed",
+            _ => Outcome::Failed,
         }
     }
 
@@ -143,15 +195,15 @@ impl Report {
     /// `created`, `updated (changed: a)`, `unchanged; paused (was RUNNING)`.
     pub fn describe(&self) -> String {
         let mut text = match &self.applied {
-            Some(Applied::Created) => "created".to_string(),
-            Some(Applied::Updated(d)) => format!("updated ({})", d.describe()),
-            Some(Applied::Unchanged(d)) if d.masked.is_empty() => "unchanged".to_string(),
-            Some(Applied::Unchanged(d)) => format!("unchanged ({})", d.describe()),
-            Some(Applied::WouldCreate) => "would create".to_string(),
-            Some(Applied::WouldUpdate(d)) => format!("would update ({})", d.describe()),
-            Some(Applied::Deleted) => "deleted".to_string(),
-            Some(Applied::WouldDelete) => "would delete".to_string(),
             None => "not applied".to_string(),
+            Some(applied) => {
+                let words = applied.outcome().text();
+                match (applied, applied.diff()) {
+                    (Applied::Unchanged(d), _) if d.masked.is_empty() => words.to_string(),
+                    (_, Some(d)) => format!("{words} ({})", d.describe()),
+                    (_, None) => words.to_string(),
+                }
+            }
         };
         match (&self.offsets, &self.applied) {
             (Some(o), Some(Applied::Created | Applied::WouldCreate)) => {

@@ -118,7 +118,7 @@ pub fn reported_with_states(log: &Log, reports: &[Report]) {
             (Some(e), _) => log.connector(Level::Error, "failed", &report.name, &failure_text(e)),
             (None, None) => log.connector(
                 Level::Info,
-                report.outcome(),
+                report.outcome().name(),
                 &report.name,
                 &report.describe(),
             ),
@@ -135,13 +135,13 @@ pub fn reported(log: &Log, progress: &Progress, report: &Report) {
             None => report.describe(),
             Some(e) => failure_text(e),
         };
-        log.connector_progress(Level::Info, report.outcome(), &report.name, &text);
+        log.connector_progress(Level::Info, report.outcome().name(), &report.name, &text);
         return;
     }
     match &report.error {
         None => log.connector(
             Level::Info,
-            report.outcome(),
+            report.outcome().name(),
             &report.name,
             &report.describe(),
         ),

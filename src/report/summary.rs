@@ -4,9 +4,10 @@
 use serde_json::{Value, json};
 
 use crate::base::error::Error;
-use crate::report::log::{Level, Log, claim_report};
+use crate::base::signals::claim_report;
+use crate::report::log::{Level, Log};
 use crate::report::mode::Mode;
-use crate::report::outcome::{Applied, Report};
+use crate::report::outcome::{Applied, Outcome, Report};
 use crate::report::progress::Progress;
 use crate::spec::compare::Diff;
 
@@ -104,15 +105,14 @@ pub fn stopped_early(
     }
 }
 
-/// How many connectors had this outcome.
 /// How many connectors had this outcome. What was written counts although a later
 /// step failed (a connector created, then FAILED while waiting): the totals say
-/// what happened on the worker, `failed` how many ended in an error.
-fn count(reports: &[Report], outcome: &str) -> usize {
+/// what happened on the worker, `Failed` how many ended in an error.
+fn count(reports: &[Report], outcome: Outcome) -> usize {
     reports
         .iter()
         .filter(|r| match outcome {
-            "failed" => r.error.is_some(),
+            Outcome::Failed => r.error.is_some(),
             _ => r.applied.as_ref().is_some_and(|a| a.outcome() == outcome),
         })
         .count()
@@ -121,28 +121,28 @@ fn count(reports: &[Report], outcome: &str) -> usize {
 /// `1 created, 0 updated, 2 unchanged, 0 failed; 3 running`.
 pub fn summary(reports: &[Report], mode: Mode) -> String {
     let Mode { dry_run, waits } = mode;
-    let outcome = |name: &str| count(reports, name);
+    let outcome = |outcome: Outcome| count(reports, outcome);
     let mut text = if dry_run {
         format!(
             "dry run: {} would be created, {} would be updated, {} unchanged, {} failed",
-            outcome("would_create"),
-            outcome("would_update"),
-            outcome("unchanged"),
-            outcome("failed"),
+            outcome(Outcome::WouldCreate),
+            outcome(Outcome::WouldUpdate),
+            outcome(Outcome::Unchanged),
+            outcome(Outcome::Failed),
         )
     } else {
         format!(
             "{} created, {} updated, {} unchanged, {} failed",
-            outcome("created"),
-            outcome("updated"),
-            outcome("unchanged"),
-            outcome("failed"),
+            outcome(Outcome::Created),
+            outcome(Outcome::Updated),
+            outcome(Outcome::Unchanged),
+            outcome(Outcome::Failed),
         )
     };
     let (deleted, verb) = if dry_run {
-        (outcome("would_delete"), "would be deleted")
+        (outcome(Outcome::WouldDelete), "would be deleted")
     } else {
-        (outcome("deleted"), "deleted")
+        (outcome(Outcome::Deleted), "deleted")
     };
     if deleted > 0 {
         text.push_str(&format!(", {deleted} {verb}"));
@@ -178,8 +178,8 @@ pub fn report_json(code: u8, mode: Mode, reports: &[Report], error: Option<&Erro
             let keys = |f: fn(&Diff) -> &Vec<String>| diff.map(f).cloned().unwrap_or_default();
             json!({
                 "name": r.name,
-                "outcome": r.outcome(),
-                "applied": r.applied.as_ref().map(Applied::outcome),
+                "outcome": r.outcome().name(),
+                "applied": r.applied.as_ref().map(|a| a.outcome().name()),
                 "changed": keys(|d| &d.changed),
                 "added": keys(|d| &d.added),
                 "removed": keys(|d| &d.removed),
@@ -196,21 +196,62 @@ pub fn report_json(code: u8, mode: Mode, reports: &[Report], error: Option<&Erro
             })
         })
         .collect();
-    let total = |name: &str| count(reports, name);
+    let totals: serde_json::Map<String, Value> = Outcome::ALL
+        .into_iter()
+        .map(|o| (o.name().to_string(), Value::from(count(reports, o))))
+        .collect();
     json!({
         "exit_code": code,
         "dry_run": mode.dry_run,
-        "totals": {
-            "created": total("created"),
-            "updated": total("updated"),
-            "unchanged": total("unchanged"),
-            "would_create": total("would_create"),
-            "would_update": total("would_update"),
-            "deleted": total("deleted"),
-            "would_delete": total("would_delete"),
-            "failed": total("failed"),
-        },
+        "totals": totals,
         "connectors": connectors,
         "error": error.map(|e| e.message()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_names_come_from_the_outcome() {
+        let reports = [
+            Report {
+                applied: Some(Applied::Created),
+                ..Report::new("a")
+            },
+            Report {
+                applied: Some(Applied::WouldDelete),
+                ..Report::new("b")
+            },
+            // Written, then failed: counted as created and as failed.
+            Report {
+                applied: Some(Applied::Created),
+                ..Report::failed("c", Error::Unexpected("x".into()))
+            },
+        ];
+        let json = report_json(1, Mode::default(), &reports, None);
+        assert_eq!(
+            json["totals"].to_string(),
+            r#"{"created":2,"deleted":0,"failed":1,"unchanged":0,"updated":0,"would_create":0,"would_delete":1,"would_update":0}"#
+        );
+        let outcomes: Vec<_> = json["connectors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| (c["outcome"].clone(), c["applied"].clone()))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("created".into(), "created".into()),
+                ("would_delete".into(), "would_delete".into()),
+                ("failed".into(), "created".into()),
+            ]
+        );
+        assert_eq!(
+            summary(&reports, Mode::default()),
+            "2 created, 0 updated, 0 unchanged, 1 failed"
+        );
+    }
 }

@@ -6,8 +6,8 @@
 //! that the next run starts over instead of finding it without its offsets. The
 //! offsets of a connector that exists are never touched.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -15,7 +15,7 @@ use ureq::http::Method;
 
 use crate::base::deadline::Deadline;
 use crate::base::error::Error;
-use crate::base::signals::Creating;
+use crate::base::signals::{Undo, Unfinished};
 use crate::connect::answer::classify;
 use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
@@ -98,87 +98,59 @@ fn roll_back_until(client: &mut Client, name: &str, until: Deadline) -> (bool, S
     }
 }
 
-/// The connectors this run may have created with `offsets` not written yet, with a
-/// client to delete each: when the run is stopped (a signal, the deadline backstop)
+/// A connector this run may have created with `offsets` not written yet, with a
+/// client to delete it: when the run is stopped (a signal, the deadline backstop)
 /// before the worker thread could write them or roll the create back, `main` deletes
-/// them itself (`undo_pending`), so that none is left for the next run to take for an
-/// existing connector and resume from the wrong offsets.
-static PENDING: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
-static NEXT: AtomicU64 = AtomicU64::new(0);
-
+/// it itself (`signals::Unfinished::undo_all`), so that none is left for the next
+/// run to take for an existing connector and resume from the wrong offsets.
 struct Entry {
-    id: u64,
     name: String,
-    client: Client,
+    client: Mutex<Client>,
     /// Whether the create was answered (it exists) or may still land.
-    answered: bool,
+    answered: AtomicBool,
+}
+
+impl Undo for Entry {
+    fn undo(&self, until: Instant) -> String {
+        let mut client = self
+            .client
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let name = &self.name;
+        let (_, undone) = roll_back_until(&mut client, name, Deadline::at(until));
+        let unanswered = if self.answered.load(Ordering::SeqCst) {
+            ""
+        } else {
+            " (its create was still unanswered: should it land later, delete it by hand)"
+        };
+        format!("{name}: stopped between its create and its offsets{undone}{unanswered}")
+    }
 }
 
 /// Held from the request that creates a connector with `offsets` until they are
 /// written or the create is rolled back.
 pub struct Pending {
-    id: u64,
-    _creating: Creating,
+    entry: Arc<Entry>,
+    _unfinished: Unfinished,
 }
 
 impl Pending {
     /// Before the create is sent: from now on the connector may exist.
     pub fn enter(client: &Client, name: &str) -> Pending {
-        let id = NEXT.fetch_add(1, Ordering::SeqCst);
-        let entry = Entry {
-            id,
+        let entry = Arc::new(Entry {
             name: name.to_string(),
-            client: client.clone(),
-            answered: false,
-        };
-        PENDING
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(entry);
+            client: Mutex::new(client.clone()),
+            answered: AtomicBool::new(false),
+        });
         Pending {
-            id,
-            _creating: Creating::enter(),
+            _unfinished: Unfinished::enter(Arc::clone(&entry) as Arc<dyn Undo>),
+            entry,
         }
     }
 
     /// The create was answered: the connector exists.
     pub fn created(&self) {
-        let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(entry) = pending.iter_mut().find(|e| e.id == self.id) {
-            entry.answered = true;
-        }
+        self.entry.answered.store(true, Ordering::SeqCst);
     }
-}
-
-impl Drop for Pending {
-    fn drop(&mut self) {
-        PENDING
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|e| e.id != self.id);
-    }
-}
-
-/// Delete, until `until`, every connector still between its create and its
-/// offsets; for each, one line saying what became of it (a connector name, never
-/// a value). Called when the run is stopped and its thread is left behind.
-pub fn undo_pending(until: Instant) -> Vec<String> {
-    let entries: Vec<(String, Client, bool)> = PENDING
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .map(|e| (e.name.clone(), e.client.clone(), e.answered))
-        .collect();
-    entries
-        .into_iter()
-        .map(|(name, mut client, answered)| {
-            let (_, undone) = roll_back_until(&mut client, &name, Deadline::at(until));
-            let unanswered = if answered {
-                ""
-            } else {
-                " (its create was still unanswered: should it land later, delete it by hand)"
-            };
-            format!("{name}: stopped between its create and its offsets{undone}{unanswered}")
-        })
-        .collect()
 }
