@@ -9,7 +9,7 @@
 
 use std::net::IpAddr;
 
-use crate::base::text::{base64, invisible};
+use crate::base::text::{base64, invisible, percent_decode};
 use crate::connect::access::{Secret, display_url};
 use crate::connect::answer::Failure;
 
@@ -309,23 +309,6 @@ fn in_network(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
         }
         _ => false,
     }
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// The proxy's own refusal, named as the proxy's (never Connect's): 407 and 401 are

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use crate::base::error::Error;
-use crate::base::text::invisible;
+use crate::base::text::{invisible, percent_decode};
 use crate::connect::access::{Credentials, Endpoint, Secret, Tls, display_url};
 use crate::connect::headers::{self, Header};
 use crate::connect::proxy::{NoProxy, Proxies, ProxyUrl};
@@ -138,23 +138,6 @@ pub fn parse_endpoint(url: &str, origin: &str) -> Result<Endpoint, Error> {
         base: format!("{scheme}://{authority}{path}"),
         basic,
     })
-}
-
-pub(super) fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// `--ca-file`, `--cert-file`, `--key-file`, `--insecure`, else their variables.

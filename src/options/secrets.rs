@@ -7,8 +7,9 @@ use std::ffi::OsString;
 use crate::connect::access::{Credentials, Secret};
 
 use super::Options;
-use super::connection::{percent_decode, split_urls};
+use super::connection::split_urls;
 use super::syntax::VARIABLES;
+use crate::base::text::percent_decode;
 
 impl Options {
     /// The tool's own credentials, as secrets of the run: the passwords, and the
