@@ -16,7 +16,7 @@ use ureq::http::Method;
 use crate::base::deadline::Deadline;
 use crate::base::error::Error;
 use crate::base::signals::{Undo, Unfinished};
-use crate::connect::answer::classify;
+use crate::connect::answer::{Failure, classify};
 use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
 use crate::connect::version::Version;
@@ -79,7 +79,13 @@ fn roll_back_until(client: &mut Client, name: &str, until: Deadline) -> (bool, S
         let r = c.send(Method::DELETE, &path, None, Kind::Write)?;
         match r.status {
             200..=204 | 404 => Ok(()),
-            _ => Err(classify(&r)),
+            // Left undone, the connector would be resumed from the wrong offsets:
+            // every answer but refused credentials is tried again while time lasts
+            // (an NPE of a worker in a rebalance passes).
+            _ => Err(match classify(&r) {
+                Failure::Denied(m) => Failure::Denied(m),
+                other => Failure::Transient(other.message().to_string()),
+            }),
         }
     });
     client.deadline = saved;

@@ -429,6 +429,31 @@ fn a_create_left_unanswered_when_the_deadline_passes_is_undone_not_left_without_
     );
 }
 
+#[test]
+fn the_delete_that_undoes_a_create_is_tried_again_until_it_works() {
+    // The offsets are refused, and the first delete meets an NPE: left there, the
+    // connector would be resumed from a predecessor's offsets by the next run.
+    let fake = FakeConnect::start(Config::default());
+    fake.leave_offsets("src", position(9).as_array().unwrap().clone());
+    fake.script(Rule::new(
+        "PATCH",
+        "/connectors/src/offsets",
+        1,
+        Reply::error(400, "bad offsets"),
+    ));
+    fake.script(Rule::new(
+        "DELETE",
+        "/connectors/src",
+        1,
+        Reply::error(500, "java.lang.NullPointerException"),
+    ));
+    let dir = TempDir::with(&[("src.json", &with_offsets("src", position(3), "RUNNING"))]);
+    let out = deploy().url(fake.url()).arg(dir.arg()).run();
+    out.expect(78, "the connector was deleted again");
+    assert!(fake.connector("src").is_none(), "{}", out.all());
+    assert_eq!(fake.count("DELETE", "/connectors/src"), 2, "{}", out.all());
+}
+
 /// A predecessor's offsets for `src`, and its first create answered "Request timed
 /// out" though it lands, just before the next write for it.
 fn a_lost_create_that_lands_late(fake: &FakeConnect) {
