@@ -342,6 +342,32 @@ The variables the chart sets from its values: extraEnv may not set them again
 {{- toJson (list "KAFKA_CONNECT_URL" "KAFKA_CONNECT_TIMEOUT" "KAFKA_CONNECT_WAIT_RUNNING" "KAFKA_CONNECT_WAIT_STABLE" "KAFKA_CONNECT_RESTART_FAILED" "KAFKA_CONNECT_VALIDATE" "KAFKA_CONNECT_LOG_FORMAT" "KAFKA_CONNECT_PARALLEL" "KAFKA_CONNECT_PRUNE" "KAFKA_CONNECT_PRUNE_SCOPE" "KAFKA_CONNECT_PRUNE_RESET_OFFSETS" "KAFKA_CONNECT_TLS_IS_INSECURE" "KAFKA_CONNECT_TLS_ROOT_CA_FILE" "KAFKA_CONNECT_TLS_AUTH_CRT" "KAFKA_CONNECT_TLS_AUTH_KEY" "KAFKA_CONNECT_TERMINATION_LOG") }}
 {{- end }}
 
+{{/*
+The proxy and header variables: set from proxy, headers and headerSecrets only, so
+that no proxy URL with credentials, and no header value, stands in plain env, and
+the chart's own choice (proxy.disabled, noProxy) cannot be undone.
+*/}}
+{{- define "connect-deploy.proxyVariables" -}}
+{{- toJson (list "KAFKA_CONNECT_PROXY" "https_proxy" "HTTPS_PROXY" "http_proxy" "HTTP_PROXY" "no_proxy" "NO_PROXY" "KAFKA_CONNECT_HEADERS" "KAFKA_CONNECT_HEADER_FILES") }}
+{{- end }}
+
+{{/*
+A proxy URL as the binary reads it (src/connect/proxy.rs): [http://|https://]host[:port][/],
+trimmed, without credentials (the schema refuses '@'); errors never show the URL.
+*/}}
+{{- define "connect-deploy.checkProxyUrl" -}}
+{{- $u := trim . }}
+{{- if not (regexMatch "^(?:(?i:https?)://)?(?:[A-Za-z0-9._~-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]+)?/?$" $u) }}
+{{- fail "proxy.url is not [http://|https://]host[:port] (no other scheme, no SOCKS, no path, query or blank)" }}
+{{- end }}
+{{- $authority := regexReplaceAll "/$" (regexReplaceAll "^(?i:https?)://" $u "") "" }}
+{{- $port := regexReplaceAll "^(?:\\[[^\\]]*\\]|[^:]*)(?::([0-9]+))?$" $authority "${1}" }}
+{{- $digits := regexReplaceAll "^0+" $port "" }}
+{{- if and $port (or (gt (len $digits) 5) (lt (atoi (default "0" $digits)) 1) (gt (atoi (default "0" $digits)) 65535)) }}
+{{- fail "proxy.url has a port outside 1-65535" }}
+{{- end }}
+{{- end }}
+
 {{/* The URL list as the binary reads it; errors say which URL, never what it holds. */}}
 {{- define "connect-deploy.checkUrl" -}}
 {{- $urls := splitList "," .Values.url }}
@@ -414,6 +440,7 @@ The variables the chart sets from its values: extraEnv may not set them again
 {{- /* extraEnv: the chart's own variables, duplicates, plain credentials, and the
      binary's rules for credentials from the environment. */}}
 {{- $own := include "connect-deploy.ownVariables" . | fromJsonArray }}
+{{- $proxyVariables := include "connect-deploy.proxyVariables" . | fromJsonArray }}
 {{- $auth := or .Values.auth.basic.secretName .Values.auth.bearerToken.secretName }}
 {{- $seen := list }}
 {{- range $i, $e := .Values.extraEnv }}
@@ -424,6 +451,9 @@ The variables the chart sets from its values: extraEnv may not set them again
 {{- $seen = append $seen $e.name }}
 {{- if has $e.name $own }}
 {{- fail (printf "%s: the chart sets this variable from its values (url, timeout, ...): set the value instead" $where) }}
+{{- end }}
+{{- if has $e.name $proxyVariables }}
+{{- fail (printf "%s: the chart sets this variable from its values (proxy.url, proxy.existingSecret, proxy.noProxy, proxy.disabled, headers, headerSecrets): set those instead" $where) }}
 {{- end }}
 {{- if and $auth (has $e.name (list "KAFKA_CONNECT_BASIC_AUTH_USERNAME" "KAFKA_CONNECT_BASIC_AUTH_USERNAME_FILE" "KAFKA_CONNECT_BASIC_AUTH_PASSWORD" "KAFKA_CONNECT_BASIC_AUTH_PASSWORD_FILE" "KAFKA_CONNECT_BEARER_TOKEN_FILE")) }}
 {{- fail (printf "%s: auth.basic or auth.bearerToken gives the credentials already: give them once" $where) }}
@@ -446,6 +476,33 @@ The variables the chart sets from its values: extraEnv may not set them again
 {{- end }}
 {{- if and $user (hasKey $has "KAFKA_CONNECT_BEARER_TOKEN_FILE") }}
 {{- fail "extraEnv: give basic-auth credentials or KAFKA_CONNECT_BEARER_TOKEN_FILE, not both" }}
+{{- end }}
+{{- /* Proxy: one source, or none; the URL as the binary reads it. */}}
+{{- with .Values.proxy }}
+{{- if and .url .existingSecret }}
+{{- fail "give proxy.url or proxy.existingSecret, not both" }}
+{{- end }}
+{{- if and .disabled (or .url .existingSecret .noProxy) }}
+{{- fail "proxy.disabled turns proxies off: leave proxy.url, proxy.existingSecret and proxy.noProxy empty" }}
+{{- end }}
+{{- if .url }}{{ include "connect-deploy.checkProxyUrl" .url }}{{ end }}
+{{- end }}
+{{- /* Headers: each name once in any case; credentials only from Secrets. */}}
+{{- $headerNames := dict }}
+{{- range $name, $value := .Values.headers }}
+{{- if include "connect-deploy.looksSecret" $name }}
+{{- fail (printf "headers: %s says it holds a credential, which would stand in plain text in the Job: use headerSecrets" $name) }}
+{{- end }}
+{{- $_ := set $headerNames (lower $name) $name }}
+{{- end }}
+{{- range $name, $ref := .Values.headerSecrets }}
+{{- if hasKey $headerNames (lower $name) }}
+{{- fail (printf "header %s is given twice (as %s): a name once, in any case, across headers and headerSecrets" $name (get $headerNames (lower $name))) }}
+{{- end }}
+{{- $_ := set $headerNames (lower $name) $name }}
+{{- end }}
+{{- if ne (len $headerNames) (add (len .Values.headers) (len .Values.headerSecrets)) }}
+{{- fail "headers (or headerSecrets) give one name twice in different cases: a name once, in any case" }}
 {{- end }}
 {{- /* A volume the container's user cannot read ends the run with 65. */}}
 {{- if kindIs "invalid" .Values.podSecurityContext.fsGroup }}
@@ -481,6 +538,14 @@ The variables the chart sets from its values: extraEnv may not set them again
 {{- with .Values.auth.bearerToken }}{{ if .secretName }}
 {{- $v = append $v (dict "name" "bearer-token" "secret" .secretName "items" (list .key) "mountPath" "/etc/connect-deploy/bearer-token") }}
 {{- end }}{{ end }}
+{{- /* headerSecrets: one volume per Secret, holding the keys its headers name. */}}
+{{- $keys := dict }}
+{{- range $name, $ref := .Values.headerSecrets }}
+{{- $_ := set $keys $ref.secretName (append (get $keys $ref.secretName | default (list)) $ref.key) }}
+{{- end }}
+{{- range $i, $secret := keys $keys | sortAlpha }}
+{{- $v = append $v (dict "name" (printf "header-secret-%d" $i) "secret" $secret "items" (get $keys $secret | sortAlpha) "mountPath" (printf "/etc/connect-deploy/headers/%s" $secret)) }}
+{{- end }}
 {{- toJson $v }}
 {{- end }}
 
@@ -498,8 +563,15 @@ The variables the chart sets from its values: extraEnv may not set them again
 {{- end }}
 {{- $secretEnv := false }}
 {{- range .Values.extraEnv }}{{ if and .valueFrom .valueFrom.secretKeyRef }}{{ $secretEnv = true }}{{ end }}{{ end }}
+{{- $reasons := list }}
 {{- if $secretEnv }}
-{{- $skips = append $skips "CKV_K8S_35=extraEnv passes Secret values as variables for the {\"env\": NAME} references of connector configs, which read the environment." }}
+{{- $reasons = append $reasons "extraEnv passes Secret values as variables for the {\"env\": NAME} references of connector configs, which read the environment." }}
+{{- end }}
+{{- if .Values.proxy.existingSecret }}
+{{- $reasons = append $reasons "proxy.existingSecret passes the proxy URL with its credentials as KAFKA_CONNECT_PROXY, the one way connect-deploy reads a proxy URL (it masks the credentials in every output)." }}
+{{- end }}
+{{- if $reasons }}
+{{- $skips = append $skips (printf "CKV_K8S_35=%s" (join " " $reasons)) }}
 {{- end }}
 {{- toJson $skips }}
 {{- end }}
@@ -662,6 +734,38 @@ template:
           - name: KAFKA_CONNECT_BEARER_TOKEN_FILE
             value: {{ printf "/etc/connect-deploy/bearer-token/%s" .key | toJson }}
           {{- end }}{{ end }}
+          {{- with $v.proxy }}
+          {{- if .disabled }}
+          # No proxy, whatever HTTP(S)_PROXY the platform puts into the pod.
+          - name: KAFKA_CONNECT_PROXY
+            value: ""
+          {{- else if .url }}
+          - name: KAFKA_CONNECT_PROXY
+            value: {{ trim .url | toJson }}
+          {{- else if .existingSecret }}
+          # The proxy URL with its credentials: a secret of the run, masked in every output.
+          - name: KAFKA_CONNECT_PROXY
+            valueFrom:
+              secretKeyRef:
+                name: {{ .existingSecret | toJson }}
+                key: {{ .key | toJson }}
+          {{- end }}
+          {{- with .noProxy }}
+          # Both cases: the binary reads no_proxy first, so an injected one cannot shadow it.
+          - name: no_proxy
+            value: {{ join "," . | toJson }}
+          - name: NO_PROXY
+            value: {{ join "," . | toJson }}
+          {{- end }}
+          {{- end }}
+          {{- with $v.headers }}
+          - name: KAFKA_CONNECT_HEADERS
+            value: {{ $lines := list }}{{ range $name, $value := . }}{{ $lines = append $lines (printf "%s: %s" $name $value) }}{{ end }}{{ join "\n" $lines | toJson }}
+          {{- end }}
+          {{- with $v.headerSecrets }}
+          - name: KAFKA_CONNECT_HEADER_FILES
+            value: {{ $lines := list }}{{ range $name, $ref := . }}{{ $lines = append $lines (printf "%s: /etc/connect-deploy/headers/%s/%s" $name $ref.secretName $ref.key) }}{{ end }}{{ join "\n" $lines | toJson }}
+          {{- end }}
           {{- with $v.extraEnv }}
           {{- toYaml . | nindent 10 }}
           {{- end }}
