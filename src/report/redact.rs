@@ -548,6 +548,15 @@ impl Index {
         Some(p)
     }
 
+    /// Whether a match of `p` at `a..b` counts: a secret shorter than the shortest
+    /// value masked elsewhere only where no letter or digit touches it, since holes
+    /// cut inside words (`***af***a` for `k`) would tell it.
+    fn stands_alone(&self, p: u32, data: &[u8], a: usize, b: usize) -> bool {
+        let word = |c: Option<&u8>| c.is_some_and(|&c| c.is_ascii_alphanumeric() || c >= 0x80);
+        let before = a.checked_sub(1).and_then(|i| data.get(i));
+        b - a >= MIN_MASKED_LEN || !self.secret[p as usize] || !(word(before) || word(data.get(b)))
+    }
+
     /// Whether the text's bytes are pattern `p` (in any case for a secret).
     fn is(&self, p: u32, text: &[u8]) -> bool {
         let pattern = &self.patterns[p as usize];
@@ -583,7 +592,7 @@ impl Index {
                     continue;
                 };
                 for p in self.chain(first) {
-                    if self.is(p, &data[i..i + len]) {
+                    if self.is(p, &data[i..i + len]) && self.stands_alone(p, data, i, i + len) {
                         let span = view.span(i, i + len);
                         if self.public[p as usize] {
                             names.push(span);

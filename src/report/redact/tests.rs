@@ -521,3 +521,18 @@ fn a_long_repetitive_secret_is_masked_and_the_text_around_it_kept() {
         &masked[..200.min(masked.len())]
     );
 }
+
+/// A secret of a character or three, masked inside words, is told by the holes it
+/// leaves (`requests to ***af***a`): it is masked where it stands alone.
+#[test]
+fn a_very_short_secret_is_masked_where_it_stands_alone_not_inside_words() {
+    let s = secrets(&[("k", true), ("pw", true)]);
+    assert_eq!(
+        s.mask("requests to Kafka Connect"),
+        "requests to Kafka Connect"
+    );
+    assert_eq!(s.mask("a password field"), "a password field");
+    assert_eq!(s.mask("password=pw user=k"), "password=*** user=***");
+    assert_eq!(s.mask("k"), "***");
+    assert_eq!(s.mask("\"PW\""), "\"***\"");
+}
