@@ -152,13 +152,23 @@ fn main() -> ExitCode {
                     }
                     // Still between a create and its offsets: deleted here, since
                     // the run's thread is left behind.
+                    let mut undone = Vec::new();
                     if Unfinished::any() {
-                        for line in Unfinished::undo_all(Instant::now() + UNDO_TIME) {
-                            log.error("rollback", &line);
+                        undone = Unfinished::undo_all(Instant::now() + UNDO_TIME);
+                        for line in &undone {
+                            log.error("rollback", line);
                         }
                     }
                     return match report::interrupted(&log, code, why, &progress) {
-                        Some(f) => ending.finish(&f),
+                        // What became of them is in the termination message too:
+                        // one left behind needs a human before the next run.
+                        Some(mut f) => {
+                            for line in &undone {
+                                f.summary.push_str("; ");
+                                f.summary.push_str(line);
+                            }
+                            ending.finish(&f)
+                        }
                         // The run printed its report first: its ending stands, and
                         // it sends it at once.
                         None => match finished.recv_timeout(Duration::from_millis(500)) {

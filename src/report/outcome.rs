@@ -1,6 +1,8 @@
 //! What a run made of each connector: the outcome of its config, its state move,
 //! its error, as typed values the summary, the JSON report and the exit code read.
 
+use std::any::Any;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::base::error::Error;
@@ -146,6 +148,38 @@ pub struct Report {
     pub wrote: bool,
     /// What became of declared offsets: `offsets: reset`, `offsets kept (...)`.
     pub offsets: Option<String>,
+    /// Work a step left unfinished for a later round (a create whose offsets are
+    /// not written yet), held so that a signal meanwhile still undoes it.
+    pub held: Held,
+}
+
+/// Something a step keeps alive across rounds; it takes no part in comparing or
+/// printing reports.
+#[derive(Clone, Default)]
+pub struct Held(Option<Arc<dyn Any + Send + Sync>>);
+
+impl Held {
+    pub fn new(work: impl Any + Send + Sync) -> Held {
+        Held(Some(Arc::new(work)))
+    }
+}
+
+impl PartialEq for Held {
+    fn eq(&self, _: &Held) -> bool {
+        true
+    }
+}
+
+impl Eq for Held {}
+
+impl std::fmt::Debug for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Held(..)"
+        } else {
+            "Held(none)"
+        })
+    }
 }
 
 impl Report {
@@ -162,6 +196,7 @@ impl Report {
             first_seen: None,
             wrote: false,
             offsets: None,
+            held: Held::default(),
         }
     }
 

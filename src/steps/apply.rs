@@ -10,7 +10,7 @@ use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
 use crate::connect::snapshot::Known;
 use crate::connect::version::Version;
-use crate::report::outcome::{Applied, Report, StateChange};
+use crate::report::outcome::{Applied, Held, Report, StateChange};
 use crate::spec::compare::{Diff, diff};
 use crate::spec::definitions::{Definition, State, encode_name};
 use crate::steps::offsets::{self, Pending};
@@ -34,8 +34,10 @@ pub fn apply(
         return;
     }
     // Held from a create with offsets until they are written (or the create undone):
-    // never while only reading, never in a dry run.
+    // never while only reading, never in a dry run. What an earlier round held is
+    // held until this one ends.
     let mut creating = None;
+    let earlier = std::mem::take(&mut report.held);
     // What a snapshot of the cluster showed stands in for the first reads.
     let seen_state = seen.flatten().and_then(|k| k.state.clone());
     let result = apply_config(client, def, version, dry_run, report, seen, &mut creating);
@@ -49,7 +51,16 @@ pub fn apply(
     // and writes its offsets, where a rollback would spend that time.
     let created_here = creating.is_some() || matches!(report.first_seen, Some((false, _)));
     let result = match result {
-        Err(Error::Deadline(m)) if !client.run_end.passed() => Err(Error::Deadline(m)),
+        Err(Error::Deadline(m)) if !client.run_end.passed() => {
+            // Held into the later round: a signal before it still undoes it.
+            if def.offsets.is_some() && created_here && report.wrote {
+                report.held = match creating.take() {
+                    Some(pending) => Held::new(pending),
+                    None => earlier.clone(),
+                };
+            }
+            Err(Error::Deadline(m))
+        }
         Err(e) if def.offsets.is_some() && created_here && report.wrote => {
             Err(undo(client, def, e, report))
         }
@@ -57,6 +68,7 @@ pub fn apply(
     };
     let result = result.and_then(|known| start_from_offsets(client, def, known, report));
     drop(creating);
+    drop(earlier);
     let result =
         result.and_then(|known| ensure_state(client, def, known, seen_state, dry_run, report));
     report.error = result.err();
