@@ -3,6 +3,7 @@
 mod support;
 
 mod apply;
+mod attack_files;
 mod converge;
 mod honest;
 mod inputs;
