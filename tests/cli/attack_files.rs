@@ -135,3 +135,39 @@ fn attack_bearer_token_file_dev_zero_is_a_usage_error() {
         "read until memory ran out:\n{err}"
     );
 }
+
+/// The bearer token is read again before every request; a token file that
+/// becomes a FIFO mid-run (a bad rotation, a hostile mount) blocks that read with
+/// no deadline: --timeout 2s ends after 4 s (the backstop), not within +1 s.
+#[test]
+fn attack_bearer_token_file_turned_fifo_mid_run_ends_in_time() {
+    let fake = FakeConnect::start(
+        Config::default()
+            .bearer("tok123")
+            .starting_for(Duration::from_secs(60)),
+    );
+    let dir = TempDir::new();
+    dir.write("c.json", CLICKS);
+    let token = dir.write("token", "tok123\n");
+    let pipe = fifo(&dir);
+    let watched = deploy()
+        .url(fake.url())
+        .timeout("2s")
+        .env(
+            "KAFKA_CONNECT_BEARER_TOKEN_FILE",
+            token.display().to_string(),
+        )
+        .arg(dir.arg())
+        .spawn_watched();
+    watched.wait_for_stderr("starting", Duration::from_secs(10));
+    std::fs::rename(&pipe, &token).unwrap();
+    let start = std::time::Instant::now();
+    let out = watched.finish();
+    assert_eq!(out.code, 124, "{}", out.all());
+    assert!(
+        start.elapsed() < Duration::from_millis(2500),
+        "ended {:?} after the token became a FIFO, under a 2 s --timeout:\n{}",
+        start.elapsed(),
+        out.all()
+    );
+}
