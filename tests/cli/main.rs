@@ -3,6 +3,10 @@
 mod support;
 
 mod apply;
+mod attack_files;
+mod attack_headers;
+mod attack_long_secret;
+mod attack_proxy;
 mod converge;
 mod honest;
 mod inputs;
