@@ -4,6 +4,7 @@
 pub mod deadline;
 pub mod error;
 pub mod exit;
+pub mod files;
 pub mod signals;
 pub mod text;
 pub mod time;

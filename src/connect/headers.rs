@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use crate::base::files;
 use crate::connect::access::Secret;
 
 /// One header, checked: a token name, a value of visible ASCII, blanks and tabs.
@@ -42,9 +43,17 @@ const REFUSED: [&str; 14] = [
 pub fn parse(text: &str, origin: &str) -> Result<Header, String> {
     let (name, value) = split(text, origin)?;
     let value = check_value(value, origin, name)?;
+    if value.len() as u64 > files::MAX_CREDENTIAL {
+        return Err(format!(
+            "{origin}: header {name}: the value is larger than {}",
+            files::size(files::MAX_CREDENTIAL)
+        ));
+    }
     Ok(Header {
         name: name.to_string(),
-        secret: crate::spec::keys::looks_secret(name),
+        // Every value: a gateway's credential hides under any name
+        // (`Ocp-Apim-Subscription-Key`, `Cookie`), and no list of names is whole.
+        secret: true,
         value: Secret(value),
     })
 }
@@ -57,10 +66,8 @@ pub fn parse_file(text: &str, origin: &str) -> Result<Header, String> {
     if path.is_empty() {
         return Err(format!("{origin}: header {name} names no file"));
     }
-    let bytes = std::fs::read(Path::new(path))
-        .map_err(|e| format!("{origin}: header {name}: cannot read {path}: {e}"))?;
-    let value = String::from_utf8(bytes)
-        .map_err(|_| format!("{origin}: header {name}: {path} is not UTF-8 text"))?;
+    let value = files::read_text(Path::new(path), files::MAX_CREDENTIAL)
+        .map_err(|e| format!("{origin}: header {name}: {e}"))?;
     let value = check_value(value.trim_end_matches(['\n', '\r']), origin, name)
         .map_err(|e| format!("{e} (read from {path})"))?;
     Ok(Header {
@@ -147,7 +154,7 @@ mod tests {
             (h.name.as_str(), h.value.0.as_str(), h.secret),
             ("X-Api-Key", "k3y value", true)
         );
-        assert!(!parse("X-Team: a, b", "--header").unwrap().secret);
+        assert!(parse("Cookie: SESSION=abc", "--header").unwrap().secret);
         for refused in [
             "Authorization: Bearer x",
             "host: other",

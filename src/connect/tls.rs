@@ -118,9 +118,8 @@ mod material {
     fn read(path: &Option<std::path::PathBuf>, option: &str) -> Result<Option<Vec<u8>>, Error> {
         path.as_ref()
             .map(|p| {
-                std::fs::read(p).map_err(|e| {
-                    Error::Usage(format!("{option}: cannot read {}: {e}", p.display()))
-                })
+                crate::base::files::read_bytes(p, crate::base::files::MAX_PEM)
+                    .map_err(|e| Error::Usage(format!("{option}: {e}")))
             })
             .transpose()
     }

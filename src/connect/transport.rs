@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::base::files;
 use crate::base::text::base64;
 use crate::connect::access::{Credentials, Secret};
 
@@ -43,8 +44,7 @@ impl Auth {
 /// blank, a line break or another control character inside, it cannot be sent.
 pub fn read_token(path: &Path) -> Result<String, String> {
     let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("{shown} is not UTF-8 text"))?;
+    let text = files::read_text(path, files::MAX_CREDENTIAL)?;
     let token = text.trim_end_matches(['\n', '\r']);
     if token.is_empty() {
         return Err(format!("{shown} is empty"));

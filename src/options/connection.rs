@@ -3,9 +3,10 @@
 //! headers. Their types are the client's (`connect::access`, `connect::proxy`,
 //! `connect::headers`); the options build them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::base::error::Error;
+use crate::base::files;
 use crate::base::text::{invisible, percent_decode};
 use crate::connect::access::{Credentials, Endpoint, Secret, Tls, display_url};
 use crate::connect::headers::{self, Header};
@@ -165,9 +166,9 @@ pub(super) fn credentials(env: &dyn Fn(&str) -> Option<String>) -> Result<Creden
         match (env(name), non_empty(env, &file_var)) {
             (Some(_), Some(_)) => Err(Error::Usage(format!("give {name} or {file_var}, not both"))),
             (Some(v), None) => Ok(Some(Secret(v))),
-            (None, Some(path)) => std::fs::read_to_string(&path)
+            (None, Some(path)) => files::read_text(Path::new(&path), files::MAX_CREDENTIAL)
                 .map(|v| Some(Secret(v.trim_end_matches(['\n', '\r']).to_string())))
-                .map_err(|e| Error::Usage(format!("{file_var}: cannot read {path}: {e}"))),
+                .map_err(|e| Error::Usage(format!("{file_var}: {e}"))),
             (None, None) => Ok(None),
         }
     };

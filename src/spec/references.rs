@@ -111,11 +111,7 @@ pub fn resolve(reference: &Reference, base: Option<&Path>, env: &Env) -> Result<
 }
 
 fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
+    crate::base::files::reason(e)
 }
 
 #[cfg(test)]
