@@ -388,27 +388,19 @@ struct Reach {
 
 impl Reach {
     /// The span of `data` to mask for this end found at `at..at + LONG`, and
-    /// whether it is the whole value: the whole where the text holds it (its hash
-    /// agrees); where the text ends (or begins) first, everything from the end
-    /// found to there, since the value may have been cut there; otherwise only the
-    /// end itself.
+    /// whether it is the whole value (its hash agrees). Otherwise the value may
+    /// have been cut anywhere after its head (or before its tail), and what was
+    /// kept of it is not known: everything it could cover is masked, to the end
+    /// (or from the start) of the text at most.
     fn span(&self, data: &[u8], at: usize) -> ((usize, usize), bool) {
-        let found = (at, at + LONG);
         if self.head {
-            match data.get(at..at + self.len) {
-                Some(whole) if hash(whole) == self.hash => ((at, at + self.len), true),
-                Some(_) => (found, false),
-                None => ((at, data.len()), false),
-            }
+            let end = (at + self.len).min(data.len());
+            let whole = end == at + self.len && hash(&data[at..end]) == self.hash;
+            ((at, end), whole)
         } else {
-            let rest = self.len - LONG;
-            match at.checked_sub(rest) {
-                Some(start) if hash(&data[start..at + LONG]) == self.hash => {
-                    ((start, at + LONG), true)
-                }
-                Some(_) => (found, false),
-                None => ((0, at + LONG), false),
-            }
+            let start = at.saturating_sub(self.len - LONG);
+            let whole = start + self.len == at + LONG && hash(&data[start..at + LONG]) == self.hash;
+            ((start, at + LONG), whole)
         }
     }
 }
