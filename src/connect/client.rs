@@ -380,10 +380,17 @@ fn forward_refusal(
     headers: &ureq::http::HeaderMap,
     proxy: &ProxyUrl,
 ) -> Option<Failure> {
+    // The proxy's own answer, not one it passed on: a Proxy-Status naming an
+    // error and no status received from Connect (RFC 9209: a proxy adds
+    // `received-status=404` to an answer it forwards), or squid's error page.
+    let own = |name: &str, v: &str| {
+        name != "proxy-status" || (v.contains("error=") && !v.contains("received-status"))
+    };
     let marker = ["proxy-status", "x-squid-error"].iter().find_map(|name| {
         headers
             .get(*name)
             .and_then(|v| v.to_str().ok())
+            .filter(|v| own(name, v))
             .map(|v| format!(" ({name}: {})", crate::base::text::cut(v, 200)))
     });
     match (status, marker) {
