@@ -21,8 +21,10 @@ use connect_deploy::report::redact::Redactor;
 use connect_deploy::report::summary::{self as report, Interruption};
 use connect_deploy::report::termination;
 
-/// How long past its deadline a run may take to end by itself.
-const BACKSTOP_GRACE: Duration = Duration::from_secs(2);
+/// How long past its deadline a run may take to end by itself: the run ends within
+/// `--timeout` + 1 s whatever blocks (a proxy that dribbles its answer to CONNECT,
+/// which ureq times per read), the report and a pending rollback included.
+const BACKSTOP_GRACE: Duration = Duration::from_millis(700);
 
 /// How the process reports its end, whichever ending comes (the run's own, a usage
 /// error, a signal, the backstop deadline, a panic): the log, where the termination

@@ -7,7 +7,7 @@ use crate::base::error::Error;
 use crate::base::signals::claim_report;
 use crate::report::log::{Level, Log};
 use crate::report::mode::Mode;
-use crate::report::outcome::{Applied, Outcome, Report};
+use crate::report::outcome::{Applied, Outcome, Report, failure_text};
 use crate::report::progress::Progress;
 use crate::spec::compare::Diff;
 
@@ -71,6 +71,16 @@ pub fn interrupted(
         }),
         _ => progress.reports(),
     };
+    // The ones left unfinished get their line too, as every connector has one.
+    let finished = progress.reports();
+    for r in reports
+        .iter()
+        .filter(|r| !finished.iter().any(|f| f.name == r.name))
+    {
+        if let Some(e) = &r.error {
+            log.connector(Level::Error, "failed", &r.name, &failure_text(e));
+        }
+    }
     let mode = progress.mode();
     let text = why.text();
     log.error("stopped", &text);

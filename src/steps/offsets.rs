@@ -30,6 +30,10 @@ pub const NEEDS: Version = Version::new(3, 7);
 /// past the run's deadline by more than a second: the backstop ends it at two).
 const ROLLBACK_TIME: Duration = Duration::from_secs(5);
 
+/// How far past the run's deadline a rollback may go: within the backstop's grace
+/// (0.7 s), so that the run ends within `--timeout` + 1 s.
+const ROLLBACK_PAST_DEADLINE: Duration = Duration::from_millis(600);
+
 /// A connector is created with its offsets only when this much of the run is left
 /// (or half of a shorter run): the create, the offsets and the state move must fit,
 /// or it is not begun. Should they not fit all the same, the create is rolled back.
@@ -67,7 +71,7 @@ impl Offsets {
 /// Returns whether it is gone, and what to add to the error saying so.
 pub fn roll_back(client: &mut Client, name: &str) -> (bool, String) {
     let until = Deadline::at(Instant::now() + ROLLBACK_TIME)
-        .min(client.run_end.extended(Duration::from_secs(1)));
+        .min(client.run_end.extended(ROLLBACK_PAST_DEADLINE));
     roll_back_until(client, name, until)
 }
 

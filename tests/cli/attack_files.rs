@@ -1,10 +1,9 @@
-//! Hostile tests (attack branch): credential and header files are read at start
-//! with no deadline, no signal backstop and no size or type check. A FIFO (nobody
-//! ever writes) or /dev/zero given as one of them hangs the run for ever: neither
-//! --timeout nor SIGTERM ends it, and /dev/zero eats gigabytes (an OOM kill in a pod).
-//! Promised: every input path has a size and a shape; the run ends within --timeout
-//! (+1 s) and within a second of SIGTERM, with a documented code (64 here, naming
-//! the variable or option).
+//! Hostile tests (found by an attack on the proxy/header release, fixed since): credential
+//! and header files were read at start with no deadline, no signal backstop and no
+//! size or type check, so a FIFO (nobody ever writes) or /dev/zero hung the run for
+//! ever or ate gigabytes. Promised: every input path has a size and a shape; the run
+//! ends within --timeout (+1 s) and within a second of SIGTERM, with a documented
+//! code (64 here, naming the variable or option).
 
 use std::time::Duration;
 

@@ -1,10 +1,9 @@
-//! Hostile tests (attack branch): a request head larger than the tool's 16 KB
-//! output buffer (a --header-file value, a bearer token or a header list that
-//! large) can never be sent. Every attempt fails with "bad HTTP answer: output
-//! too small to write output", which is taken for a worker not ready yet: the run
-//! waits out the whole --timeout (5 min by default) and exits 124, which a Job
-//! retries for ever. Promised: bad input is a clear message naming the option,
-//! with its documented code (64), at start, nothing applied.
+//! Hostile tests (found by an attack, fixed since): a request head larger than the
+//! tool's 16 KB output buffer (a --header-file value, a bearer token or a header
+//! list that large) could never be sent, and was taken for a worker not ready yet
+//! (124 after the whole --timeout, which a Job retries for ever). Promised: bad
+//! input is a clear message naming the option, with its documented code (64), at
+//! start, nothing applied.
 
 use std::time::{Duration, Instant};
 

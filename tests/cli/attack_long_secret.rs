@@ -1,7 +1,7 @@
-//! Hostile tests (attack branch): secrets longer than 4 KiB are indexed by their
-//! first and last 4 KiB. A worker or gateway that echoes such a secret cut (a
-//! beginning longer than 4 KiB, then other text) gets everything past the first
-//! 4 KiB printed: the promise is "any beginning or end of 6 bytes or more".
+//! Hostile tests (found by an attack, fixed since): secrets longer than 4 KiB are
+//! indexed by their first and last 4 KiB. A worker or gateway that echoed such a
+//! secret cut (a beginning longer than 4 KiB, then other text) got everything past
+//! the first 4 KiB printed: the promise is "any beginning or end of 6 bytes or more".
 
 use crate::support::*;
 

@@ -132,7 +132,7 @@ fn an_unusable_bearer_token_file_is_a_usage_error_at_start() {
     let dir = TempDir::with(&[("a.json", &source("a")), ("empty", ""), ("inner", "ab\ncd")]);
     std::fs::create_dir(dir.path().join("a-dir")).unwrap();
     for (file, why) in [
-        ("a-dir", "cannot read"),
+        ("a-dir", "is a directory"),
         ("empty", "is empty"),
         ("inner", "a line break or a control character"),
     ] {
