@@ -56,3 +56,27 @@ pub fn display_url(url: &str) -> String {
         None => url.to_string(),
     }
 }
+
+/// What follows `scheme://`, split into credentials, authority and the rest. The
+/// authority ends at the first '/', '?' or '#' for every URL parser, and holds at
+/// most one '@'; where those stand in the credentials, parsers disagree on which
+/// host the URL names (`http://u:pw#@host` is host `u` for one, `host` for another),
+/// so such a URL is refused: they must be percent-encoded. The error says why.
+pub fn split_authority(rest: &str) -> Result<(Option<&str>, &str, &str), &'static str> {
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if rest[authority_end..].contains('@') {
+        return Err(
+            "has a '/', '?' or '#' before an '@', which URL parsers read differently: \
+             percent-encode them in the credentials (%2F, %3F, %23)",
+        );
+    }
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.split('@').collect::<Vec<_>>()[..] {
+        [host] => Ok((None, host, path)),
+        [userinfo, host] => Ok((Some(userinfo), host, path)),
+        _ => Err(
+            "has more than one '@', which URL parsers read differently: percent-encode \
+             the one in the credentials (%40)",
+        ),
+    }
+}

@@ -10,7 +10,7 @@
 use std::net::IpAddr;
 
 use crate::base::text::{base64, invisible, percent_decode};
-use crate::connect::access::{Secret, display_url};
+use crate::connect::access::{Secret, display_url, split_authority};
 use crate::connect::answer::Failure;
 
 /// A proxy, checked: `http(s)://[user[:password]@]host[:port]`.
@@ -57,14 +57,7 @@ impl ProxyUrl {
             }
             _ => return Err(bad("has an unsupported scheme: expected http or https")),
         };
-        let (userinfo, rest) = match rest.rfind('@') {
-            Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
-            None => (None, rest),
-        };
-        let (authority, path) = match rest.find(['/', '?', '#']) {
-            Some(i) => rest.split_at(i),
-            None => (rest, ""),
-        };
+        let (userinfo, authority, path) = split_authority(rest).map_err(bad)?;
         if !path.is_empty() && path != "/" {
             return Err(bad(
                 "has a path, a query or a fragment: give scheme://host:port",

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::base::error::Error;
 use crate::base::files;
 use crate::base::text::{invisible, percent_decode};
-use crate::connect::access::{Credentials, Endpoint, Secret, Tls, display_url};
+use crate::connect::access::{Credentials, Endpoint, Secret, Tls, display_url, split_authority};
 use crate::connect::headers::{self, Header};
 use crate::connect::proxy::{NoProxy, Proxies, ProxyUrl};
 
@@ -84,31 +84,7 @@ pub fn parse_endpoint(url: &str, origin: &str) -> Result<Endpoint, Error> {
             "needs TLS, which this build leaves out (the tls feature)",
         ));
     }
-    // The authority ends at the first '/', '?' or '#' for every URL parser, and
-    // holds at most one '@'; where those stand in the credentials, parsers disagree
-    // on which host the URL names (`http://u:pw#@host` is host `u` for one, `host`
-    // for another). Such characters must be percent-encoded.
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    if rest[authority_end..].contains('@') {
-        return Err(bad(
-            "has a '/', '?' or '#' before an '@', which URL parsers read differently: \
-             percent-encode them in the credentials (%2F, %3F, %23)",
-        ));
-    }
-    if rest[..authority_end].matches('@').count() > 1 {
-        return Err(bad(
-            "has more than one '@', which URL parsers read differently: percent-encode \
-             the one in the credentials (%40)",
-        ));
-    }
-    let (userinfo, rest) = match rest.rfind('@') {
-        Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
-        None => (None, rest),
-    };
-    let (authority, path) = match rest.find(['/', '?', '#']) {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
+    let (userinfo, authority, path) = split_authority(rest).map_err(bad)?;
     let basic = match userinfo {
         None => None,
         Some(info) => {

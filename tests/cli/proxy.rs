@@ -588,6 +588,15 @@ fn a_proxy_that_is_not_there_or_not_usable_is_named() {
             "KAFKA_CONNECT_PROXY",
             format!("socks5://{PROXY_USER}:{PROXY_PASSWORD}@proxy"),
         ),
+        // Where parsers disagree on the host, as for --url: refused.
+        (
+            "HTTP_PROXY",
+            format!("http://{PROXY_USER}:{PROXY_PASSWORD}#@proxy:3128"),
+        ),
+        (
+            "KAFKA_CONNECT_PROXY",
+            format!("http://{PROXY_USER}@x:{PROXY_PASSWORD}@proxy:3128"),
+        ),
     ] {
         let out = deploy()
             .url(fake.url())
