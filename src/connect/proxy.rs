@@ -345,7 +345,7 @@ mod tests {
         assert_eq!(url("http://proxy.corp").port, 1080);
         assert_eq!(url("HTTP://proxy.corp:8080/").port, 8080);
         assert_eq!(url("http://[::1]:3128").host, "[::1]");
-        let p = url("http://us%40er:p%3Ass/w@proxy:3128");
+        let p = url("http://us%40er:p%3Ass%2Fw@proxy:3128");
         let (u, pw) = p.credentials.clone().unwrap();
         assert_eq!((u.0.as_str(), pw.0.as_str()), ("us@er", "p:ss/w"));
         assert_eq!(p.display(), "http://***@proxy:3128");
