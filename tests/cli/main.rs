@@ -10,6 +10,7 @@ mod attack_proxy;
 mod attack2_files;
 mod attack2_rollback;
 mod attack2_short_secret;
+mod attack2_split_secret;
 mod converge;
 mod honest;
 mod inputs;
