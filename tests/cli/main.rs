@@ -7,6 +7,7 @@ mod attack_files;
 mod attack_headers;
 mod attack_long_secret;
 mod attack_proxy;
+mod attack2_case;
 mod attack2_files;
 mod attack2_rollback;
 mod attack2_short_secret;
