@@ -12,6 +12,7 @@ mod attack2_files;
 mod attack2_rollback;
 mod attack2_short_secret;
 mod attack2_split_secret;
+mod attack2_stalled_output;
 mod converge;
 mod honest;
 mod inputs;
