@@ -9,6 +9,7 @@ mod attack_long_secret;
 mod attack_proxy;
 mod attack2_case;
 mod attack2_files;
+mod attack2_mask_cost;
 mod attack2_rollback;
 mod attack2_short_secret;
 mod attack2_split_secret;
