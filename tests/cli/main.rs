@@ -12,6 +12,7 @@ mod attack2_files;
 mod attack2_mask_cost;
 mod attack2_rollback;
 mod attack2_short_secret;
+mod attack2_slices;
 mod attack2_split_secret;
 mod attack2_stalled_output;
 mod converge;
