@@ -32,7 +32,11 @@ fn attack2_answer_repeating_a_secrets_beginning_outlives_the_deadline() {
     });
     let dir = TempDir::with(&[("db.json", &def.to_string())]);
     let start = Instant::now();
-    let mut child = deploy().url(fake.url()).timeout("5s").arg(dir.arg()).spawn();
+    let mut child = deploy()
+        .url(fake.url())
+        .timeout("5s")
+        .arg(dir.arg())
+        .spawn();
     let status = wait_within(&mut child, Duration::from_secs(40));
     let took = start.elapsed();
     assert!(

@@ -108,7 +108,10 @@ fn run_hanging_in_offsets(timeout: &str) -> Setup {
         .spawn();
     let until = Instant::now() + Duration::from_secs(20);
     while fake.count("PATCH", "/connectors/src/offsets") == 0 {
-        assert!(Instant::now() < until, "the offsets write never arrived (set-up)");
+        assert!(
+            Instant::now() < until,
+            "the offsets write never arrived (set-up)"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     dribble.store(true, Ordering::SeqCst);

@@ -16,9 +16,7 @@ fn contexts() -> String {
 }
 
 fn definition() -> String {
-    format!(
-        r#"{{"name":"db","config":{{"connector.class":"X","database.password":"{SECRET}"}}}}"#
-    )
+    format!(r#"{{"name":"db","config":{{"connector.class":"X","database.password":"{SECRET}"}}}}"#)
 }
 
 #[track_caller]

@@ -28,7 +28,22 @@ fn attack2_rejected_connector_behind_many_stuck_ones_is_attempted() {
         fake.count("PUT", "/connectors/zz-rejected/config") > 0,
         "the rejected connector was never attempted (exit {}):\n{}",
         out.code,
-        out.all().lines().rev().take(8).collect::<Vec<_>>().join("\n")
+        out.all()
+            .lines()
+            .rev()
+            .take(8)
+            .collect::<Vec<_>>()
+            .join("\n")
     );
-    assert_eq!(out.code, 78, "{}", out.all().lines().rev().take(8).collect::<Vec<_>>().join("\n"));
+    assert_eq!(
+        out.code,
+        78,
+        "{}",
+        out.all()
+            .lines()
+            .rev()
+            .take(8)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
