@@ -3,10 +3,6 @@
 mod support;
 
 mod apply;
-mod attack_files;
-mod attack_headers;
-mod attack_long_secret;
-mod attack_proxy;
 mod attack2_case;
 mod attack2_files;
 mod attack2_mask_cost;
@@ -15,6 +11,10 @@ mod attack2_short_secret;
 mod attack2_slices;
 mod attack2_split_secret;
 mod attack2_stalled_output;
+mod attack_files;
+mod attack_headers;
+mod attack_long_secret;
+mod attack_proxy;
 mod converge;
 mod honest;
 mod inputs;
