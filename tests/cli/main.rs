@@ -3,6 +3,14 @@
 mod support;
 
 mod apply;
+mod attack2_case;
+mod attack2_files;
+mod attack2_mask_cost;
+mod attack2_rollback;
+mod attack2_short_secret;
+mod attack2_slices;
+mod attack2_split_secret;
+mod attack2_stalled_output;
 mod attack_files;
 mod attack_headers;
 mod attack_long_secret;
