@@ -42,6 +42,17 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
         ..log.clone()
     };
     warn_about(&options, log);
+    progress.reading(
+        options
+            .inputs
+            .iter()
+            .map(|i| match i {
+                load::Input::Stdin => "standard input".to_string(),
+                load::Input::Path(p) => p.display().to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
     let (mut client, definitions) = match prepare(&options, env, log, deadline) {
         Ok(ready) => ready,
         Err((e, event)) => return stopped_early(log, mode, &e, event, &[]),

@@ -24,7 +24,7 @@ use connect_deploy::report::termination;
 /// How long past its deadline a run may take to end by itself: the run ends within
 /// `--timeout` + 1 s whatever blocks (a proxy that dribbles its answer to CONNECT,
 /// which ureq times per read), the report and a pending rollback included.
-const BACKSTOP_GRACE: Duration = Duration::from_millis(700);
+const BACKSTOP_GRACE: Duration = Duration::from_millis(500);
 
 /// How the process reports its end, whichever ending comes (the run's own, a usage
 /// error, a signal, the backstop deadline, a panic): the log, where the termination
@@ -93,6 +93,7 @@ fn main() -> ExitCode {
     // FIFO or a standard input that never closes ends the run at the deadline.
     let deadline = Instant::now() + options.timeout;
     let backstop = deadline + BACKSTOP_GRACE;
+    watchdog(deadline, stop.clone(), ending.termination.clone());
 
     // The work runs on its own thread so that a signal ends the process even while a
     // request or a read of standard input blocks.
@@ -149,7 +150,11 @@ fn main() -> ExitCode {
                     None => None,
                 };
                 if let Some((code, why)) = why {
-                    if let Some(f) = grace_for_offsets(&finished) {
+                    // A signal gives the run a moment to finish what it began; at
+                    // the backstop it has had its time (a rollback's included).
+                    if matches!(why, Interruption::Signal(_))
+                        && let Some(f) = grace_for_offsets(&finished)
+                    {
                         return ending.finish(&f);
                     }
                     // Still between a create and its offsets: deleted here, since
@@ -182,6 +187,47 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The last resort, whatever blocks (a standard output nobody reads, a proxy that
+/// dribbles its answer, masking a hostile answer): this long after the deadline, or
+/// after the first signal, the process ends with the documented code and a
+/// termination message of its own, without waiting for anything.
+const HARD_STOP: Duration = Duration::from_millis(950);
+
+/// Watch the deadline and the signals from a thread of its own (`HARD_STOP`).
+fn watchdog(deadline: Instant, stop: Stop, termination: Option<Arc<termination::Target>>) {
+    let watch = move || {
+        let mut signalled: Option<Instant> = None;
+        loop {
+            std::thread::sleep(Duration::from_millis(20));
+            let now = Instant::now();
+            if signalled.is_none() && stop.requested().is_some() {
+                signalled = Some(now);
+            }
+            let (code, why) = match stop.requested() {
+                Some(code) if signalled.is_some_and(|at| now >= at + HARD_STOP) => {
+                    (code, format!("stopped by {}", Stop::name(code)))
+                }
+                None if now >= deadline + HARD_STOP => {
+                    (exit::TIMEOUT, "the deadline passed".to_string())
+                }
+                _ => continue,
+            };
+            if let Some(target) = &termination {
+                let _ = termination::write_termination(
+                    target,
+                    &format!(
+                        "exit {code}: {why}, and the run did not end in time (its output or a request blocked)"
+                    ),
+                );
+            }
+            // Nothing more is written: standard output may be what blocks.
+            unsafe { libc::_exit(i32::from(code)) };
+        }
+    };
+    // Without a thread (a pod's pids limit) the backstop in `main` remains.
+    let _ = std::thread::Builder::new().spawn(watch);
 }
 
 /// How long `main` spends deleting connectors left between their create and their

@@ -13,6 +13,7 @@ use signal_hook::flag;
 
 use crate::base::exit;
 
+#[derive(Clone)]
 pub struct Stop {
     received: Arc<AtomicUsize>,
 }
@@ -88,6 +89,9 @@ pub trait Undo: Send + Sync {
     /// Undo it, until `until`; one line saying what became of it (names, never
     /// values).
     fn undo(&self, until: Instant) -> String;
+
+    /// The line to say when undoing it did not finish in time.
+    fn unfinished(&self) -> String;
 }
 
 /// Work begun and not finished: connectors between their create and their offsets
@@ -121,7 +125,18 @@ impl Unfinished {
     /// stopped and its thread is left behind. One line for each.
     pub fn undo_all(until: Instant) -> Vec<String> {
         let entries: Vec<Arc<dyn Undo>> = unfinished().iter().map(|(_, u)| Arc::clone(u)).collect();
-        entries.into_iter().map(|u| u.undo(until)).collect()
+        // On a thread of its own, waited for until `until` and no longer: a request
+        // may block past its own deadline (a proxy dribbling its answer to CONNECT).
+        let (sent, lines) = std::sync::mpsc::channel();
+        let undoing = entries.clone();
+        let spawned = std::thread::Builder::new().spawn(move || {
+            let _ = sent.send(undoing.iter().map(|u| u.undo(until)).collect::<Vec<_>>());
+        });
+        let wait = until.saturating_duration_since(Instant::now()) + Duration::from_millis(50);
+        match spawned.ok().and_then(|_| lines.recv_timeout(wait).ok()) {
+            Some(lines) => lines,
+            None => entries.iter().map(|u| u.unfinished()).collect(),
+        }
     }
 }
 

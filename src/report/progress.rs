@@ -22,6 +22,9 @@ struct Kept {
     names: Vec<String>,
     /// The deadline ended the run before they were read: they never will be.
     closed: bool,
+    /// What is read for them (`clicks.json`, `standard input`), for a run the
+    /// deadline ends while reading.
+    sources: String,
     reports: Vec<Report>,
 }
 
@@ -34,6 +37,7 @@ impl Progress {
             loaded: false,
             names: Vec::new(),
             closed: false,
+            sources: String::new(),
             reports: Vec::new(),
         })))
     }
@@ -71,6 +75,18 @@ impl Progress {
         kept.loaded = true;
         kept.names = names;
         true
+    }
+
+    /// What the definitions are read from, named if the deadline ends the reading.
+    pub fn reading(&self, sources: String) {
+        self.kept().sources = sources;
+    }
+
+    /// What the definitions were being read from when the deadline ended the run
+    /// before they were read (`close_unless_loaded`).
+    pub fn unread(&self) -> Option<String> {
+        let kept = self.kept();
+        kept.closed.then(|| kept.sources.clone())
     }
 
     /// At the deadline, with the definitions not read yet: from now on they never

@@ -544,9 +544,19 @@ impl Index {
     /// value masked elsewhere only where no letter or digit touches it, since holes
     /// cut inside words (`***af***a` for `k`) would tell it.
     fn stands_alone(&self, p: u32, data: &[u8], a: usize, b: usize) -> bool {
-        let word = |c: Option<&u8>| c.is_some_and(|&c| c.is_ascii_alphanumeric() || c >= 0x80);
-        let before = a.checked_sub(1).and_then(|i| data.get(i));
-        b - a >= MIN_MASKED_LEN || !self.secret[p as usize] || !(word(before) || word(data.get(b)))
+        if b - a >= MIN_MASKED_LEN || !self.secret[p as usize] {
+            return true;
+        }
+        // The characters around it, decoded (`«`, `…` and a no-break space are not
+        // letters; `é` and `ß` are).
+        let before = (1..=4.min(a))
+            .find_map(|n| std::str::from_utf8(&data[a - n..a]).ok())
+            .and_then(|t| t.chars().next_back());
+        let after = (1..=4.min(data.len() - b))
+            .find_map(|n| std::str::from_utf8(&data[b..b + n]).ok())
+            .and_then(|t| t.chars().next());
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        !(word(before) || word(after))
     }
 
     /// Whether the text's bytes are pattern `p` (in any case for a secret).

@@ -82,7 +82,13 @@ pub fn interrupted(
         }
     }
     let mode = progress.mode();
-    let text = why.text();
+    let text = match (why, progress.unread()) {
+        // A FIFO or a standard input nobody writes to: say which.
+        (Interruption::Deadline, Some(sources)) => {
+            format!("the deadline passed while the definitions were read from {sources}")
+        }
+        _ => why.text(),
+    };
     log.error("stopped", &text);
     let counts = summary(&reports, mode);
     let summary = format!("{text}; so far {counts}");

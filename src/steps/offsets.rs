@@ -31,8 +31,8 @@ pub const NEEDS: Version = Version::new(3, 7);
 const ROLLBACK_TIME: Duration = Duration::from_secs(5);
 
 /// How far past the run's deadline a rollback may go: within the backstop's grace
-/// (0.7 s), so that the run ends within `--timeout` + 1 s.
-const ROLLBACK_PAST_DEADLINE: Duration = Duration::from_millis(600);
+/// (0.5 s), so that the run ends within `--timeout` + 1 s.
+const ROLLBACK_PAST_DEADLINE: Duration = Duration::from_millis(400);
 
 /// A connector is created with its offsets only when this much of the run is left
 /// (or half of a shorter run): the create, the offsets and the state move must fit,
@@ -135,6 +135,13 @@ impl Undo for Entry {
             " (its create was still unanswered: should it land later, delete it by hand)"
         };
         format!("{name}: stopped between its create and its offsets{undone}{unanswered}")
+    }
+
+    fn unfinished(&self) -> String {
+        format!(
+            "{}: stopped between its create and its offsets; deleting it again did not finish in time: delete it by hand before the next run",
+            self.name
+        )
     }
 }
 

@@ -39,6 +39,7 @@ fn echoed_as(echo: &str) {
 }
 
 #[test]
+#[ignore = "issue 21: secrets are matched in any ASCII case only; a non-ASCII secret echoed in another case shows its non-ASCII letters"]
 fn attack2_non_ascii_secret_echoed_in_lower_case_is_printed() {
     echoed_as(&SECRET.to_lowercase());
 }

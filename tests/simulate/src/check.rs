@@ -73,11 +73,6 @@ fn permanent(a: &Answer) -> bool {
         // A listing refused (a worker without `?expand`) has a fallback.
         return false;
     }
-    if matches!(a.chaos, "endless" | "slow") {
-        // The model's own answer, but its body never ends or dribbles: the tool
-        // may never have read what it says.
-        return false;
-    }
     match a.status {
         401 | 403 => false,
         // A DELETE answered 404: already gone, which is what was wanted.
@@ -534,7 +529,10 @@ pub fn check(s: &Scenario, run: &Run) -> Vec<Violation> {
                 // A status is polled: the listing (`?expand=status`) stands in for
                 // a read of one that failed.
                 let polled = a.request.method == "GET" && a.request.path.ends_with("/status");
-                !read_again && !undo && !polled
+                // The model's own answer, but its body never ends or dribbles: the
+                // tool may never have read what it says (though it may have).
+                let unread = matches!(a.chaos, "endless" | "slow");
+                !read_again && !undo && !polled && !unread
             };
             if let Some(a) = run
                 .answers
