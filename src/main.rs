@@ -93,13 +93,13 @@ fn main() -> ExitCode {
     // FIFO or a standard input that never closes ends the run at the deadline.
     let deadline = Instant::now() + options.timeout;
     let backstop = deadline + BACKSTOP_GRACE;
-    watchdog(deadline, stop.clone(), ending.termination.clone());
 
     // The work runs on its own thread so that a signal ends the process even while a
     // request or a read of standard input blocks.
     let progress = Progress::new(Mode::new(options.dry_run, options.wait_running));
     ending.progress = progress.clone();
     ending.on_panic();
+    watchdog(deadline, stop.clone(), ending.clone());
     let (done, finished) = mpsc::channel();
     let worker = {
         let (thread_log, thread_progress) = (log.clone(), progress.clone());
@@ -196,7 +196,7 @@ fn main() -> ExitCode {
 const HARD_STOP: Duration = Duration::from_millis(950);
 
 /// Watch the deadline and the signals from a thread of its own (`HARD_STOP`).
-fn watchdog(deadline: Instant, stop: Stop, termination: Option<Arc<termination::Target>>) {
+fn watchdog(deadline: Instant, stop: Stop, ending: Ending) {
     let watch = move || {
         let mut signalled: Option<Instant> = None;
         loop {
@@ -214,20 +214,38 @@ fn watchdog(deadline: Instant, stop: Stop, termination: Option<Arc<termination::
                 }
                 _ => continue,
             };
-            if let Some(target) = &termination {
-                let _ = termination::write_termination(
-                    target,
-                    &format!(
-                        "exit {code}: {why}, and the run did not end in time (its output or a request blocked)"
-                    ),
-                );
+            let why = format!("{why}, and the run did not end in time");
+            if let Some(target) = &ending.termination {
+                let _ = termination::write_termination(target, &format!("exit {code}: {why}"));
             }
-            // Nothing more is written: standard output may be what blocks.
+            // The one report, unless one is out: written without waiting, since
+            // standard output may be what blocks.
+            if let Some(text) = report::last_resort(ending.log.format, code, &why, &ending.progress)
+            {
+                write_without_waiting(text.as_bytes());
+            }
             unsafe { libc::_exit(i32::from(code)) };
         }
     };
     // Without a thread (a pod's pids limit) the backstop in `main` remains.
     let _ = std::thread::Builder::new().spawn(watch);
+}
+
+/// Write to standard output as much as it takes now, never waiting for a reader.
+fn write_without_waiting(mut bytes: &[u8]) {
+    unsafe {
+        let flags = libc::fcntl(1, libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(1, libc::F_SETFL, flags | libc::O_NONBLOCK);
+        }
+        while !bytes.is_empty() {
+            let n = libc::write(1, bytes.as_ptr().cast(), bytes.len());
+            if n <= 0 {
+                return;
+            }
+            bytes = &bytes[n as usize..];
+        }
+    }
 }
 
 /// How long `main` spends deleting connectors left between their create and their

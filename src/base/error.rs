@@ -26,6 +26,21 @@ pub enum Error {
 }
 
 impl Error {
+    /// The same kind of error, saying `message` instead.
+    pub fn with_message(&self, message: &str) -> Error {
+        let m = message.to_string();
+        match self {
+            Error::Usage(_) => Error::Usage(m),
+            Error::Definition(_) => Error::Definition(m),
+            Error::NoInput(_) => Error::NoInput(m),
+            Error::Denied(_) => Error::Denied(m),
+            Error::Rejected(_) => Error::Rejected(m),
+            Error::Deadline(_) => Error::Deadline(m),
+            Error::NotRunning(_) => Error::NotRunning(m),
+            Error::Unexpected(_) => Error::Unexpected(m),
+        }
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) => exit::USAGE,

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use serde_json::{Value, json};
 
-use crate::base::signals::claim_report;
+use crate::base::signals::{claim_report, report_out};
 use crate::base::text::one_line;
 use crate::base::time::rfc3339;
 use crate::report::redact::Redactor;
@@ -87,10 +87,12 @@ impl Log {
     /// A connector's result: `name: text` on stdout, or a JSON event on stderr.
     pub fn connector(&self, level: Level, event: &str, name: &str, text: &str) {
         match self.format {
-            Format::Text => line(
-                std::io::stdout().lock(),
-                &format!("{}: {}", one_line(name), self.redactor.record(text)),
-            ),
+            Format::Text => {
+                // Masked before the lock is taken: masking a hostile text takes
+                // time, during which no other ending may be kept from printing.
+                let text = format!("{}: {}", one_line(name), self.redactor.record(text));
+                line(std::io::stdout().lock(), &text);
+            }
             Format::Json => self.event(level, event, Some(name), text),
         }
     }
@@ -115,10 +117,10 @@ impl Log {
     /// The report, by an ending that holds the claim already.
     pub fn print_report(&self, summary: &str, report: impl FnOnce() -> Value) {
         match self.format {
-            Format::Text => line(
-                std::io::stdout().lock(),
-                &format!("summary: {}", self.redactor.record(summary)),
-            ),
+            Format::Text => {
+                let text = format!("summary: {}", self.redactor.record(summary));
+                line(std::io::stdout().lock(), &text);
+            }
             Format::Json => {
                 self.event(Level::Info, "summary", None, summary);
                 let mut report = report();
@@ -126,6 +128,7 @@ impl Log {
                 line(std::io::stdout().lock(), &report.to_string());
             }
         }
+        report_out();
     }
 
     /// Every string in a JSON value, masked and cut like any record; connector

@@ -25,6 +25,8 @@ struct Kept {
     /// What is read for them (`clicks.json`, `standard input`), for a run the
     /// deadline ends while reading.
     sources: String,
+    /// The connectors whose line is out on standard output.
+    printed: Vec<String>,
     reports: Vec<Report>,
 }
 
@@ -38,6 +40,7 @@ impl Progress {
             names: Vec::new(),
             closed: false,
             sources: String::new(),
+            printed: Vec::new(),
             reports: Vec::new(),
         })))
     }
@@ -58,6 +61,21 @@ impl Progress {
 
     pub fn reports(&self) -> Vec<Report> {
         self.kept().reports.clone()
+    }
+
+    /// A connector's line is out on standard output.
+    pub fn mark_printed(&self, name: &str) {
+        self.kept().printed.push(name.to_string());
+    }
+
+    /// Whether a connector's line is out on standard output.
+    pub fn printed(&self, name: &str) -> bool {
+        self.kept().printed.iter().any(|n| n == name)
+    }
+
+    /// The connectors' names, in definition order (none before they are read).
+    pub fn names(&self) -> Vec<String> {
+        self.kept().names.clone()
     }
 
     pub fn mode(&self) -> Mode {
@@ -163,6 +181,7 @@ pub fn reported(log: &Log, progress: &Progress, report: &Report) {
         ),
         Some(e) => log.connector(Level::Error, "failed", &report.name, &failure_text(e)),
     }
+    progress.mark_printed(&report.name);
 }
 
 #[cfg(test)]

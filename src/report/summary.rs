@@ -4,8 +4,10 @@
 use serde_json::{Value, json};
 
 use crate::base::error::Error;
-use crate::base::signals::claim_report;
-use crate::report::log::{Level, Log};
+use crate::base::exit;
+use crate::base::signals::{Stop, claim_report, claim_report_unless_out};
+use crate::base::text::one_line;
+use crate::report::log::{Format, Level, Log};
 use crate::report::mode::Mode;
 use crate::report::outcome::{Applied, Outcome, Report, failure_text};
 use crate::report::progress::Progress;
@@ -71,14 +73,15 @@ pub fn interrupted(
         }),
         _ => progress.reports(),
     };
-    // The ones left unfinished get their line too, as every connector has one.
-    let finished = progress.reports();
-    for r in reports
-        .iter()
-        .filter(|r| !finished.iter().any(|f| f.name == r.name))
-    {
-        if let Some(e) = &r.error {
-            log.connector(Level::Error, "failed", &r.name, &failure_text(e));
+    // Every connector has its line: those left unfinished, and those whose line
+    // was not out yet (deferred until they run, or its masking still under way).
+    if log.format == Format::Text {
+        for r in reports.iter().filter(|r| !progress.printed(&r.name)) {
+            match &r.error {
+                Some(e) => log.connector(Level::Error, "failed", &r.name, &failure_text(e)),
+                None => log.connector(Level::Info, r.outcome().name(), &r.name, &r.describe()),
+            }
+            progress.mark_printed(&r.name);
         }
     }
     let mode = progress.mode();
@@ -99,6 +102,60 @@ pub fn interrupted(
         report
     });
     Some(Finished { code, summary })
+}
+
+/// The report of the last resort (`main`'s watchdog, when nothing else ended the run
+/// in time): every connector's name with its outcome so far, and fixed words, so
+/// that nothing in it needs masking (masking may be what blocks). None when a
+/// report is out already. One line of text, or the JSON report.
+pub fn last_resort(format: Format, code: u8, why: &str, progress: &Progress) -> Option<String> {
+    if !claim_report_unless_out() {
+        return None;
+    }
+    let not_finished = format!("not finished: {why}");
+    let finished = progress.reports();
+    // Their own messages are not repeated: they would need masking.
+    let reports: Vec<Report> = progress
+        .reports_with(|name| Report::failed(name, Error::Deadline(not_finished.clone())))
+        .into_iter()
+        .map(|mut r| {
+            if finished.iter().any(|f| f.name == r.name) {
+                r.error = r
+                    .error
+                    .map(|e| e.with_message("(not shown: the run did not end in time)"));
+            }
+            r
+        })
+        .collect();
+    let mode = progress.mode();
+    let counts = summary(&reports, mode);
+    Some(match format {
+        Format::Text => {
+            let mut text = String::new();
+            for r in reports.iter().filter(|r| !progress.printed(&r.name)) {
+                let what = match finished.iter().any(|f| f.name == r.name) {
+                    true => format!(
+                        "{} (not shown: the run did not end in time)",
+                        r.outcome().name()
+                    ),
+                    false => format!("failed: {not_finished}"),
+                };
+                text.push_str(&format!("{}: {what}\n", one_line(&r.name)));
+            }
+            text.push_str(&format!("summary: {why}; so far {counts}\n"));
+            text
+        }
+        Format::Json => {
+            let mut report = report_json(code, mode, &reports, None);
+            report["stopped_by"] = Value::from(if code == exit::TIMEOUT {
+                "deadline"
+            } else {
+                Stop::name(code)
+            });
+            report["error"] = Value::from(why);
+            format!("{report}\n")
+        }
+    })
 }
 
 /// The run ended before any connector was attempted.

@@ -47,4 +47,17 @@ fn attack2_answer_repeating_a_secrets_beginning_outlives_the_deadline() {
         status.is_some() && took < Duration::from_secs(8),
         "--timeout 5s: still running after {took:?} (status {status:?})"
     );
+    // Ended by the last resort or not, there is exactly one report, naming it.
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("summary:")).count(),
+        1,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("db: "),
+        "the connector is not named:\n{stdout}"
+    );
+    assert!(!stdout.contains(&"a".repeat(50)), "the secret is printed");
 }
