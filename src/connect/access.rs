@@ -80,3 +80,14 @@ pub fn split_authority(rest: &str) -> Result<(Option<&str>, &str, &str), &'stati
         ),
     }
 }
+
+/// `user:password` of a URL, percent-decoded; the error says why not.
+pub fn userinfo_credentials(info: Option<&str>) -> Result<Option<(Secret, Secret)>, &'static str> {
+    let Some(info) = info else {
+        return Ok(None);
+    };
+    let (user, password) = info.split_once(':').unwrap_or((info, ""));
+    let decode =
+        |s: &str| crate::base::text::percent_decode(s).ok_or("has badly encoded credentials");
+    Ok(Some((Secret(decode(user)?), Secret(decode(password)?))))
+}

@@ -9,8 +9,8 @@
 
 use std::net::IpAddr;
 
-use crate::base::text::{base64, invisible, percent_decode};
-use crate::connect::access::{Secret, display_url, split_authority};
+use crate::base::text::{base64, invisible};
+use crate::connect::access::{Secret, display_url, split_authority, userinfo_credentials};
 use crate::connect::answer::Failure;
 
 /// A proxy, checked: `http(s)://[user[:password]@]host[:port]`.
@@ -79,15 +79,7 @@ impl ProxyUrl {
             None if scheme == "https" => 443,
             None => 1080,
         };
-        let credentials = match userinfo {
-            None => None,
-            Some(info) => {
-                let (user, password) = info.split_once(':').unwrap_or((info, ""));
-                let decode =
-                    |s: &str| percent_decode(s).ok_or_else(|| bad("has badly encoded credentials"));
-                Some((Secret(decode(user)?), Secret(decode(password)?)))
-            }
-        };
+        let credentials = userinfo_credentials(userinfo).map_err(bad)?;
         Ok(ProxyUrl {
             scheme,
             host,

@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 
 use crate::base::error::Error;
 use crate::base::files;
-use crate::base::text::{invisible, percent_decode};
-use crate::connect::access::{Credentials, Endpoint, Secret, Tls, display_url, split_authority};
+use crate::base::text::invisible;
+use crate::connect::access::{
+    Credentials, Endpoint, Secret, Tls, display_url, split_authority, userinfo_credentials,
+};
 use crate::connect::headers::{self, Header};
 use crate::connect::proxy::{NoProxy, Proxies, ProxyUrl};
 
@@ -85,15 +87,7 @@ pub fn parse_endpoint(url: &str, origin: &str) -> Result<Endpoint, Error> {
         ));
     }
     let (userinfo, authority, path) = split_authority(rest).map_err(bad)?;
-    let basic = match userinfo {
-        None => None,
-        Some(info) => {
-            let (user, password) = info.split_once(':').unwrap_or((info, ""));
-            let decode =
-                |s: &str| percent_decode(s).ok_or_else(|| bad("has badly encoded credentials"));
-            Some((Secret(decode(user)?), Secret(decode(password)?)))
-        }
-    };
+    let basic = userinfo_credentials(userinfo).map_err(bad)?;
     if path.contains(['?', '#']) {
         return Err(bad("must not have a query or fragment"));
     }
