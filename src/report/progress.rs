@@ -1,6 +1,7 @@
 //! Each connector's result line as it becomes final, and the reports so far, kept
 //! for `main`, which reports them when a signal ends the run early.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use crate::report::log::{Level, Log};
@@ -26,7 +27,9 @@ struct Kept {
     /// deadline ends while reading.
     sources: String,
     /// The connectors whose line is out on standard output.
-    printed: Vec<String>,
+    printed: HashSet<String>,
+    /// Where each connector's report is in `reports` (thousands of connectors).
+    index: HashMap<String, usize>,
     reports: Vec<Report>,
 }
 
@@ -40,7 +43,8 @@ impl Progress {
             names: Vec::new(),
             closed: false,
             sources: String::new(),
-            printed: Vec::new(),
+            printed: HashSet::new(),
+            index: HashMap::new(),
             reports: Vec::new(),
         })))
     }
@@ -53,9 +57,13 @@ impl Progress {
     /// same report, seen again in definition order) takes its place.
     pub fn push(&self, report: &Report) {
         let mut kept = self.kept();
-        match kept.reports.iter_mut().find(|r| r.name == report.name) {
-            Some(earlier) => *earlier = report.clone(),
-            None => kept.reports.push(report.clone()),
+        match kept.index.get(&report.name) {
+            Some(&i) => kept.reports[i] = report.clone(),
+            None => {
+                let i = kept.reports.len();
+                kept.index.insert(report.name.clone(), i);
+                kept.reports.push(report.clone());
+            }
         }
     }
 
@@ -65,12 +73,12 @@ impl Progress {
 
     /// A connector's line is out on standard output.
     pub fn mark_printed(&self, name: &str) {
-        self.kept().printed.push(name.to_string());
+        self.kept().printed.insert(name.to_string());
     }
 
     /// Whether a connector's line is out on standard output.
     pub fn printed(&self, name: &str) -> bool {
-        self.kept().printed.iter().any(|n| n == name)
+        self.kept().printed.contains(name)
     }
 
     /// The connectors' names, in definition order (none before they are read).
@@ -122,16 +130,17 @@ impl Progress {
         let mut all: Vec<Report> = kept
             .names
             .iter()
-            .map(|name| match kept.reports.iter().find(|r| &r.name == name) {
-                Some(done) => done.clone(),
+            .map(|name| match kept.index.get(name) {
+                Some(&i) => kept.reports[i].clone(),
                 None => unfinished(name),
             })
             .collect();
         // Reports of no definition (a connector pruned) keep their place after.
+        let named: HashSet<&String> = kept.names.iter().collect();
         all.extend(
             kept.reports
                 .iter()
-                .filter(|r| !kept.names.contains(&r.name))
+                .filter(|r| !named.contains(&r.name))
                 .cloned(),
         );
         all

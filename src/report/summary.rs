@@ -1,6 +1,8 @@
 //! Reporting a run: the summary line, the JSON report and the termination
 //! message's text, with the same counts in each, for every way a run can end.
 
+use std::collections::HashSet;
+
 use serde_json::{Value, json};
 
 use crate::base::error::Error;
@@ -113,13 +115,13 @@ pub fn last_resort(format: Format, code: u8, why: &str, progress: &Progress) -> 
         return None;
     }
     let not_finished = format!("not finished: {why}");
-    let finished = progress.reports();
+    let finished: HashSet<String> = progress.reports().into_iter().map(|r| r.name).collect();
     // Their own messages are not repeated: they would need masking.
     let reports: Vec<Report> = progress
         .reports_with(|name| Report::failed(name, Error::Deadline(not_finished.clone())))
         .into_iter()
         .map(|mut r| {
-            if finished.iter().any(|f| f.name == r.name) {
+            if finished.contains(r.name.as_str()) {
                 r.error = r
                     .error
                     .map(|e| e.with_message("(not shown: the run did not end in time)"));
@@ -133,7 +135,7 @@ pub fn last_resort(format: Format, code: u8, why: &str, progress: &Progress) -> 
         Format::Text => {
             let mut text = String::new();
             for r in reports.iter().filter(|r| !progress.printed(&r.name)) {
-                let what = match finished.iter().any(|f| f.name == r.name) {
+                let what = match finished.contains(r.name.as_str()) {
                     true => format!(
                         "{} (not shown: the run did not end in time)",
                         r.outcome().name()
