@@ -126,6 +126,11 @@ pub fn last_resort(format: Format, code: u8, why: &str, progress: &Progress) -> 
                     .error
                     .map(|e| e.with_message("(not shown: the run did not end in time)"));
             }
+            // States are the worker's words: not shown either.
+            r.final_state = None;
+            if let Some(change) = &mut r.state_change {
+                change.from = None;
+            }
             r
         })
         .collect();
