@@ -58,15 +58,7 @@ fn switching_proxy(upstream: SocketAddr, dribble: Arc<AtomicBool>) -> SocketAddr
                 {
                     return;
                 }
-                for (mut from, mut to) in [
-                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                    (server, client),
-                ] {
-                    std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
-                        let _ = to.shutdown(std::net::Shutdown::Write);
-                    });
-                }
+                splice(client, server);
             });
         }
     });

@@ -160,13 +160,7 @@ fn serve(client: TcpStream, upstream: SocketAddr, seen: &Mutex<Vec<Seen>>, expec
             // The bytes already read past the head belong to the tunnel.
             let buffered = reader.buffer().to_vec();
             let _ = server.write_all(&buffered);
-            let (mut from, mut to) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-            std::thread::spawn(move || {
-                let _ = std::io::copy(&mut from, &mut to);
-                let _ = to.shutdown(std::net::Shutdown::Write);
-            });
-            let _ = std::io::copy(&mut server, &mut &client);
-            let _ = client.shutdown(std::net::Shutdown::Write);
+            splice(client, server);
             return;
         }
         // Forward in origin form, without what was for the proxy.

@@ -270,15 +270,7 @@ impl CountingProxy {
                 let Ok(server) = std::net::TcpStream::connect(target) else {
                     continue;
                 };
-                for (mut from, mut to) in [
-                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                    (server, client),
-                ] {
-                    std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
-                        let _ = to.shutdown(std::net::Shutdown::Write);
-                    });
-                }
+                splice(client, server);
             }
         });
         CountingProxy { addr, accepted }
@@ -422,5 +414,19 @@ impl Watched {
         self.reader.join().unwrap();
         out.stderr = self.stderr.0.lock().unwrap().clone();
         out
+    }
+}
+
+/// Copy bytes both ways between two connections until each side closes, on threads
+/// of their own (a relay, a proxy's tunnel).
+pub fn splice(client: std::net::TcpStream, server: std::net::TcpStream) {
+    let (Ok(client_copy), Ok(server_copy)) = (client.try_clone(), server.try_clone()) else {
+        return;
+    };
+    for (mut from, mut to) in [(client_copy, server_copy), (server, client)] {
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut from, &mut to);
+            let _ = to.shutdown(std::net::Shutdown::Write);
+        });
     }
 }
