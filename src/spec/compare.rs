@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::base::text::one_line;
-use crate::spec::keys::is_server_managed;
+use crate::spec::keys::{is_server_managed, is_tools_own};
 
 /// Key names that differ between the desired and the current config.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -60,7 +60,7 @@ pub fn diff(desired: &BTreeMap<String, String>, current: &Map<String, Value>) ->
         }
     }
     for key in current.keys() {
-        if !desired.contains_key(key) && !is_server_managed(key) {
+        if !desired.contains_key(key) && !is_server_managed(key) && !is_tools_own(key) {
             d.removed.push(key.clone());
         }
     }

@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use crate::base::error::Error;
 use crate::base::text::one_line as printable;
 use crate::spec::json;
-use crate::spec::keys::{is_server_managed, looks_secret};
+use crate::spec::keys::{is_server_managed, is_tools_own, looks_secret};
 use crate::spec::offsets::Offsets;
 use crate::spec::references::{self, Reference};
 
@@ -168,6 +168,12 @@ fn definition(
         if is_server_managed(&key) {
             return Err(err(format!(
                 "config key '{}' is managed by the worker (keys starting with __internal. are set by Confluent Platform); leave it out",
+                printable(&key)
+            )));
+        }
+        if is_tools_own(&key) {
+            return Err(err(format!(
+                "config key '{}' is connect-deploy's own (keys starting with connect-deploy. are set by connect-deploy itself); leave it out",
                 printable(&key)
             )));
         }

@@ -38,3 +38,14 @@ pub fn looks_secret(key: &str) -> bool {
 pub fn is_server_managed(key: &str) -> bool {
     key.starts_with("__internal.")
 }
+
+/// The key a connector created with `offsets` carries until they are written:
+/// one that still has it was left by a run that could neither finish nor undo its
+/// create, and the next run deletes it and creates it anew.
+pub const UNFINISHED: &str = "connect-deploy.unfinished";
+
+/// Keys connect-deploy itself sets on a connector (`connect-deploy.*`): never drift,
+/// never declared by a definition.
+pub fn is_tools_own(key: &str) -> bool {
+    key.starts_with("connect-deploy.")
+}

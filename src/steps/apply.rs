@@ -13,6 +13,7 @@ use crate::connect::version::Version;
 use crate::report::outcome::{Applied, Held, Report, StateChange};
 use crate::spec::compare::{Diff, diff};
 use crate::spec::definitions::{Definition, State, encode_name};
+use crate::spec::keys::UNFINISHED;
 use crate::steps::offsets::{self, Pending};
 use crate::steps::validate::validate;
 
@@ -49,6 +50,10 @@ pub fn apply(
     // create too (it did not exist when first seen). Not while the run has time to
     // come back to it (only the connector's slice ran out): a later round reads it
     // and writes its offsets, where a rollback would spend that time.
+    // Its offsets are written within the connector's slice too: a write that
+    // outlasts it waits for a later round like the create, so that it never holds
+    // the run's time from the connectors after it.
+    let result = result.and_then(|known| start_from_offsets(client, def, known, report));
     let created_here = creating.is_some() || matches!(report.first_seen, Some((false, _)));
     let result = match result {
         Err(Error::Deadline(m)) if !client.run_end.passed() => {
@@ -66,7 +71,6 @@ pub fn apply(
         }
         other => other,
     };
-    let result = result.and_then(|known| start_from_offsets(client, def, known, report));
     drop(creating);
     drop(earlier);
     let result =
@@ -96,18 +100,10 @@ fn start_from_offsets(
             return Ok(known);
         }
     }
-    // The connector's slice of the deadline must not cut this short: the run's does.
-    let slice = client.deadline;
-    client.deadline = client.run_end;
-    let written = offsets.write(client, &def.name);
-    client.deadline = slice;
-    match written {
-        Ok(()) => {
-            report.offsets = Some(offsets.describe());
-            Ok(Some(State::Stopped))
-        }
-        Err(e) => Err(undo(client, def, e, report)),
-    }
+    offsets.write(client, &def.name)?;
+    offsets::unmark(client, def)?;
+    report.offsets = Some(offsets.describe());
+    Ok(Some(State::Stopped))
 }
 
 /// Delete a connector this run created (or may have) with offsets it could not
@@ -159,7 +155,15 @@ fn apply_config(
             None => read_config(client, &path),
         };
         let failure = match read {
-            Ok(current) => {
+            Ok(mut current) => {
+                // An earlier run's create that got neither its offsets nor undone:
+                // made anew, never taken for an existing connector.
+                if !report.wrote && current.as_ref().is_some_and(|c| c.contains_key(UNFINISHED)) {
+                    if !dry_run {
+                        offsets::delete_unfinished(client, &def.name)?;
+                    }
+                    current = None;
+                }
                 let d = match &current {
                     Some(map) => diff(&def.config, map),
                     None => Diff {
@@ -217,8 +221,12 @@ fn apply_config(
                 }
                 report.attempts += 1;
                 let sent = if let (None, Some(initial)) = (&current, initial_state) {
+                    let mut config = serde_json::json!(def.config);
+                    if def.offsets.is_some() {
+                        config[UNFINISHED] = "offsets not written yet".into();
+                    }
                     let request = serde_json::json!({
-                        "name": def.name, "config": def.config, "initial_state": initial.as_str()
+                        "name": def.name, "config": config, "initial_state": initial.as_str()
                     });
                     let body = request.to_string();
                     if def.offsets.is_some() && creating.is_none() {

@@ -3,8 +3,10 @@
 //! where the new connector starts. Only when this run creates the connector: it is
 //! created STOPPED (3.7+), its offsets written, and only then moved to its desired
 //! state; if anything after the create fails, the connector is deleted again, so
-//! that the next run starts over instead of finding it without its offsets. The
-//! offsets of a connector that exists are never touched.
+//! that the next run starts over instead of finding it without its offsets. Until
+//! they are written it carries `keys::UNFINISHED`, so that one left behind all the
+//! same (the delete failed too, the process was killed) is made anew by the next
+//! run, never resumed. The offsets of a connector that exists are never touched.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,7 +22,8 @@ use crate::connect::answer::{Failure, classify};
 use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
 use crate::connect::version::Version;
-use crate::spec::definitions::encode_name;
+use crate::spec::definitions::{Definition, encode_name};
+use crate::spec::keys::UNFINISHED;
 use crate::spec::offsets::Offsets;
 
 /// Creating a connector STOPPED in one request (`initial_state`) came with 3.7.
@@ -67,6 +70,34 @@ impl Offsets {
     }
 }
 
+/// Its offsets written, the connector loses its mark (`keys::UNFINISHED`): its
+/// config is written as the definition has it. It is still STOPPED; only then is it
+/// moved to its state.
+pub fn unmark(client: &mut Client, def: &Definition) -> Result<(), Error> {
+    let path = format!("/connectors/{}/config", encode_name(&def.name));
+    let body = serde_json::to_string(&def.config).expect("a map of strings serialises");
+    Retry::default().run(client, |c| {
+        let r = c.send(Method::PUT, &path, Some(&body), Kind::Write)?;
+        match r.status {
+            200 | 201 => Ok(()),
+            _ => Err(classify(&r)),
+        }
+    })
+}
+
+/// Delete a connector an earlier run left with its mark, so that it is created
+/// anew with its offsets (within the connector's time, like any write).
+pub fn delete_unfinished(client: &mut Client, name: &str) -> Result<(), Error> {
+    let path = format!("/connectors/{}", encode_name(name));
+    Retry::default().run(client, |c| {
+        let r = c.send(Method::DELETE, &path, None, Kind::Write)?;
+        match r.status {
+            200..=204 | 404 => Ok(()),
+            _ => Err(classify(&r)),
+        }
+    })
+}
+
 /// Delete a connector this run created, after what had to follow the create failed.
 /// Returns whether it is gone, and what to add to the error saying so.
 pub fn roll_back(client: &mut Client, name: &str) -> (bool, String) {
@@ -101,7 +132,7 @@ fn roll_back_until(client: &mut Client, name: &str, until: Deadline) -> (bool, S
         Err(e) => (
             false,
             format!(
-                "; deleting it again failed too ({}): delete it by hand before the next run",
+                "; deleting it again failed too ({}): it keeps its mark ({UNFINISHED}), so the next run deletes it and creates it anew",
                 e.message()
             ),
         ),
@@ -132,14 +163,14 @@ impl Undo for Entry {
         let unanswered = if self.answered.load(Ordering::SeqCst) {
             ""
         } else {
-            " (its create was still unanswered: should it land later, delete it by hand)"
+            " (its create was still unanswered: should it land later, it carries its mark, and the next run creates it anew)"
         };
         format!("{name}: stopped between its create and its offsets{undone}{unanswered}")
     }
 
     fn unfinished(&self) -> String {
         format!(
-            "{}: stopped between its create and its offsets; deleting it again did not finish in time: delete it by hand before the next run",
+            "{}: stopped between its create and its offsets; deleting it again did not finish in time: it keeps its mark ({UNFINISHED}), so the next run deletes it and creates it anew",
             self.name
         )
     }

@@ -41,6 +41,7 @@ fn reset_clears_what_an_earlier_connector_of_that_name_left() {
         [
             "POST /connectors",
             "DELETE /connectors/src/offsets",
+            "PUT /connectors/src/config",
             "PUT /connectors/src/resume"
         ]
     );
@@ -520,4 +521,134 @@ fn a_create_whose_answer_never_came_is_deleted_when_its_time_runs_out() {
         "left behind:\n{}",
         out.all()
     );
+}
+
+/// The config key a create with offsets carries until they are written.
+const UNFINISHED: &str = "connect-deploy.unfinished";
+
+#[test]
+fn a_create_with_offsets_carries_a_mark_until_they_are_written() {
+    // Should the run end between the create and the offsets (a storm that outlasts
+    // even the undoing delete, a SIGKILL), the connector it leaves says so itself.
+    let fake = FakeConnect::start(Config::default());
+    let dir = TempDir::with(&[("src.json", &with_offsets("src", position(4), "RUNNING"))]);
+    let out = deploy().url(fake.url()).arg(dir.arg()).run();
+    out.expect(0, "src: created (offsets: 1 partition set)");
+    let post = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    assert!(post.body.contains(UNFINISHED), "{}", post.body);
+    let stored = fake.connector("src").unwrap();
+    assert!(
+        !stored.config.contains_key(UNFINISHED),
+        "{:?}",
+        stored.config
+    );
+    assert_eq!(stored.target, "RUNNING");
+    assert_eq!(
+        writes(&fake),
+        [
+            "POST /connectors",
+            "PATCH /connectors/src/offsets",
+            "PUT /connectors/src/config",
+            "PUT /connectors/src/resume"
+        ]
+    );
+    // The next run finds it finished: nothing to do.
+    let before = writes(&fake).len();
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "src: unchanged; offsets kept (connector exists)");
+    assert_eq!(writes(&fake).len(), before, "{:?}", writes(&fake));
+}
+
+#[test]
+fn an_earlier_runs_unfinished_create_is_made_anew_never_resumed_from_other_offsets() {
+    // An earlier run created `src` STOPPED and could neither write its offsets nor
+    // delete it again. Taken for an existing connector, it would be resumed from a
+    // predecessor's offsets: it is deleted and created anew, with its own.
+    let fake = FakeConnect::start(Config::default());
+    fake.put_connector(
+        "src",
+        json!({"connector.class": "FileStreamSource", "topic": "t", "file": "/data/in.txt", UNFINISHED: "true"}),
+    );
+    fake.leave_offsets("src", position(9).as_array().unwrap().clone());
+    let dir = TempDir::with(&[("src.json", &with_offsets("src", position(3), "RUNNING"))]);
+    deploy()
+        .url(fake.url())
+        .arg("--dry-run")
+        .arg("--detailed-exitcode")
+        .arg(dir.arg())
+        .run()
+        .expect(2, "src: would create (offsets: 1 partition set)");
+    assert!(writes(&fake).is_empty(), "a dry run writes nothing");
+    let out = deploy().url(fake.url()).arg(dir.arg()).run();
+    out.expect(0, "src: created (offsets: 1 partition set)");
+    assert_eq!(
+        Value::from(fake.offsets("src")),
+        position(3),
+        "{}",
+        out.all()
+    );
+    let stored = fake.connector("src").unwrap();
+    assert!(
+        !stored.config.contains_key(UNFINISHED),
+        "{:?}",
+        stored.config
+    );
+    assert_eq!(
+        writes(&fake)[0],
+        "DELETE /connectors/src",
+        "{:?}",
+        writes(&fake)
+    );
+}
+
+#[test]
+fn the_mark_is_the_tools_own_and_no_definition_may_declare_it() {
+    for key in [UNFINISHED, "connect-deploy.anything"] {
+        let def = json!({"name": "a", "config": {"connector.class": "FileStreamSource", key: "x"}});
+        let dir = TempDir::with(&[("a.json", &def.to_string())]);
+        deploy()
+            .url("http://127.0.0.1:9")
+            .arg(dir.arg())
+            .run()
+            .expect(65, key);
+    }
+}
+
+#[test]
+fn offsets_that_cannot_be_written_do_not_starve_a_connector_connect_rejects() {
+    // The offsets of `a` meet a storm of time-outs for the whole run. Holding the
+    // run's deadline for them left `b`, which Connect rejects at once, unattempted:
+    // 124 (the Job retries) instead of 78 (it stops).
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "PATCH",
+        "/connectors/a/offsets",
+        10_000,
+        Reply::error(500, "Request timed out"),
+    ));
+    let bad = source("b").replace("FileStreamSource", "NoSuchConnector");
+    let dir = TempDir::with(&[
+        ("a.json", &with_offsets("a", position(3), "RUNNING")),
+        ("b.json", &bad),
+    ]);
+    let out = deploy()
+        .url(fake.url())
+        .timeout("8s")
+        .arg("--parallel")
+        .arg("1")
+        .arg(dir.arg())
+        .run();
+    out.expect(78, "b: failed");
+    // `a` is gone, or left STOPPED with its mark for the next run to make anew.
+    if let Some(a) = fake.connector("a") {
+        assert!(a.config.contains_key(UNFINISHED), "{}", out.all());
+        assert_eq!(a.target, "STOPPED", "{}", out.all());
+    }
 }

@@ -345,7 +345,10 @@ fn execute(bin: &Path, s: &Scenario, dir: &Path) -> Run {
         .into_iter()
         .map(|n| {
             let o = fake.offsets(&n);
-            (n, o)
+            let marked = fake.connector(&n).is_some_and(|c| {
+                c.target == "STOPPED" && c.config.contains_key("connect-deploy.unfinished")
+            });
+            (n, o, marked)
         })
         .collect();
     Run {
