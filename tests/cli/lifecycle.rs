@@ -576,6 +576,7 @@ fn an_earlier_runs_unfinished_create_is_made_anew_never_resumed_from_other_offse
         "src",
         json!({"connector.class": "FileStreamSource", "topic": "t", "file": "/data/in.txt", UNFINISHED: "true"}),
     );
+    fake.set_target("src", "STOPPED");
     fake.leave_offsets("src", position(9).as_array().unwrap().clone());
     let dir = TempDir::with(&[("src.json", &with_offsets("src", position(3), "RUNNING"))]);
     deploy()

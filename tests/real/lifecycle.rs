@@ -195,6 +195,40 @@ fn offsets_the_worker_refuses_roll_the_create_back() {
 
 #[test]
 #[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
+fn an_unfinished_create_an_earlier_run_left_is_made_anew_with_its_offsets() {
+    let rc = setup();
+    let dir = TempDir::new();
+    let file = input(&dir);
+    let name = "rc-off-unfinished";
+    let mut def = file_source(name, &file, name);
+    // What an earlier run leaves when it can neither write the offsets nor delete
+    // the connector again: STOPPED, with connect-deploy's mark.
+    let mut config = def["config"].clone();
+    config["connect-deploy.unfinished"] = json!("offsets not written yet");
+    let earlier = json!({"name": name, "config": config, "initial_state": "STOPPED"});
+    assert_eq!(create(&rc.single, &earlier), 201);
+    def["state"] = json!("STOPPED");
+    def["offsets"] = json!([{"partition": partition(&file), "offset": {"position": 4}}]);
+    dir.definition(&def);
+    deploy(&rc.single).arg(dir.arg()).run().expect(
+        0,
+        "rc-off-unfinished: created (offsets: 1 partition set); stopped",
+    );
+    wait_offset(&rc.single, name, &file, &json!({"position": 4}));
+    let stored = stored_config(&rc.single, name).expect("it exists");
+    assert!(
+        stored.get("connect-deploy.unfinished").is_none(),
+        "the mark is gone: {stored}"
+    );
+    assert_eq!(
+        config_removals(&rc.log("single"), name),
+        1,
+        "the earlier run's create was deleted, once"
+    );
+}
+
+#[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
 fn prune_deletes_only_the_stale_connectors_of_its_scope() {
     let rc = setup();
     let all = TempDir::new();

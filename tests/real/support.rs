@@ -372,6 +372,25 @@ pub fn delete(url: &str, name: &str) -> u16 {
     }
 }
 
+/// POST `/connectors` as an operator (or an earlier run) would, waiting out a
+/// rebalance like `get`; the status.
+pub fn create(url: &str, request: &Value) -> u16 {
+    let url = format!("{url}/connectors");
+    let end = Instant::now() + Duration::from_secs(30);
+    loop {
+        let resp = agent()
+            .post(&url)
+            .header("Content-Type", "application/json")
+            .send(request.to_string())
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        let status = resp.status().as_u16();
+        if status != 409 || Instant::now() > end {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// The source offsets the worker holds for connector `name` (`GET .../offsets`):
 /// its `offsets` list of `{"partition", "offset"}`.
 ///

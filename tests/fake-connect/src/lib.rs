@@ -601,6 +601,13 @@ impl FakeConnect {
         );
     }
 
+    /// Set an existing connector's target state (RUNNING, PAUSED, STOPPED).
+    pub fn set_target(&self, name: &str, target: &str) {
+        if let Some(c) = self.shared.state.lock().unwrap().connectors.get_mut(name) {
+            c.target = target.into();
+        }
+    }
+
     /// Give a connector (existing or yet to be created) a scripted status.
     pub fn timeline(&self, name: &str, steps: Vec<(Duration, Status)>) {
         let mut st = self.shared.state.lock().unwrap();

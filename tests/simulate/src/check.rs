@@ -236,7 +236,19 @@ pub fn check(s: &Scenario, run: &Run) -> Vec<Violation> {
         .filter(|a| is_config_write(&a.method, &a.path))
         .map(|a| a.name.clone())
         .collect();
-    let existed: BTreeSet<&str> = s.existing.iter().map(|e| e.name.as_str()).collect();
+    // An earlier run's unfinished create is made anew: this run's to create.
+    let existed: BTreeSet<&str> = s
+        .existing
+        .iter()
+        .filter(|e| !e.unfinished)
+        .map(|e| e.name.as_str())
+        .collect();
+    let unfinished: BTreeSet<&str> = s
+        .existing
+        .iter()
+        .filter(|e| e.unfinished)
+        .map(|e| e.name.as_str())
+        .collect();
     let created: BTreeSet<String> = run
         .applied
         .iter()
@@ -691,7 +703,7 @@ pub fn check(s: &Scenario, run: &Run) -> Vec<Violation> {
         .filter(|a| a.method == "DELETE" && !a.path.contains("/offsets"))
     {
         if names.contains(a.name.as_str()) {
-            if !created.contains(&a.name) {
+            if !created.contains(&a.name) && !unfinished.contains(a.name.as_str()) {
                 out.push(v(
                     "delete.not_created",
                     format!("deleted {:?}, which this run did not create", a.name),

@@ -131,6 +131,15 @@ fn describe(s: &Scenario) -> String {
             c.lost, c.late, c.storm, c.slow, c.endless, c.hang, c.hang_for.as_millis(), c.offsets_fail, c.echo, c.other500, c.forbidden, c.stuck
         ));
     }
+    let unfinished: Vec<&str> = s
+        .existing
+        .iter()
+        .filter(|e| e.unfinished)
+        .map(|e| e.name.as_str())
+        .collect();
+    if !unfinished.is_empty() {
+        parts.push(format!("unfinished {unfinished:?}"));
+    }
     if let Some((at, sig)) = s.signal {
         parts.push(format!("signal {sig} at {}ms", at.as_millis()));
     }
@@ -182,6 +191,9 @@ fn execute(bin: &Path, s: &Scenario, dir: &Path) -> Run {
     let fake = FakeConnect::start(config);
     for e in &s.existing {
         fake.put_connector(&e.name, e.config.clone());
+        if e.unfinished {
+            fake.set_target(&e.name, "STOPPED");
+        }
         if !e.offsets.is_empty() {
             fake.leave_offsets(&e.name, e.offsets.clone());
         }

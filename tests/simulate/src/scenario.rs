@@ -71,6 +71,9 @@ pub struct Existing {
     pub name: String,
     pub config: Value,
     pub offsets: Vec<Value>,
+    /// An earlier run's create with offsets that it could neither finish nor undo:
+    /// STOPPED, with connect-deploy's mark, a predecessor's offsets.
+    pub unfinished: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -523,10 +526,15 @@ impl Scenario {
                         json!({"partition": {"filename": "/data/in-0.txt"}, "offset": {"position": 424242}}),
                     ],
                 };
+                let unfinished = d.offsets.is_some() && rng.chance(30);
+                if unfinished {
+                    config.insert("connect-deploy.unfinished".into(), Value::from("true"));
+                }
                 existing.push(Existing {
                     name: d.name.clone(),
                     config: Value::Object(config),
                     offsets: if d.offsets.is_some() { offsets } else { vec![] },
+                    unfinished,
                 });
             } else if let Some(o) = &d.offsets {
                 let items: Vec<Value> = match o {
@@ -553,6 +561,7 @@ impl Scenario {
                 name,
                 config: json!({"connector.class": "FileStreamSink", "topics": "old"}),
                 offsets: vec![],
+                unfinished: false,
             });
         }
 
