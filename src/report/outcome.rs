@@ -151,6 +151,21 @@ pub struct Report {
     /// Work a step left unfinished for a later round (a create whose offsets are
     /// not written yet), held so that a signal meanwhile still undoes it.
     pub held: Held,
+    /// How far this run got with a create with offsets, so that a later round
+    /// takes it up where it stopped and never repeats a step past it.
+    pub offsets_progress: OffsetsProgress,
+}
+
+/// The steps after a create with offsets, in their order (`steps::offsets`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OffsetsProgress {
+    /// Created with its mark, or not yet: the offsets are still to be written.
+    #[default]
+    Pending,
+    /// Written; the mark is still to be removed (a repeat of that is harmless).
+    Written,
+    /// Written and the mark removed: only the move to its state may be left.
+    Done,
 }
 
 /// Something a step keeps alive across rounds; it takes no part in comparing or
@@ -197,6 +212,7 @@ impl Report {
             wrote: false,
             offsets: None,
             held: Held::default(),
+            offsets_progress: OffsetsProgress::default(),
         }
     }
 

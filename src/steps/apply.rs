@@ -10,7 +10,7 @@ use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
 use crate::connect::snapshot::Known;
 use crate::connect::version::Version;
-use crate::report::outcome::{Applied, Held, Report, StateChange};
+use crate::report::outcome::{Applied, Held, OffsetsProgress, Report, StateChange};
 use crate::spec::compare::{Diff, diff};
 use crate::spec::definitions::{Definition, State, encode_name};
 use crate::spec::keys::UNFINISHED;
@@ -100,10 +100,23 @@ fn start_from_offsets(
             return Ok(known);
         }
     }
-    offsets.write(client, &def.name)?;
-    offsets::unmark(client, def)?;
+    // A later round takes the create up where the earlier one stopped: offsets
+    // written again while they may not be (the connector is STOPPED until it is
+    // unmarked), never once it may have been moved to its state.
+    let known = match report.offsets_progress {
+        OffsetsProgress::Done => known,
+        OffsetsProgress::Pending | OffsetsProgress::Written => {
+            if report.offsets_progress == OffsetsProgress::Pending {
+                offsets.write(client, &def.name)?;
+                report.offsets_progress = OffsetsProgress::Written;
+            }
+            offsets::unmark(client, def)?;
+            report.offsets_progress = OffsetsProgress::Done;
+            Some(State::Stopped)
+        }
+    };
     report.offsets = Some(offsets.describe());
-    Ok(Some(State::Stopped))
+    Ok(known)
 }
 
 /// Delete a connector this run created (or may have) with offsets it could not
@@ -158,11 +171,23 @@ fn apply_config(
             Ok(mut current) => {
                 // An earlier run's create that got neither its offsets nor undone:
                 // made anew, never taken for an existing connector.
-                if !report.wrote && current.as_ref().is_some_and(|c| c.contains_key(UNFINISHED)) {
-                    if !dry_run {
-                        offsets::delete_unfinished(client, &def.name)?;
+                let mark = current.as_ref().and_then(|c| c.get(UNFINISHED));
+                if let (Some(mark), false) = (mark, report.wrote) {
+                    match offsets::unfinished_by(mark) {
+                        // Another run may still be finishing it: its mark says until when.
+                        Some(until) if !dry_run => {
+                            retry.settle(Failure::Transient(format!(
+                                "another run is creating it with its offsets (its run ends by {until})"
+                            )), client)?;
+                            continue;
+                        }
+                        _ => {
+                            if !dry_run {
+                                offsets::delete_unfinished(client, &def.name)?;
+                            }
+                            current = None;
+                        }
                     }
-                    current = None;
                 }
                 let d = match &current {
                     Some(map) => diff(&def.config, map),
@@ -223,7 +248,7 @@ fn apply_config(
                 let sent = if let (None, Some(initial)) = (&current, initial_state) {
                     let mut config = serde_json::json!(def.config);
                     if def.offsets.is_some() {
-                        config[UNFINISHED] = "offsets not written yet".into();
+                        config[UNFINISHED] = offsets::mark(client).into();
                     }
                     let request = serde_json::json!({
                         "name": def.name, "config": config, "initial_state": initial.as_str()

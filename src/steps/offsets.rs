@@ -10,7 +10,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::json;
 use ureq::http::Method;
@@ -18,6 +18,7 @@ use ureq::http::Method;
 use crate::base::deadline::Deadline;
 use crate::base::error::Error;
 use crate::base::signals::{Undo, Unfinished};
+use crate::base::time::{parse_rfc3339, rfc3339};
 use crate::connect::answer::{Failure, classify};
 use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
@@ -68,6 +69,31 @@ impl Offsets {
                 other => other,
             })
     }
+}
+
+/// How long past the end its creating run gave in its mark a mark is taken for a
+/// live run's: requests sent before that end may still be carried out, and the
+/// clocks of two pods may differ a little.
+const MARK_GRACE: Duration = Duration::from_secs(15);
+
+/// The value of the mark (`keys::UNFINISHED`) a create with offsets carries: until
+/// when its run may still finish it (`offsets not written yet; its run ends by
+/// 2026-12-06T01:40:00.000Z`).
+pub fn mark(client: &Client) -> String {
+    let end = SystemTime::now() + client.run_end.remaining();
+    format!("{MARK_WORDS}{}", rfc3339(end))
+}
+
+const MARK_WORDS: &str = "offsets not written yet; its run ends by ";
+
+/// Whether a connector's mark (`keys::UNFINISHED`) may be a live run's: Some(until
+/// when, as it says) while that time (and a grace) has not passed; None when the run
+/// that set it has ended (or the mark says nothing readable): the connector is an
+/// unfinished create, to be deleted and created anew.
+pub fn unfinished_by(mark: &serde_json::Value) -> Option<String> {
+    let text = mark.as_str()?.strip_prefix(MARK_WORDS)?;
+    let end = parse_rfc3339(text)?;
+    (SystemTime::now() < end + MARK_GRACE).then(|| text.to_string())
 }
 
 /// Its offsets written, the connector loses its mark (`keys::UNFINISHED`): its
@@ -200,5 +226,32 @@ impl Pending {
     /// The create was answered: the connector exists.
     pub fn created(&self) {
         self.entry.answered.store(true, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn mark_ending(at: SystemTime) -> serde_json::Value {
+        json!(format!("{MARK_WORDS}{}", rfc3339(at)))
+    }
+
+    #[test]
+    fn a_mark_is_a_live_runs_until_its_end_and_a_grace_have_passed() {
+        let now = SystemTime::now();
+        assert!(unfinished_by(&mark_ending(now + Duration::from_secs(60))).is_some());
+        assert!(unfinished_by(&mark_ending(now - Duration::from_secs(5))).is_some());
+        assert!(unfinished_by(&mark_ending(now - MARK_GRACE - Duration::from_secs(1))).is_none());
+        for other in [
+            json!("true"),
+            json!(""),
+            json!(1),
+            json!(null),
+            json!(MARK_WORDS),
+        ] {
+            assert!(unfinished_by(&other).is_none(), "{other}");
+        }
     }
 }
