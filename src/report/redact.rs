@@ -71,8 +71,6 @@ pub struct Secrets {
     /// Public names (connector and key names): a secret found strictly inside one
     /// of them is the name, not an echo.
     public: BTreeSet<String>,
-    /// Connector classes: masked only as whole tokens, as stack traces name classes.
-    classes: BTreeSet<String>,
 }
 
 impl Secrets {
@@ -137,9 +135,11 @@ impl Secrets {
         self.add_value(value, true);
     }
 
-    pub fn add_class(&mut self, class: &str) {
-        if !class.is_empty() {
-            self.classes.insert(class.to_string());
+    /// The credentials inside an ordinary value (`password=` in a URL or a JAAS
+    /// line, `user:password@`), which itself stays readable.
+    pub fn add_embedded(&mut self, value: &str) {
+        for inner in embedded_secrets(value) {
+            self.add_value(inner, true);
         }
     }
 
@@ -199,7 +199,7 @@ impl Secrets {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty() && self.classes.is_empty()
+        self.index.is_empty()
     }
 
     /// `text` with every secret hidden, in whatever form it appears.
@@ -213,20 +213,15 @@ impl Secrets {
         View::each(text.as_bytes(), |view| {
             self.index.find(view, &mut spans, &mut names)
         });
-        // A value found strictly inside a public name where it appears whole is the
-        // name (`unwrap` in `transforms.unwrap.type`), not an echo.
+        // A value found inside a public name where it appears whole is the name
+        // (`unwrap` in `transforms.unwrap.type`; `clicks`, the beginning of the
+        // secret `clicks-pw-1`, where the connector `clicks` is named), not an
+        // echo: names are never masked.
         let spans: Vec<(usize, usize)> = spans
             .into_iter()
-            .filter(|&(a, b)| {
-                !names
-                    .iter()
-                    .any(|&(na, nb)| na <= a && b <= nb && b - a < nb - na)
-            })
+            .filter(|&(a, b)| !names.iter().any(|&(na, nb)| na <= a && b <= nb))
             .collect();
-        let masked = apply_spans(&text, spans);
-        self.classes
-            .iter()
-            .fold(masked, |out, class| replace_token(&out, class))
+        apply_spans(&text, spans)
     }
 
     /// `Connector config {name=a, password=x} contains no connector type` (Java's
@@ -331,9 +326,24 @@ fn url_safe(standard: &str) -> String {
 }
 
 /// Values of secret-like parameters inside a value: `password=x` in a URL's query,
-/// `password="x";` in a JAAS line, `pwd=x;` in a connection string.
+/// `password="x";` in a JAAS line, `pwd=x;` in a connection string, and the
+/// password of a URL's `user:password@`.
 fn embedded_secrets(value: &str) -> Vec<&str> {
     let mut found = Vec::new();
+    let mut rest = value;
+    while let Some(i) = rest.find("://") {
+        let authority = &rest[i + 3..];
+        let end = authority
+            .find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == ',')
+            .unwrap_or(authority.len());
+        if let Some(at) = authority[..end].rfind('@')
+            && let Some((_, password)) = authority[..at].split_once(':')
+            && !password.is_empty()
+        {
+            found.push(password);
+        }
+        rest = &authority[end..];
+    }
     for piece in value.split(['&', ';', '?', ' ', '\n', '\r', '\t', ',']) {
         let Some((key, inner)) = piece.split_once('=') else {
             continue;
@@ -357,8 +367,11 @@ struct Index {
     patterns: Vec<Box<[u8]>>,
     /// Per pattern: a secret (any case, pieces too) or not.
     secret: Vec<bool>,
-    /// Per pattern: a public name (it protects what lies strictly inside it).
+    /// Per pattern: a public name (it protects what lies inside it where it
+    /// appears whole; a secret equal to a name is the name).
     public: Vec<bool>,
+    /// Per pattern: a value looked for (a pattern may be a name and a value).
+    value: Vec<bool>,
     /// How many patterns are values, not names: checked before every record.
     values: usize,
     /// (length, hash of the folded bytes) -> the first pattern; `next` chains the
@@ -488,17 +501,20 @@ impl Index {
             return None;
         }
         let p = match self.find_same(bytes) {
-            // A value stays a value when the same text is a name too.
-            Some(_) if public => return None,
+            // A value that is a name too stays a value, and a name.
+            Some(p) if public => {
+                self.public[p as usize] = true;
+                return None;
+            }
             Some(p) => {
                 let i = p as usize;
-                if !self.public[i] && (self.secret[i] || !secret) {
+                if self.value[i] && (self.secret[i] || !secret) {
                     return Some(p);
                 }
-                if self.public[i] {
+                if !self.value[i] {
                     self.values += 1;
                 }
-                self.public[i] = false;
+                self.value[i] = true;
                 self.secret[i] |= secret;
                 p
             }
@@ -507,6 +523,7 @@ impl Index {
                 self.patterns.push(bytes.into());
                 self.secret.push(secret);
                 self.public.push(public);
+                self.value.push(!public);
                 self.values += usize::from(!public);
                 let len = bytes.len() as u32;
                 let head = self.by_hash.entry((len, hash(bytes))).or_insert(p);
@@ -598,9 +615,11 @@ impl Index {
                         let span = view.span(i, i + len);
                         if self.public[p as usize] {
                             names.push(span);
-                        } else {
-                            spans.push(span);
                         }
+                        if !self.value[p as usize] {
+                            continue;
+                        }
+                        spans.push(span);
                         if covered.iter().any(|&(a, b)| a <= i && i + len <= b) {
                             continue;
                         }
@@ -751,32 +770,6 @@ fn mask_between(
         out.push_str(&rest[..value_start]);
         out.push_str(&replace(&rest[value_start..value_start + len]));
         rest = &rest[value_start + len..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Replace `value` where it stands as a whole token: the connector class also names
-/// classes in stack traces (`FileStreamSink` in `FileStreamSinkTask`), which stay.
-fn replace_token(message: &str, value: &str) -> String {
-    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    let mut before: Option<char> = None;
-    while let Some(i) = rest.find(value) {
-        let prev = rest[..i]
-            .chars()
-            .next_back()
-            .or(if i == 0 { before } else { None });
-        let next = rest[i + value.len()..].chars().next();
-        out.push_str(&rest[..i]);
-        if word(prev) || word(next) {
-            out.push_str(value);
-        } else {
-            out.push_str(MASK);
-        }
-        before = value.chars().next_back();
-        rest = &rest[i + value.len()..];
     }
     out.push_str(rest);
     out
@@ -1092,18 +1085,43 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// The connector's values are secrets of the run, its names public.
+/// The connector's secrets are secrets of the run, its names public.
 impl Definition {
-    /// Make this connector's values secrets of the run, and its names public.
+    /// Make the values of this connector's secret keys (and the credentials inside
+    /// any value) secrets of the run, and its names public. Every other value is
+    /// shown where it appears.
     pub fn register(&self, secrets: &mut Secrets) {
         secrets.add_public(&self.name);
         for (key, value) in &self.config {
             secrets.add_public(key);
-            match key.as_str() {
-                "name" => {}
-                "connector.class" => secrets.add_class(value),
-                _ => secrets.add_value(value, self.secret_keys.contains(key)),
+            self.register_value(secrets, key, value);
+        }
+    }
+
+    /// The values the worker holds for this connector (`GET .../config`): those of
+    /// secret keys are secrets too (a password being rotated), as are credentials
+    /// inside the others.
+    pub fn register_stored(
+        &self,
+        secrets: &mut Secrets,
+        stored: &serde_json::Map<String, serde_json::Value>,
+    ) {
+        for (key, value) in stored {
+            if let Some(value) = value.as_str() {
+                secrets.add_public(key);
+                self.register_value(secrets, key, value);
             }
+        }
+    }
+
+    fn register_value(&self, secrets: &mut Secrets, key: &str, value: &str) {
+        if key == "name" {
+            return;
+        }
+        if self.is_secret(key) {
+            secrets.add_value(value, true);
+        } else {
+            secrets.add_embedded(value);
         }
     }
 }

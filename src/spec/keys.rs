@@ -38,3 +38,41 @@ pub fn looks_secret(key: &str) -> bool {
 pub fn is_server_managed(key: &str) -> bool {
     key.starts_with("__internal.")
 }
+
+/// `--secret-keys`: more keys whose values are secrets, as `*`/`?` patterns
+/// matched character by character, as `--prune-scope` matches names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecretKeys(Vec<String>);
+
+impl SecretKeys {
+    /// `db.*,*.blob` -> the patterns; empty patterns are errors.
+    pub fn parse(text: &str) -> Result<SecretKeys, String> {
+        let patterns: Vec<String> = text.split(',').map(|p| p.trim().to_string()).collect();
+        if patterns.iter().any(String::is_empty) {
+            return Err(format!("'{text}' holds an empty pattern"));
+        }
+        Ok(SecretKeys(patterns))
+    }
+
+    pub fn matches(&self, key: &str) -> bool {
+        self.0.iter().any(|p| crate::base::text::glob(p, key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_keys_by_glob() {
+        let keys = SecretKeys::parse("db.*, *.blob,x?").unwrap();
+        assert!(keys.matches("db.url"));
+        assert!(keys.matches("a.blob"));
+        assert!(keys.matches("xy"));
+        assert!(!keys.matches("xyz"));
+        assert!(!keys.matches("topic"));
+        assert!(!SecretKeys::default().matches("db.url"));
+        assert!(SecretKeys::parse("a,,b").is_err());
+        assert!(SecretKeys::parse("").is_err());
+    }
+}

@@ -57,7 +57,11 @@ fn the_seeds_missing_plugin_names_the_connector_and_the_class() {
             "Connect's plugin dump:\n{}\n{termination}",
             out.all()
         );
-        assert!(!out.all().contains("***"), "nothing here is secret:\n{}", out.all());
+        assert!(
+            !out.all().contains("***"),
+            "nothing here is secret:\n{}",
+            out.all()
+        );
     }
 }
 
@@ -102,8 +106,7 @@ fn orders(extra: &[(&str, &str)]) -> String {
 
 #[test]
 fn a_value_the_plugin_declares_password_is_hidden_and_ordinary_values_are_shown() {
-    let fake =
-        FakeConnect::start(Config::default().declare(SINK, "ssl.keystore.key", "PASSWORD"));
+    let fake = FakeConnect::start(Config::default().declare(SINK, "ssl.keystore.key", "PASSWORD"));
     let echo = format!(
         "cannot open /data/orders.txt for topic orders with key Keystore-Material-77 ({})",
         fake_connect::base64("Keystore-Material-77")
@@ -128,7 +131,10 @@ fn a_value_the_plugin_declares_password_is_hidden_and_ordinary_values_are_shown(
             "{all}"
         );
         assert!(!all.contains("Keystore-Material"), "{all}");
-        assert!(!all.contains(&fake_connect::base64("Keystore-Material-77")), "{all}");
+        assert!(
+            !all.contains(&fake_connect::base64("Keystore-Material-77")),
+            "{all}"
+        );
         assert!(termination.contains("orders: failed: "), "{termination}");
     }
     assert_eq!(
@@ -165,7 +171,11 @@ fn secret_keys_names_more_secrets_by_glob() {
         out.expect(78, "refused: *** for topic orders");
         assert!(!out.all().contains("Blobby"), "{}", out.all());
     }
-    let out = deploy().arg("--secret-keys").arg("a,,b").arg(dir.arg()).run();
+    let out = deploy()
+        .arg("--secret-keys")
+        .arg("a,,b")
+        .arg(dir.arg())
+        .run();
     out.expect(64, "--secret-keys");
 }
 
@@ -180,7 +190,10 @@ fn a_name_inside_a_secret_is_still_shown() {
         "PUT",
         "/connectors/clicks/config",
         1000,
-        Reply::error(400, "Connector clicks: login clicks-Secret-99 refused for clicks"),
+        Reply::error(
+            400,
+            "Connector clicks: login clicks-Secret-99 refused for clicks",
+        ),
     ));
     let dir = TempDir::with(&[("clicks.json", &definition)]);
     let (out, termination) = run_with_termination(deploy().url(fake.url()), &dir, "clicks.json");
