@@ -201,19 +201,15 @@ fn termination_summary(log: &Log, code: u8, reports: &[Report], counts: &str) ->
     let per_line = (room / failed.len().max(1)).max(240);
     let mut text = String::new();
     for (i, r) in failed.iter().enumerate() {
-        let why = log
-            .redactor
-            .record(&failure_text(r.error.as_ref().expect("failed")));
-        let line = format!(
-            "{}: {}\n",
-            base::text::one_line(&r.name),
-            base::text::cut(&why, per_line)
-        );
-        if text.len() + line.len() > room {
+        let cap = per_line.min(room - text.len());
+        if cap < 80 {
             text.push_str(&format!("... and {} more failed\n", failed.len() - i));
             break;
         }
-        text.push_str(&line);
+        let why = log.redactor.record(&failure_text(r.error.as_ref().expect("failed")));
+        let line = format!("{}: {why}", base::text::one_line(&r.name));
+        text.push_str(&base::text::cut(&line, cap - 1));
+        text.push('\n');
     }
     text.push_str(counts);
     text

@@ -71,6 +71,9 @@ pub struct Secrets {
     /// Public names (connector and key names): a secret found strictly inside one
     /// of them is the name, not an echo.
     public: BTreeSet<String>,
+    /// Keys whose values are secrets: Connect's `Invalid value V for
+    /// configuration K` hides V for them, however Connect changed it.
+    secret_keys: BTreeSet<String>,
 }
 
 impl Secrets {
@@ -141,6 +144,11 @@ impl Secrets {
         for inner in embedded_secrets(value) {
             self.add_value(inner, true);
         }
+    }
+
+    /// A key whose value is a secret.
+    pub fn add_secret_key(&mut self, key: &str) {
+        self.secret_keys.insert(key.to_string());
     }
 
     /// A name that stays readable where it appears whole.
@@ -227,13 +235,13 @@ impl Secrets {
     /// `Connector config {name=a, password=x} contains no connector type` (Java's
     /// `Map.toString()` of a whole config): only the key names we know stay, every
     /// value is hidden whatever its length. `Invalid value V for configuration K`:
-    /// V is hidden.
+    /// V is hidden when K is a secret key.
     fn mask_known_echoes(&self, text: &str) -> String {
         let out = mask_between(
             text,
             "Connector config {",
             "} contains no connector type",
-            |inner| {
+            |inner, _| {
                 let mut shown: Vec<String> = Vec::new();
                 for pair in inner.split(", ") {
                     match pair.split_once('=') {
@@ -247,9 +255,23 @@ impl Secrets {
                 shown.join(", ")
             },
         );
-        mask_between(&out, "Invalid value ", " for configuration ", |_| {
-            MASK.into()
-        })
+        // The value of a secret key, however Connect changed it; others are shown.
+        mask_between(
+            &out,
+            "Invalid value ",
+            " for configuration ",
+            |value, after| {
+                let key = after
+                    .split(|c: char| c == ':' || c.is_whitespace())
+                    .next()
+                    .unwrap_or("");
+                if self.secret_keys.contains(key) {
+                    MASK.into()
+                } else {
+                    value.into()
+                }
+            },
+        )
     }
 }
 
@@ -758,7 +780,7 @@ fn mask_between(
     message: &str,
     before: &str,
     after: &str,
-    replace: impl Fn(&str) -> String,
+    replace: impl Fn(&str, &str) -> String,
 ) -> String {
     let mut out = String::with_capacity(message.len());
     let mut rest = message;
@@ -768,7 +790,11 @@ fn mask_between(
             break;
         };
         out.push_str(&rest[..value_start]);
-        out.push_str(&replace(&rest[value_start..value_start + len]));
+        let after_at = value_start + len + after.len();
+        out.push_str(&replace(
+            &rest[value_start..value_start + len],
+            &rest[after_at..],
+        ));
         rest = &rest[value_start + len..];
     }
     out.push_str(rest);
@@ -1119,6 +1145,7 @@ impl Definition {
             return;
         }
         if self.is_secret(key) {
+            secrets.add_secret_key(key);
             secrets.add_value(value, true);
         } else {
             secrets.add_embedded(value);

@@ -59,6 +59,7 @@ pub fn validate(client: &mut Client, def: &Definition, redactor: &Redactor) -> R
     redactor.update(|s| {
         for key in &secrets {
             if let Some(value) = def.config.get(key) {
+                s.add_secret_key(key);
                 s.add_value(value, true);
             }
         }

@@ -119,10 +119,10 @@ fn public_names_stay_readable_where_whole() {
         s.mask("changed: transforms.unwrap.type; echo unwrap"),
         "changed: transforms.unwrap.type; echo ***"
     );
-    // A value equal to a whole name is still a value.
-    let mut s = secrets(&[("db.password.x", false)]);
+    // A value equal to a whole name is the name: names are never masked.
+    let mut s = secrets(&[("db.password.x", true)]);
     s.add_public("db.password.x");
-    assert_eq!(s.mask("saw db.password.x"), "saw ***");
+    assert_eq!(s.mask("saw db.password.x"), "saw db.password.x");
 }
 
 #[test]
@@ -209,35 +209,49 @@ fn secret_looking_keys() {
 }
 
 #[test]
-fn invalid_value_echo_hides_even_short_values() {
-    let s = secrets(&[("zzzz", false)]);
+fn invalid_value_echo_hides_a_secret_keys_value_even_short() {
+    let mut s = secrets(&[("zzzz", true)]);
+    s.add_secret_key("db.pw");
+    assert_eq!(
+        s.mask("Invalid value ab for configuration db.pw: bad"),
+        "Invalid value *** for configuration db.pw: bad"
+    );
+    // Another key's value is shown.
     let m = s.mask("Invalid value ab for configuration tasks.max: Not a number of type INT");
     assert_eq!(
         m,
-        "Invalid value *** for configuration tasks.max: Not a number of type INT"
+        "Invalid value ab for configuration tasks.max: Not a number of type INT"
     );
 }
 
 #[test]
-fn the_connector_class_is_hidden_only_as_a_whole_token() {
+fn classes_and_ordinary_values_are_shown() {
+    let d = crate::spec::definitions::parse(
+        "f.json",
+        Some("clicks"),
+        r#"{"connector.class":"FileStreamSink","topics":"clicks","file":"/data/out.txt","connection.password":"pw-Secret-1"}"#,
+    )
+    .unwrap()
+    .remove(0);
     let mut s = Secrets::default();
-    s.add_class("FileStreamSink");
+    d.register(&mut s);
     assert_eq!(
-        s.mask(
-            "class matches FileStreamSink, available: x.FileStreamSinkConnector; FileStreamSinkTask"
-        ),
-        "class matches ***, available: x.FileStreamSinkConnector; FileStreamSinkTask"
+        s.mask("clicks: FileStreamSink cannot write /data/out.txt for clicks with pw-Secret-1"),
+        "clicks: FileStreamSink cannot write /data/out.txt for clicks with ***"
     );
 }
 
 #[test]
-fn a_secret_containing_the_class_name_is_hidden_whole() {
-    let mut s = secrets(&[("pw FileStreamSink 42", true)]);
-    s.add_class("FileStreamSink");
+fn names_are_shown_even_when_a_secret_equals_or_begins_with_them() {
+    let mut s = secrets(&[("clicks-Secret-9", true), ("orders", true)]);
+    s.add_public("clicks");
+    s.add_public("orders");
     assert_eq!(
-        s.mask("login failed: pw FileStreamSink 42"),
-        "login failed: ***"
+        s.mask("connector clicks (orders) refused clicks-Secret-9"),
+        "connector clicks (orders) refused ***"
     );
+    // Where the name is not whole, the secret's pieces are masked as before.
+    assert_eq!(s.mask("clicks-Secret"), "***");
 }
 
 #[test]
