@@ -206,7 +206,9 @@ fn termination_summary(log: &Log, code: u8, reports: &[Report], counts: &str) ->
             text.push_str(&format!("... and {} more failed\n", failed.len() - i));
             break;
         }
-        let why = log.redactor.record(&failure_text(r.error.as_ref().expect("failed")));
+        let why = log
+            .redactor
+            .record(&failure_text(r.error.as_ref().expect("failed")));
         let line = format!("{}: {why}", base::text::one_line(&r.name));
         text.push_str(&base::text::cut(&line, cap - 1));
         text.push('\n');

@@ -63,7 +63,10 @@ fn a_rerun_writes_nothing_and_a_change_is_applied() {
         .url(fake.url())
         .arg(dir.arg())
         .run()
-        .expect(0, "clicks: updated (changed: kafka.topic: clicks -> clicks-v2)")
+        .expect(
+            0,
+            "clicks: updated (changed: kafka.topic: clicks -> clicks-v2)",
+        )
         .expect(0, "summary: 0 created, 1 updated, 0 unchanged, 0 failed");
     assert_eq!(stored(&fake, "clicks")["kafka.topic"], "clicks-v2");
 }
@@ -244,7 +247,10 @@ fn rejected_config_exits_78_and_names_the_key_and_its_value() {
     let out = deploy().url(fake.url()).arg(dir.arg()).run();
     out.expect(78, "bad: failed: Kafka Connect rejected the config")
         // An ordinary value is shown, with Connect's message for its key.
-        .expect(78, "Invalid value many-tasks for configuration tasks.max: Not a number of type INT");
+        .expect(
+            78,
+            "Invalid value many-tasks for configuration tasks.max: Not a number of type INT",
+        );
     assert!(!out.all().contains("***"), "{}", out.all());
     assert_eq!(
         fake.count("PUT", "/connectors/bad/config"),

@@ -371,7 +371,10 @@ fn the_termination_message_holds_counts_or_the_first_failure() {
         .expect(69, "");
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.starts_with("exit 69: sink: failed: task 0 FAILED: org.apache.kafka.connect.errors.ConnectException: Couldn't find or create file '/proc/nope/out.txt'"), "{text}");
-    assert!(text.ends_with("\n0 created, 0 updated, 1 unchanged, 1 failed; 0 running\n"), "{text}");
+    assert!(
+        text.ends_with("\n0 created, 0 updated, 1 unchanged, 1 failed; 0 running\n"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -250,7 +250,10 @@ fn task_traces_and_validation_errors() {
     let seen = outputs(&fake, &dir, &["--validate"]);
     // A secret's blanks are its own too: those around the echo may go with it.
     assert_reached(&seen, 78, "connection.url: bad URL");
-    assert!(seen.iter().all(|run| run.termination.contains("bad URL***")));
+    assert!(
+        seen.iter()
+            .all(|run| run.termination.contains("bad URL***"))
+    );
     assert_no_form(&seen, CORE);
 }
 
