@@ -130,6 +130,14 @@ impl Secrets {
                     .insert(base64(base.as_bytes()).as_bytes(), false, false, pieces);
             }
             self.index.insert(base.as_bytes(), secret, false, pieces);
+            // Echoed in another case (`toUpperCase()`): found folded, in the folded
+            // view of a text.
+            if secret && !base.is_ascii() {
+                let folded = fold_case(base);
+                if folded != base {
+                    self.index.insert(folded.as_bytes(), true, false, pieces);
+                }
+            }
         }
     }
 
@@ -854,6 +862,9 @@ enum Decoding {
     Html,
     /// Characters that show nothing (a soft hyphen, a zero-width joiner) left out.
     Visible,
+    /// Non-ASCII letters in lower case, `ß` as `ss` (ASCII letters match in any case
+    /// already): a secret echoed by `toUpperCase()` or `toLowerCase()`.
+    Lower,
 }
 
 impl View {
@@ -863,7 +874,7 @@ impl View {
     /// Each view in turn (one at a time: a record's views are not all kept).
     fn each(text: &[u8], mut scan: impl FnMut(&View)) {
         use Decoding::*;
-        const CHAINS: [&[Decoding]; 14] = [
+        const CHAINS: [&[Decoding]; 17] = [
             &[Percent { plus: true }],
             &[Percent { plus: false }],
             &[Percent { plus: false }, Percent { plus: false }],
@@ -878,6 +889,9 @@ impl View {
             &[Html, Percent { plus: false }],
             &[Percent { plus: false }, Html],
             &[Visible],
+            &[Lower],
+            &[Json, Lower],
+            &[Percent { plus: false }, Lower],
         ];
         let identity = View {
             bytes: text.to_vec(),
@@ -917,7 +931,7 @@ impl View {
             Decoding::Percent { plus } => *b == b'%' || (plus && *b == b'+'),
             Decoding::Json => *b == b'\\',
             Decoding::Html => *b == b'&',
-            Decoding::Visible => *b >= 0x80,
+            Decoding::Visible | Decoding::Lower => *b >= 0x80,
         };
         if !data.iter().any(starts) {
             return None;
@@ -935,6 +949,7 @@ impl View {
                 Decoding::Json => json_at(data, i),
                 Decoding::Html => html_at(data, i),
                 Decoding::Visible => invisible_at(data, i),
+                Decoding::Lower => lower_at(data, i),
             };
             let used = used.max(1);
             let (a, b) = self.span(i, i + used);
@@ -977,6 +992,51 @@ fn invisible_at(data: &[u8], i: usize) -> (Option<Vec<u8>>, usize) {
         Some(c) if invisible(c) => (Some(Vec::new()), len),
         _ => (None, 1),
     }
+}
+
+/// A character in the case a secret is also indexed in (`fold_case`).
+fn fold_char(c: char, out: &mut String) {
+    match c {
+        'ß' | 'ẞ' => out.push_str("ss"),
+        'ς' => out.push('σ'),
+        c => out.extend(c.to_lowercase()),
+    }
+}
+
+/// A text's non-ASCII letters folded (lower case, `ß` as `ss`); ASCII letters are
+/// compared in any case anyway.
+fn fold_case(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            fold_char(c, &mut out);
+        }
+    }
+    out
+}
+
+fn lower_at(data: &[u8], i: usize) -> (Option<Vec<u8>>, usize) {
+    let len = match data[i] {
+        b if b < 0xc0 => return (None, 1),
+        b if b >= 0xf0 => 4,
+        b if b >= 0xe0 => 3,
+        _ => 2,
+    };
+    let Some(c) = data
+        .get(i..i + len)
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .and_then(|t| t.chars().next())
+    else {
+        return (None, 1);
+    };
+    let mut folded = String::new();
+    fold_char(c, &mut folded);
+    if folded.len() == len && folded.chars().eq(std::iter::once(c)) {
+        return (None, 1);
+    }
+    (Some(folded.into_bytes()), len)
 }
 
 fn hex(b: u8) -> Option<u8> {

@@ -105,10 +105,10 @@ fn an_update_names_the_changed_and_added_keys() {
     // The text line names the keys too, and a run after it finds nothing to do.
     def["config"]["topic"] = json!("rc-update-c");
     dir.definition(&def);
-    deploy(&rc.single)
-        .arg(dir.arg())
-        .run()
-        .expect(0, "rc-update: updated (changed: topic: rc-update-b -> rc-update-c)");
+    deploy(&rc.single).arg(dir.arg()).run().expect(
+        0,
+        "rc-update: updated (changed: topic: rc-update-b -> rc-update-c)",
+    );
     deploy(&rc.single)
         .arg(dir.arg())
         .run()

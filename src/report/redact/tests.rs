@@ -550,3 +550,21 @@ fn a_very_short_secret_is_masked_where_it_stands_alone_not_inside_words() {
     assert_eq!(s.mask("k"), "***");
     assert_eq!(s.mask("\"PW\""), "\"***\"");
 }
+
+#[test]
+fn a_non_ascii_secret_is_found_in_another_case() {
+    let s = secrets(&[("Kennwort-Äpfelsaft-Straße-Öl", true)]);
+    for echo in [
+        "kennwort-äpfelsaft-straße-öl".to_string(),
+        "KENNWORT-ÄPFELSAFT-STRASSE-ÖL".to_string(),
+        "kEnNwOrT-äPfElSaFt-sTrAßE-öL".to_string(),
+        // JSON-escaped, upper case.
+        "KENNWORT-\\u00c4PFELSAFT-STRASSE-\\u00d6L".to_string(),
+    ] {
+        let masked = s.mask(&format!("login failed for [{echo}]"));
+        assert_eq!(masked, "login failed for [***]", "{echo}");
+    }
+    // A piece from its middle, in another case, between ends that were cut.
+    let masked = s.mask("value ...PFELSAFT-STRASSE-ÖL");
+    assert!(!masked.contains("PFELSAFT"), "{masked}");
+}
