@@ -130,6 +130,9 @@ impl Secrets {
                     .insert(base64(base.as_bytes()).as_bytes(), false, false, pieces);
             }
             self.index.insert(base.as_bytes(), secret, false, pieces);
+            if secret && pieces {
+                self.index.insert_middle(base.as_bytes());
+            }
             // Echoed in another case (`toUpperCase()`): found folded, in the folded
             // view of a text.
             if secret && !base.is_ascii() {
@@ -180,6 +183,7 @@ impl Secrets {
                 self.index.insert(form.as_bytes(), true, false, pieces);
             }
         };
+        let mut middles: Vec<String> = Vec::new();
         for align in 0..3usize {
             let mut shifted = vec![0u8; align];
             shifted.extend_from_slice(bytes);
@@ -195,6 +199,9 @@ impl Secrets {
             // `pw` in "character"): left alone below the minimum. Its whole
             // base64 is looked for as before.
             let whole = if align == 0 { 2 } else { MIN_MASKED_LEN };
+            if pieces && inner.len() <= MIDDLE_MAX {
+                middles.push(inner.to_string());
+            }
             for (form, min) in [
                 (inner, MIN_MASKED_LEN),
                 (tail, whole),
@@ -212,6 +219,10 @@ impl Secrets {
             .flat_map(|&b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
             .collect();
         add(std::str::from_utf8(&hex).unwrap_or_default());
+        for inner in middles {
+            self.index.insert_middle(inner.as_bytes());
+            self.index.insert_middle(url_safe(&inner).as_bytes());
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -417,7 +428,22 @@ struct Index {
     /// Values longer than LONG are kept as their first and last LONG bytes, with
     /// the length and hash of the whole: per head or tail, the values it ends.
     reach: HashMap<u32, Vec<Reach>>,
+    /// Secrets of MIDDLE_MIN to MIDDLE_MAX bytes, whole, in each form: a piece
+    /// from their middle (the middle line of a wrapped token, a window of a long
+    /// one) is found by the WINDOW bytes at every STRIDE-th offset.
+    middles: Vec<Box<[u8]>>,
+    /// Folded window -> (secret in `middles`, offset), one per secret and window.
+    by_window: HashMap<[u8; WINDOW], Vec<(u32, u32)>>,
 }
+
+/// A piece of a secret's middle of WINDOW + STRIDE - 1 bytes or more holds a whole
+/// indexed window, and is found.
+const WINDOW: usize = 16;
+const STRIDE: usize = 8;
+const MIDDLE_MIN: usize = 24;
+/// Longer secrets (a keystore) are found by their ends alone: every form of a 1 MiB
+/// secret indexed by windows would cost tens of MB.
+const MIDDLE_MAX: usize = 16 * 1024;
 
 /// Where the rest of a long value lies from one of its ends found in a text.
 #[derive(Debug, Clone, Copy)]
@@ -464,6 +490,14 @@ fn hash(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0u64, |h, &b| {
         h.wrapping_mul(BASE).wrapping_add(u64::from(fold(b)))
     })
+}
+
+fn window(bytes: &[u8]) -> [u8; WINDOW] {
+    let mut key = [0u8; WINDOW];
+    for (slot, &b) in key.iter_mut().zip(bytes) {
+        *slot = fold(b);
+    }
+    key
 }
 
 fn anchor(bytes: &[u8]) -> [u8; ANCHOR] {
@@ -516,6 +550,63 @@ impl Index {
                 };
                 self.reach.entry(p).or_default().push(reach);
             }
+        }
+    }
+
+    /// A secret's windows, for the pieces of its middle: for its plain forms and
+    /// its base64 (the views decode every other form a text may hold).
+    fn insert_middle(&mut self, bytes: &[u8]) {
+        if !(MIDDLE_MIN..=MIDDLE_MAX).contains(&bytes.len()) {
+            return;
+        }
+        let m = self.middles.len() as u32;
+        let mut added = false;
+        for off in (0..=bytes.len() - WINDOW).step_by(STRIDE) {
+            let list = self.by_window.entry(window(&bytes[off..])).or_default();
+            // One offset per secret and window: a secret that repeats itself (a
+            // padding of one letter) is compared once where its window is found.
+            if !list.iter().any(|&(s, _)| s == m) {
+                list.push((m, off as u32));
+                added = true;
+            }
+        }
+        if added {
+            self.middles.push(bytes.into());
+        }
+    }
+
+    /// Pieces of the middles of secrets: where a window is found, as far as the
+    /// text and the secret agree on both sides.
+    fn find_middles(&self, view: &View, spans: &mut Vec<(usize, usize)>) {
+        let data = &view.bytes;
+        if self.by_window.is_empty() || data.len() < WINDOW {
+            return;
+        }
+        let mut i = 0;
+        while i + WINDOW <= data.len() {
+            let mut furthest = 0;
+            for &(m, off) in self
+                .by_window
+                .get(&window(&data[i..]))
+                .into_iter()
+                .flatten()
+            {
+                let secret = &self.middles[m as usize];
+                let off = off as usize;
+                if !data[i..i + WINDOW].eq_ignore_ascii_case(&secret[off..off + WINDOW]) {
+                    continue;
+                }
+                let before = common_suffix(&data[..i], &secret[..off]);
+                let after = common_prefix(&data[i..], &secret[off..], true);
+                spans.push(view.span(i - before, i + after));
+                furthest = furthest.max(i + after);
+            }
+            // What a piece covered is not looked at again.
+            i = if furthest > i + WINDOW {
+                furthest + 1 - WINDOW
+            } else {
+                i + 1
+            };
         }
     }
 
@@ -672,6 +763,7 @@ impl Index {
             }
         }
         self.find_pieces(view, spans, &covered);
+        self.find_middles(view, spans);
     }
 
     /// Beginnings and ends of values of more than ANCHOR bytes: a secret's anywhere,

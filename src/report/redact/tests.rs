@@ -568,3 +568,26 @@ fn a_non_ascii_secret_is_found_in_another_case() {
     let masked = s.mask("value ...PFELSAFT-STRASSE-ÖL");
     assert!(!masked.contains("PFELSAFT"), "{masked}");
 }
+
+#[test]
+fn a_piece_from_a_secrets_middle_is_masked() {
+    let secret = "tok-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ-9876543210";
+    let s = secrets(&[(secret, true)]);
+    // The middle line of the token wrapped at 20 columns.
+    let lines: Vec<&str> = (0..3).map(|i| &secret[i * 20..(i + 1) * 20]).collect();
+    let masked = s.mask(&format!("invalid token:\n{}", lines.join("\n")));
+    for line in &lines {
+        assert!(!masked.contains(line), "{line:?} in {masked:?}");
+    }
+    // A middle window, in another case, with the text around it kept.
+    assert_eq!(
+        s.mask(&format!("saw [{}] there", secret[10..50].to_uppercase())),
+        "saw [***] there"
+    );
+    // Its base64's middle, as MIME wraps it.
+    let b64 = crate::base::text::base64(secret.as_bytes());
+    let masked = s.mask(&format!("dump: x{}x", &b64[12..60]));
+    assert_eq!(masked, "dump: x***x");
+    // Fewer than 23 bytes of its middle are not found.
+    assert_eq!(s.mask("abcdefghij"), "abcdefghij");
+}
