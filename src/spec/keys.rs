@@ -28,8 +28,20 @@ pub fn looks_secret(key: &str) -> bool {
             && i > 0
             && matches!(
                 words[i - 1],
-                "api" | "access" | "private" | "secret" | "auth" | "account" | "sas" | "signing"
+                "api"
+                    | "access"
+                    | "private"
+                    | "secret"
+                    | "auth"
+                    | "account"
+                    | "sas"
+                    | "signing"
+                    | "keystore"
             ))
+            // Schema Registry's `basic.auth.user.info` (`user:password`), which a
+            // converter declares PASSWORD where the connector's plugin cannot say.
+            || (*w == "info" && i > 0 && words[i - 1] == "user")
+            || *w == "userinfo"
     })
 }
 
@@ -62,6 +74,20 @@ impl SecretKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_under_converter_and_keystore_names() {
+        for key in [
+            "value.converter.basic.auth.user.info",
+            "schema.registry.basic.auth.userinfo",
+            "ssl.keystore.key",
+        ] {
+            assert!(looks_secret(key), "{key}");
+        }
+        for key in ["user.name", "info", "keystore.type", "key.converter"] {
+            assert!(!looks_secret(key), "{key}");
+        }
+    }
 
     #[test]
     fn secret_keys_by_glob() {
