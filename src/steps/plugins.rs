@@ -19,8 +19,9 @@ use crate::spec::definitions::{Definition, encode_name};
 /// The first version that lists a plugin's keys with their types (KIP-769).
 const NEEDS: Version = Version::new(3, 2);
 
-/// What the whole look-up may take at most, and at least its share of the run: it
-/// must not eat the time the connectors need.
+/// What the whole look-up may take: a tenth of the run, at least 2 s (a loaded
+/// worker must not turn secrets into shown values) or half of a shorter run, at most
+/// 10 s: it must not eat the time the connectors need when the worker hangs.
 const BUDGET: Duration = Duration::from_secs(10);
 const MIN_BUDGET: Duration = Duration::from_secs(2);
 
@@ -62,7 +63,8 @@ pub fn learn_secrets(client: &Client, definitions: &mut [Definition], version: V
         return;
     }
     let mut client = client.clone();
-    let share = (client.run_end.remaining() / 10).clamp(MIN_BUDGET, BUDGET);
+    let left = client.run_end.remaining();
+    let share = (left / 10).max(MIN_BUDGET.min(left / 2)).min(BUDGET);
     client.deadline = client.run_end.min(Deadline::after(share));
     let classes: BTreeSet<String> = definitions
         .iter()
