@@ -165,6 +165,8 @@ fn secret_keys_names_more_secrets_by_glob() {
     for run in [
         deploy().arg("--secret-keys").arg("x.y, db.e*"),
         deploy().env("KAFKA_CONNECT_SECRET_KEYS", "db.ex?ra"),
+        // Every value a secret: the topic `orders` is the connector's name, shown.
+        deploy().arg("--secret-keys").arg("*"),
     ] {
         let fake = start();
         let out = run.url(fake.url()).arg(dir.arg()).run();
