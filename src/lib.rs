@@ -30,7 +30,7 @@ use spec::definitions::Definition;
 use spec::load;
 use spec::references;
 use steps::batch::Batch;
-use steps::{apply, converge, prune, ready, validate};
+use steps::{apply, converge, plugins, prune, ready, validate};
 
 /// Load every definition (before any request), wait for Connect, validate and
 /// apply each connector, optionally wait until they run, prune, and report.
@@ -53,7 +53,7 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
             .collect::<Vec<_>>()
             .join(", "),
     );
-    let (mut client, definitions) = match prepare(&options, env, log, deadline) {
+    let (mut client, mut definitions) = match prepare(&options, env, log, deadline) {
         Ok(ready) => ready,
         Err((e, event)) => return stopped_early(log, mode, &e, event, &[]),
     };
@@ -82,6 +82,10 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
             return stopped_early(log, mode, &e, "not_ready", &reports);
         }
     };
+    // Which values are secrets by the plugins' own word, before any connector's
+    // line: the rest are shown.
+    plugins::learn_secrets(&client, &mut definitions, version, log);
+    let definitions = definitions;
     let batch = Batch {
         client: &client,
         parallel: options.parallel,
@@ -154,7 +158,10 @@ fn prepare(
     if let Some(routes) = client.routes() {
         log.info("proxy", &routes);
     }
-    let definitions = load::load(&options.inputs, env).map_err(|e| (e, "definitions"))?;
+    let mut definitions = load::load(&options.inputs, env).map_err(|e| (e, "definitions"))?;
+    for definition in &mut definitions {
+        definition.secret_globs = options.secret_keys.clone();
+    }
     log.redactor
         .update(|secrets| definitions.iter().for_each(|d| d.register(secrets)));
     if let Some(scope) = &options.prune {
@@ -175,18 +182,39 @@ fn finish(log: &Log, mode: Mode, detailed_exitcode: bool, reports: &[Report]) ->
     }
     let counts = summary(reports, mode);
     log.finish(&counts, || report_json(code, mode, reports, None));
-    let summary = match reports
-        .iter()
-        .find(|r| r.exit_code() == code && r.error.is_some())
-    {
-        Some(r) => format!(
-            "{}: {}\n{counts}",
-            r.name,
-            failure_text(r.error.as_ref().expect("found"))
-        ),
-        None => counts,
-    };
+    let summary = termination_summary(log, code, reports, &counts);
     Finished { code, summary }
+}
+
+/// The termination message's text: the connectors that failed and why, the most
+/// severe first, then the counts, all within what Kubernetes keeps (4 KB). Each
+/// line is masked here, so that its length is known; names are never masked.
+fn termination_summary(log: &Log, code: u8, reports: &[Report], counts: &str) -> String {
+    use report::termination::TERMINATION_LIMIT;
+    let mut failed: Vec<&Report> = reports.iter().filter(|r| r.error.is_some()).collect();
+    // Stable: definition order within one code.
+    failed.sort_by_key(|r| std::cmp::Reverse(exit::rank(r.exit_code())));
+    // `exit 78: ` before, a line break between, one after, and room to say how many
+    // were left out.
+    let room =
+        TERMINATION_LIMIT.saturating_sub(format!("exit {code}: ").len() + counts.len() + 2 + 40);
+    let per_line = (room / failed.len().max(1)).max(240);
+    let mut text = String::new();
+    for (i, r) in failed.iter().enumerate() {
+        let cap = per_line.min(room - text.len());
+        if cap < 80 {
+            text.push_str(&format!("... and {} more failed\n", failed.len() - i));
+            break;
+        }
+        let why = log
+            .redactor
+            .record(&failure_text(r.error.as_ref().expect("failed")));
+        let line = format!("{}: {why}", base::text::one_line(&r.name));
+        text.push_str(&base::text::cut(&line, cap - 1));
+        text.push('\n');
+    }
+    text.push_str(counts);
+    text
 }
 
 /// Create or update every connector, fairly under the deadline; those already

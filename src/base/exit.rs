@@ -30,7 +30,7 @@ pub const FAIL_JOB_CODES: [u8; 5] = [USAGE, DATAERR, NOINPUT, NOPERM, CONFIG];
 
 /// Rank of a code when several connectors fail: permanent codes win over transient
 /// ones, in the order 77, 78, then 124, 69, 1.
-fn rank(code: u8) -> u8 {
+pub fn rank(code: u8) -> u8 {
     match code {
         NOPERM => 6,
         CONFIG => 5,

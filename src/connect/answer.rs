@@ -114,10 +114,87 @@ impl Failure {
     }
 }
 
+/// How a missing connector plugin is said, and how `Retry` knows it needs no
+/// words of its own.
+pub const NO_PLUGIN: &str = "the worker has no connector plugin ";
+
+/// Names of installed plugins a message lists, at most this many bytes of them.
+const MAX_INSTALLED: usize = 400;
+
+/// Connect's answer to an unknown connector class, which dumps every installed
+/// plugin (`PluginDesc{klass=class A, name='A', version=..., location=...}`), in
+/// one line: `the worker has no connector plugin X (installed: A, B, ...)`, the
+/// plugins by their short names (package and `Connector` left out, as Connect
+/// accepts them).
+pub fn missing_plugin(message: &str) -> Option<String> {
+    const MARK: &str = "Failed to find any class that implements Connector and which name matches ";
+    const LIST: &str = ", available connectors are: ";
+    let rest = &message[message.find(MARK)? + MARK.len()..];
+    let (class, listed) = match rest.find(LIST) {
+        Some(i) => (&rest[..i], &rest[i + LIST.len()..]),
+        None => (rest.trim_end(), ""),
+    };
+    let mut names: Vec<&str> = listed
+        .split("klass=class ")
+        .skip(1)
+        .filter_map(|p| p.split([',', '}', ' ']).next())
+        .map(|full| full.rsplit('.').next().unwrap_or(full))
+        .map(|simple| {
+            simple
+                .strip_suffix("Connector")
+                .filter(|s| !s.is_empty())
+                .unwrap_or(simple)
+        })
+        .filter(|n| !n.is_empty())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        return Some(format!("{NO_PLUGIN}{class}"));
+    }
+    let mut shown = String::new();
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 && shown.len() + name.len() > MAX_INSTALLED {
+            shown.push_str(", ...");
+            break;
+        }
+        if i > 0 {
+            shown.push_str(", ");
+        }
+        shown.push_str(name);
+    }
+    Some(format!("{NO_PLUGIN}{class} (installed: {shown})"))
+}
+
+/// Connect's list of invalid values (`Connector configuration is invalid and
+/// contains the following 2 error(s):\nA\nB\nYou can also find...`) in one line:
+/// `2 error(s): A; B`, each of Connect's lines naming its key.
+fn invalid_config(message: &str) -> Option<String> {
+    const MARK: &str = "Connector configuration is invalid and contains the following ";
+    let rest = message.strip_prefix(MARK)?;
+    let (count, lines) = rest.split_once(':')?;
+    let errors: Vec<&str> = lines
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("You can also find the above list"))
+        .collect();
+    Some(format!("{}: {}", count.trim(), errors.join("; ")))
+}
+
 /// Classify an answer that is not the success a caller expected.
 pub fn classify(reply: &Reply) -> Failure {
     let message = reply.message();
     let status = reply.status;
+    if matches!(status, 400 | 500)
+        && let Some(short) = missing_plugin(&message)
+    {
+        return Failure::Rejected(short);
+    }
+    if status == 400
+        && let Some(short) = invalid_config(&message)
+    {
+        return Failure::Rejected(format!("HTTP 400: {short}"));
+    }
     match status {
         401 | 403 => Failure::Denied(format!("HTTP {status}: {message}")),
         300..=399 => Failure::Unexpected(format!(
@@ -296,6 +373,46 @@ mod tests {
             Failure::Unexpected(_)
         ));
         assert!(matches!(classify(&reply(307, "")), Failure::Unexpected(_)));
+    }
+
+    #[test]
+    fn a_missing_plugin_in_one_line() {
+        let real = "Failed to find any class that implements Connector and which name matches io.confluent.kafka.connect.datagen.DatagenConnector, available connectors are: PluginDesc{klass=class org.apache.kafka.connect.file.FileStreamSinkConnector, name='org.apache.kafka.connect.file.FileStreamSinkConnector', version='4.1.0', encodedVersion=4.1.0, type=sink, typeName='sink', location='file:/opt/kafka/libs/connect-file-4.1.0.jar'}, PluginDesc{klass=class org.apache.kafka.connect.mirror.MirrorSourceConnector, name='org.apache.kafka.connect.mirror.MirrorSourceConnector', version='4.1.0', encodedVersion=4.1.0, type=source, typeName='source', location='classpath'}, PluginDesc{klass=class org.apache.kafka.connect.file.FileStreamSourceConnector, name='x', version='4.1.0'}";
+        let short = "the worker has no connector plugin io.confluent.kafka.connect.datagen.DatagenConnector (installed: FileStreamSink, FileStreamSource, MirrorSource)";
+        for status in [400, 500] {
+            assert_eq!(
+                classify(&json(status, real)),
+                Failure::Rejected(short.into())
+            );
+        }
+        let wrapped =
+            format!("org.apache.kafka.connect.runtime.rest.errors.BadRequestException: {real}");
+        assert_eq!(missing_plugin(&wrapped).as_deref(), Some(short));
+        assert_eq!(
+            missing_plugin(
+                "Failed to find any class that implements Connector and which name matches X"
+            )
+            .as_deref(),
+            Some("the worker has no connector plugin X")
+        );
+        let many: Vec<String> = (0..200)
+            .map(|i| format!("PluginDesc{{klass=class a.b.Plugin{i:03}Connector, name='n'}}"))
+            .collect();
+        let long = format!(
+            "Failed to find any class that implements Connector and which name matches X, available connectors are: {}",
+            many.join(", ")
+        );
+        let short = missing_plugin(&long).unwrap();
+        assert!(short.len() < 500 && short.ends_with(", ...)"), "{short}");
+    }
+
+    #[test]
+    fn invalid_configs_in_one_line() {
+        let real = "Connector configuration is invalid and contains the following 2 error(s):\nInvalid value abc for configuration tasks.max: Not a number of type INT\nMissing required configuration \"topic\" which has no default value.\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`";
+        assert_eq!(
+            classify(&json(400, real)),
+            Failure::Rejected("HTTP 400: 2 error(s): Invalid value abc for configuration tasks.max: Not a number of type INT; Missing required configuration \"topic\" which has no default value.".into())
+        );
     }
 
     #[test]

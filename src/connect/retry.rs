@@ -3,7 +3,7 @@
 
 use crate::base::deadline::Backoff;
 use crate::base::error::Error;
-use crate::connect::answer::Failure;
+use crate::connect::answer::{Failure, NO_PLUGIN};
 use crate::connect::client::Client;
 
 /// Unexplained server errors are retried this often before they count as a bug.
@@ -48,6 +48,8 @@ impl Retry {
                 "Kafka Connect refused access: {}",
                 m
             ))),
+            // Said in full already.
+            Failure::Rejected(m) if m.starts_with(NO_PLUGIN) => Err(Error::Rejected(m)),
             Failure::Rejected(m) => Err(Error::Rejected(format!(
                 "Kafka Connect rejected the config: {}",
                 m

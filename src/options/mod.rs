@@ -28,6 +28,7 @@ use crate::connect::headers::Header;
 use crate::connect::proxy::Proxies;
 use crate::report::log::Format;
 use crate::report::termination::TerminationLog;
+use crate::spec::keys::SecretKeys;
 use crate::spec::load::Input;
 use crate::spec::scope::Scope;
 
@@ -76,6 +77,8 @@ pub struct Options {
     pub prune_reset_offsets: bool,
     /// Options that do nothing in this combination, to warn about.
     pub ignored: Vec<String>,
+    /// `--secret-keys`: more keys whose values are secrets.
+    pub secret_keys: SecretKeys,
     /// `--proxy` and the standard proxy variables.
     pub proxies: Proxies,
     /// `--header`, `--header-file`: extra headers on every request to Connect.
@@ -126,6 +129,7 @@ pub fn parse(
     let mut ignored = Vec::new();
     let prune_scope = combine::prune(prune.on, prune.scope, &mut ignored)?;
     combine::stable_within_timeout(wait_running, &stable, timeout)?;
+    let secret_keys = values::secret_keys(raw.secret_keys, env)?;
     let proxies = connection::proxies(raw.proxy, env)?;
     let headers = connection::extra_headers(raw.headers, raw.header_files, env)?;
 
@@ -155,6 +159,7 @@ pub fn parse(
         prune: prune_scope,
         prune_reset_offsets: prune.reset_offsets,
         ignored: Vec::new(),
+        secret_keys,
         proxies,
         headers,
     };

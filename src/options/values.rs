@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::base::error::Error;
 use crate::report::log::Format;
 use crate::report::termination::TerminationLog;
+use crate::spec::keys::SecretKeys;
 use crate::spec::scope::Scope;
 
 /// The run's deadline when none is given.
@@ -176,6 +177,23 @@ pub(super) fn prune(
         )?,
         reset_offsets: flag(reset_offsets, env, "KAFKA_CONNECT_PRUNE_RESET_OFFSETS")?,
     })
+}
+
+// ---- secrets: --secret-keys
+
+/// `--secret-keys` (or its variable): more keys whose values are secrets.
+pub(super) fn secret_keys(
+    given: Option<String>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<SecretKeys, Error> {
+    let keys = setting(
+        given,
+        env,
+        "--secret-keys",
+        "KAFKA_CONNECT_SECRET_KEYS",
+        SecretKeys::parse,
+    )?;
+    Ok(keys.map(|(k, _)| k).unwrap_or_default())
 }
 
 // ---- reading any value

@@ -97,6 +97,34 @@ impl Log {
         }
     }
 
+    /// A connector's result with the changes a plan shows: in JSON, the event
+    /// carries them as `changes` (`{"key", "old", "new", "secret"}`, masked as the
+    /// report's are).
+    pub fn connector_changes(
+        &self,
+        level: Level,
+        event: &str,
+        name: &str,
+        text: &str,
+        changes: Value,
+    ) {
+        match self.format {
+            Format::Text => self.connector(level, event, name, text),
+            Format::Json => {
+                let mut changes = json!({"changes": changes});
+                self.clean_json(&mut changes);
+                let text = self.redactor.record(text);
+                self.write_event_with(
+                    level,
+                    event,
+                    Some(name),
+                    text,
+                    Some(changes["changes"].take()),
+                );
+            }
+        }
+    }
+
     /// Progress about one connector, on stderr in both formats.
     pub fn connector_progress(&self, level: Level, event: &str, name: &str, text: &str) {
         self.event_about(level, event, Some(name), text);
@@ -132,8 +160,8 @@ impl Log {
     }
 
     /// Every string in a JSON value, masked and cut like any record; connector
-    /// and key names (under `name`, `changed`, `added`, `removed`, `masked`) are
-    /// public and only put on one line.
+    /// and key names (under `name`, `key`, `changed`, `added`, `removed`, `masked`)
+    /// are public and only put on one line.
     fn clean_json(&self, value: &mut Value) {
         match value {
             Value::String(s) => *s = self.redactor.record(s),
@@ -141,7 +169,9 @@ impl Log {
             Value::Object(map) => {
                 for (key, v) in map.iter_mut() {
                     match key.as_str() {
-                        "name" | "changed" | "added" | "removed" | "masked" => public_json(v),
+                        "name" | "key" | "changed" | "added" | "removed" | "masked" => {
+                            public_json(v)
+                        }
                         _ => self.clean_json(v),
                     }
                 }
@@ -172,6 +202,17 @@ impl Log {
     }
 
     fn write_event(&self, level: Level, event: &str, connector: Option<&str>, text: String) {
+        self.write_event_with(level, event, connector, text, None);
+    }
+
+    fn write_event_with(
+        &self,
+        level: Level,
+        event: &str,
+        connector: Option<&str>,
+        text: String,
+        changes: Option<Value>,
+    ) {
         let text = match self.format {
             Format::Text => match level {
                 Level::Info => format!("connect-deploy: {text}"),
@@ -187,6 +228,9 @@ impl Log {
                 });
                 if let Some(name) = connector {
                     object["connector"] = Value::from(one_line(name));
+                }
+                if let Some(changes) = changes {
+                    object["changes"] = changes;
                 }
                 object.to_string()
             }

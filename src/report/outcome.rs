@@ -277,6 +277,22 @@ impl Report {
     }
 }
 
+impl Report {
+    /// The changes a plan shows, as JSON: `{"key", "old", "new", "secret"}` each,
+    /// a secret's values null.
+    pub fn changes_json(&self) -> serde_json::Value {
+        let changes = self.applied.as_ref().and_then(Applied::diff);
+        serde_json::Value::from(
+            changes
+                .map(|d| d.changes.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .map(|c| serde_json::json!({"key": c.key, "old": c.old, "new": c.new, "secret": c.secret}))
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
 /// `failed: <message> (exit <code>)`, as a connector's line shows an error.
 pub fn failure_text(e: &Error) -> String {
     format!("failed: {} (exit {})", e.message(), e.exit_code())

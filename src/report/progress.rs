@@ -152,11 +152,12 @@ impl Progress {
 pub fn reported_with_states(log: &Log, reports: &[Report]) {
     for report in reports {
         match (&report.error, &report.final_state) {
-            (None, Some(state)) => log.connector(
+            (None, Some(state)) => log.connector_changes(
                 Level::Info,
                 "state",
                 &report.name,
                 &format!("{}; now {state}", report.describe()),
+                report.changes_json(),
             ),
             (Some(e), _) => log.connector(Level::Error, "failed", &report.name, &failure_text(e)),
             (None, None) => log.connector(
@@ -182,11 +183,12 @@ pub fn reported(log: &Log, progress: &Progress, report: &Report) {
         return;
     }
     match &report.error {
-        None => log.connector(
+        None => log.connector_changes(
             Level::Info,
             report.outcome().name(),
             &report.name,
             &report.describe(),
+            report.changes_json(),
         ),
         Some(e) => log.connector(Level::Error, "failed", &report.name, &failure_text(e)),
     }

@@ -71,8 +71,9 @@ pub struct Secrets {
     /// Public names (connector and key names): a secret found strictly inside one
     /// of them is the name, not an echo.
     public: BTreeSet<String>,
-    /// Connector classes: masked only as whole tokens, as stack traces name classes.
-    classes: BTreeSet<String>,
+    /// Keys whose values are secrets: Connect's `Invalid value V for
+    /// configuration K` hides V for them, however Connect changed it.
+    secret_keys: BTreeSet<String>,
 }
 
 impl Secrets {
@@ -129,6 +130,17 @@ impl Secrets {
                     .insert(base64(base.as_bytes()).as_bytes(), false, false, pieces);
             }
             self.index.insert(base.as_bytes(), secret, false, pieces);
+            if secret && pieces {
+                self.index.insert_middle(base.as_bytes());
+            }
+            // Echoed in another case (`toUpperCase()`): found folded, in the folded
+            // view of a text.
+            if secret && !base.is_ascii() {
+                let folded = fold_case(base);
+                if folded != base {
+                    self.index.insert(folded.as_bytes(), true, false, pieces);
+                }
+            }
         }
     }
 
@@ -137,10 +149,17 @@ impl Secrets {
         self.add_value(value, true);
     }
 
-    pub fn add_class(&mut self, class: &str) {
-        if !class.is_empty() {
-            self.classes.insert(class.to_string());
+    /// The credentials inside an ordinary value (`password=` in a URL or a JAAS
+    /// line, `user:password@`), which itself stays readable.
+    pub fn add_embedded(&mut self, value: &str) {
+        for inner in embedded_secrets(value) {
+            self.add_value(inner, true);
         }
+    }
+
+    /// A key whose value is a secret.
+    pub fn add_secret_key(&mut self, key: &str) {
+        self.secret_keys.insert(key.to_string());
     }
 
     /// A name that stays readable where it appears whole.
@@ -164,6 +183,7 @@ impl Secrets {
                 self.index.insert(form.as_bytes(), true, false, pieces);
             }
         };
+        let mut middles: Vec<String> = Vec::new();
         for align in 0..3usize {
             let mut shifted = vec![0u8; align];
             shifted.extend_from_slice(bytes);
@@ -179,6 +199,9 @@ impl Secrets {
             // `pw` in "character"): left alone below the minimum. Its whole
             // base64 is looked for as before.
             let whole = if align == 0 { 2 } else { MIN_MASKED_LEN };
+            if pieces && inner.len() <= MIDDLE_MAX {
+                middles.push(inner.to_string());
+            }
             for (form, min) in [
                 (inner, MIN_MASKED_LEN),
                 (tail, whole),
@@ -196,10 +219,14 @@ impl Secrets {
             .flat_map(|&b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
             .collect();
         add(std::str::from_utf8(&hex).unwrap_or_default());
+        for inner in middles {
+            self.index.insert_middle(inner.as_bytes());
+            self.index.insert_middle(url_safe(&inner).as_bytes());
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty() && self.classes.is_empty()
+        self.index.is_empty()
     }
 
     /// `text` with every secret hidden, in whatever form it appears.
@@ -213,32 +240,27 @@ impl Secrets {
         View::each(text.as_bytes(), |view| {
             self.index.find(view, &mut spans, &mut names)
         });
-        // A value found strictly inside a public name where it appears whole is the
-        // name (`unwrap` in `transforms.unwrap.type`), not an echo.
+        // A value found inside a public name where it appears whole is the name
+        // (`unwrap` in `transforms.unwrap.type`; `clicks`, the beginning of the
+        // secret `clicks-pw-1`, where the connector `clicks` is named), not an
+        // echo: names are never masked.
         let spans: Vec<(usize, usize)> = spans
             .into_iter()
-            .filter(|&(a, b)| {
-                !names
-                    .iter()
-                    .any(|&(na, nb)| na <= a && b <= nb && b - a < nb - na)
-            })
+            .filter(|&(a, b)| !names.iter().any(|&(na, nb)| na <= a && b <= nb))
             .collect();
-        let masked = apply_spans(&text, spans);
-        self.classes
-            .iter()
-            .fold(masked, |out, class| replace_token(&out, class))
+        apply_spans(&text, spans)
     }
 
     /// `Connector config {name=a, password=x} contains no connector type` (Java's
     /// `Map.toString()` of a whole config): only the key names we know stay, every
     /// value is hidden whatever its length. `Invalid value V for configuration K`:
-    /// V is hidden.
+    /// V is hidden when K is a secret key.
     fn mask_known_echoes(&self, text: &str) -> String {
         let out = mask_between(
             text,
             "Connector config {",
             "} contains no connector type",
-            |inner| {
+            |inner, _| {
                 let mut shown: Vec<String> = Vec::new();
                 for pair in inner.split(", ") {
                     match pair.split_once('=') {
@@ -252,9 +274,23 @@ impl Secrets {
                 shown.join(", ")
             },
         );
-        mask_between(&out, "Invalid value ", " for configuration ", |_| {
-            MASK.into()
-        })
+        // The value of a secret key, however Connect changed it; others are shown.
+        mask_between(
+            &out,
+            "Invalid value ",
+            " for configuration ",
+            |value, after| {
+                let key = after
+                    .split(|c: char| c == ':' || c.is_whitespace())
+                    .next()
+                    .unwrap_or("");
+                if self.secret_keys.contains(key) {
+                    MASK.into()
+                } else {
+                    value.into()
+                }
+            },
+        )
     }
 }
 
@@ -331,9 +367,24 @@ fn url_safe(standard: &str) -> String {
 }
 
 /// Values of secret-like parameters inside a value: `password=x` in a URL's query,
-/// `password="x";` in a JAAS line, `pwd=x;` in a connection string.
+/// `password="x";` in a JAAS line, `pwd=x;` in a connection string, and the
+/// password of a URL's `user:password@`.
 fn embedded_secrets(value: &str) -> Vec<&str> {
     let mut found = Vec::new();
+    let mut rest = value;
+    while let Some(i) = rest.find("://") {
+        let authority = &rest[i + 3..];
+        let end = authority
+            .find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == ',')
+            .unwrap_or(authority.len());
+        if let Some(at) = authority[..end].rfind('@')
+            && let Some((_, password)) = authority[..at].split_once(':')
+            && !password.is_empty()
+        {
+            found.push(password);
+        }
+        rest = &authority[end..];
+    }
     for piece in value.split(['&', ';', '?', ' ', '\n', '\r', '\t', ',']) {
         let Some((key, inner)) = piece.split_once('=') else {
             continue;
@@ -357,8 +408,11 @@ struct Index {
     patterns: Vec<Box<[u8]>>,
     /// Per pattern: a secret (any case, pieces too) or not.
     secret: Vec<bool>,
-    /// Per pattern: a public name (it protects what lies strictly inside it).
+    /// Per pattern: a public name (it protects what lies inside it where it
+    /// appears whole; a secret equal to a name is the name).
     public: Vec<bool>,
+    /// Per pattern: a value looked for (a pattern may be a name and a value).
+    value: Vec<bool>,
     /// How many patterns are values, not names: checked before every record.
     values: usize,
     /// (length, hash of the folded bytes) -> the first pattern; `next` chains the
@@ -374,7 +428,22 @@ struct Index {
     /// Values longer than LONG are kept as their first and last LONG bytes, with
     /// the length and hash of the whole: per head or tail, the values it ends.
     reach: HashMap<u32, Vec<Reach>>,
+    /// Secrets of MIDDLE_MIN to MIDDLE_MAX bytes, whole, in each form: a piece
+    /// from their middle (the middle line of a wrapped token, a window of a long
+    /// one) is found by the WINDOW bytes at every STRIDE-th offset.
+    middles: Vec<Box<[u8]>>,
+    /// Folded window -> (secret in `middles`, offset), one per secret and window.
+    by_window: HashMap<[u8; WINDOW], Vec<(u32, u32)>>,
 }
+
+/// A piece of a secret's middle of WINDOW + STRIDE - 1 bytes or more holds a whole
+/// indexed window, and is found.
+const WINDOW: usize = 16;
+const STRIDE: usize = 8;
+const MIDDLE_MIN: usize = 24;
+/// Longer secrets (a keystore) are found by their ends alone: every form of a 1 MiB
+/// secret indexed by windows would cost tens of MB.
+const MIDDLE_MAX: usize = 16 * 1024;
 
 /// Where the rest of a long value lies from one of its ends found in a text.
 #[derive(Debug, Clone, Copy)]
@@ -421,6 +490,14 @@ fn hash(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0u64, |h, &b| {
         h.wrapping_mul(BASE).wrapping_add(u64::from(fold(b)))
     })
+}
+
+fn window(bytes: &[u8]) -> [u8; WINDOW] {
+    let mut key = [0u8; WINDOW];
+    for (slot, &b) in key.iter_mut().zip(bytes) {
+        *slot = fold(b);
+    }
+    key
 }
 
 fn anchor(bytes: &[u8]) -> [u8; ANCHOR] {
@@ -476,6 +553,63 @@ impl Index {
         }
     }
 
+    /// A secret's windows, for the pieces of its middle: for its plain forms and
+    /// its base64 (the views decode every other form a text may hold).
+    fn insert_middle(&mut self, bytes: &[u8]) {
+        if !(MIDDLE_MIN..=MIDDLE_MAX).contains(&bytes.len()) {
+            return;
+        }
+        let m = self.middles.len() as u32;
+        let mut added = false;
+        for off in (0..=bytes.len() - WINDOW).step_by(STRIDE) {
+            let list = self.by_window.entry(window(&bytes[off..])).or_default();
+            // One offset per secret and window: a secret that repeats itself (a
+            // padding of one letter) is compared once where its window is found.
+            if !list.iter().any(|&(s, _)| s == m) {
+                list.push((m, off as u32));
+                added = true;
+            }
+        }
+        if added {
+            self.middles.push(bytes.into());
+        }
+    }
+
+    /// Pieces of the middles of secrets: where a window is found, as far as the
+    /// text and the secret agree on both sides.
+    fn find_middles(&self, view: &View, spans: &mut Vec<(usize, usize)>) {
+        let data = &view.bytes;
+        if self.by_window.is_empty() || data.len() < WINDOW {
+            return;
+        }
+        let mut i = 0;
+        while i + WINDOW <= data.len() {
+            let mut furthest = 0;
+            for &(m, off) in self
+                .by_window
+                .get(&window(&data[i..]))
+                .into_iter()
+                .flatten()
+            {
+                let secret = &self.middles[m as usize];
+                let off = off as usize;
+                if !data[i..i + WINDOW].eq_ignore_ascii_case(&secret[off..off + WINDOW]) {
+                    continue;
+                }
+                let before = common_suffix(&data[..i], &secret[..off]);
+                let after = common_prefix(&data[i..], &secret[off..], true);
+                spans.push(view.span(i - before, i + after));
+                furthest = furthest.max(i + after);
+            }
+            // What a piece covered is not looked at again.
+            i = if furthest > i + WINDOW {
+                furthest + 1 - WINDOW
+            } else {
+                i + 1
+            };
+        }
+    }
+
     /// One pattern, as it is; its number unless it is a public name's.
     fn insert_one(
         &mut self,
@@ -488,17 +622,20 @@ impl Index {
             return None;
         }
         let p = match self.find_same(bytes) {
-            // A value stays a value when the same text is a name too.
-            Some(_) if public => return None,
+            // A value that is a name too stays a value, and a name.
+            Some(p) if public => {
+                self.public[p as usize] = true;
+                return None;
+            }
             Some(p) => {
                 let i = p as usize;
-                if !self.public[i] && (self.secret[i] || !secret) {
+                if self.value[i] && (self.secret[i] || !secret) {
                     return Some(p);
                 }
-                if self.public[i] {
+                if !self.value[i] {
                     self.values += 1;
                 }
-                self.public[i] = false;
+                self.value[i] = true;
                 self.secret[i] |= secret;
                 p
             }
@@ -507,6 +644,7 @@ impl Index {
                 self.patterns.push(bytes.into());
                 self.secret.push(secret);
                 self.public.push(public);
+                self.value.push(!public);
                 self.values += usize::from(!public);
                 let len = bytes.len() as u32;
                 let head = self.by_hash.entry((len, hash(bytes))).or_insert(p);
@@ -598,9 +736,11 @@ impl Index {
                         let span = view.span(i, i + len);
                         if self.public[p as usize] {
                             names.push(span);
-                        } else {
-                            spans.push(span);
                         }
+                        if !self.value[p as usize] {
+                            continue;
+                        }
+                        spans.push(span);
                         if covered.iter().any(|&(a, b)| a <= i && i + len <= b) {
                             continue;
                         }
@@ -623,6 +763,7 @@ impl Index {
             }
         }
         self.find_pieces(view, spans, &covered);
+        self.find_middles(view, spans);
     }
 
     /// Beginnings and ends of values of more than ANCHOR bytes: a secret's anywhere,
@@ -739,7 +880,7 @@ fn mask_between(
     message: &str,
     before: &str,
     after: &str,
-    replace: impl Fn(&str) -> String,
+    replace: impl Fn(&str, &str) -> String,
 ) -> String {
     let mut out = String::with_capacity(message.len());
     let mut rest = message;
@@ -749,34 +890,12 @@ fn mask_between(
             break;
         };
         out.push_str(&rest[..value_start]);
-        out.push_str(&replace(&rest[value_start..value_start + len]));
+        let after_at = value_start + len + after.len();
+        out.push_str(&replace(
+            &rest[value_start..value_start + len],
+            &rest[after_at..],
+        ));
         rest = &rest[value_start + len..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Replace `value` where it stands as a whole token: the connector class also names
-/// classes in stack traces (`FileStreamSink` in `FileStreamSinkTask`), which stay.
-fn replace_token(message: &str, value: &str) -> String {
-    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    let mut before: Option<char> = None;
-    while let Some(i) = rest.find(value) {
-        let prev = rest[..i]
-            .chars()
-            .next_back()
-            .or(if i == 0 { before } else { None });
-        let next = rest[i + value.len()..].chars().next();
-        out.push_str(&rest[..i]);
-        if word(prev) || word(next) {
-            out.push_str(value);
-        } else {
-            out.push_str(MASK);
-        }
-        before = value.chars().next_back();
-        rest = &rest[i + value.len()..];
     }
     out.push_str(rest);
     out
@@ -835,6 +954,9 @@ enum Decoding {
     Html,
     /// Characters that show nothing (a soft hyphen, a zero-width joiner) left out.
     Visible,
+    /// Non-ASCII letters in lower case, `ß` as `ss` (ASCII letters match in any case
+    /// already): a secret echoed by `toUpperCase()` or `toLowerCase()`.
+    Lower,
 }
 
 impl View {
@@ -844,7 +966,7 @@ impl View {
     /// Each view in turn (one at a time: a record's views are not all kept).
     fn each(text: &[u8], mut scan: impl FnMut(&View)) {
         use Decoding::*;
-        const CHAINS: [&[Decoding]; 14] = [
+        const CHAINS: [&[Decoding]; 17] = [
             &[Percent { plus: true }],
             &[Percent { plus: false }],
             &[Percent { plus: false }, Percent { plus: false }],
@@ -859,6 +981,9 @@ impl View {
             &[Html, Percent { plus: false }],
             &[Percent { plus: false }, Html],
             &[Visible],
+            &[Lower],
+            &[Json, Lower],
+            &[Percent { plus: false }, Lower],
         ];
         let identity = View {
             bytes: text.to_vec(),
@@ -898,7 +1023,7 @@ impl View {
             Decoding::Percent { plus } => *b == b'%' || (plus && *b == b'+'),
             Decoding::Json => *b == b'\\',
             Decoding::Html => *b == b'&',
-            Decoding::Visible => *b >= 0x80,
+            Decoding::Visible | Decoding::Lower => *b >= 0x80,
         };
         if !data.iter().any(starts) {
             return None;
@@ -916,6 +1041,7 @@ impl View {
                 Decoding::Json => json_at(data, i),
                 Decoding::Html => html_at(data, i),
                 Decoding::Visible => invisible_at(data, i),
+                Decoding::Lower => lower_at(data, i),
             };
             let used = used.max(1);
             let (a, b) = self.span(i, i + used);
@@ -958,6 +1084,51 @@ fn invisible_at(data: &[u8], i: usize) -> (Option<Vec<u8>>, usize) {
         Some(c) if invisible(c) => (Some(Vec::new()), len),
         _ => (None, 1),
     }
+}
+
+/// A character in the case a secret is also indexed in (`fold_case`).
+fn fold_char(c: char, out: &mut String) {
+    match c {
+        'ß' | 'ẞ' => out.push_str("ss"),
+        'ς' => out.push('σ'),
+        c => out.extend(c.to_lowercase()),
+    }
+}
+
+/// A text's non-ASCII letters folded (lower case, `ß` as `ss`); ASCII letters are
+/// compared in any case anyway.
+fn fold_case(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            fold_char(c, &mut out);
+        }
+    }
+    out
+}
+
+fn lower_at(data: &[u8], i: usize) -> (Option<Vec<u8>>, usize) {
+    let len = match data[i] {
+        b if b < 0xc0 => return (None, 1),
+        b if b >= 0xf0 => 4,
+        b if b >= 0xe0 => 3,
+        _ => 2,
+    };
+    let Some(c) = data
+        .get(i..i + len)
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .and_then(|t| t.chars().next())
+    else {
+        return (None, 1);
+    };
+    let mut folded = String::new();
+    fold_char(c, &mut folded);
+    if folded.len() == len && folded.chars().eq(std::iter::once(c)) {
+        return (None, 1);
+    }
+    (Some(folded.into_bytes()), len)
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -1092,18 +1263,44 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// The connector's values are secrets of the run, its names public.
+/// The connector's secrets are secrets of the run, its names public.
 impl Definition {
-    /// Make this connector's values secrets of the run, and its names public.
+    /// Make the values of this connector's secret keys (and the credentials inside
+    /// any value) secrets of the run, and its names public. Every other value is
+    /// shown where it appears.
     pub fn register(&self, secrets: &mut Secrets) {
         secrets.add_public(&self.name);
         for (key, value) in &self.config {
             secrets.add_public(key);
-            match key.as_str() {
-                "name" => {}
-                "connector.class" => secrets.add_class(value),
-                _ => secrets.add_value(value, self.secret_keys.contains(key)),
+            self.register_value(secrets, key, value);
+        }
+    }
+
+    /// The values the worker holds for this connector (`GET .../config`): those of
+    /// secret keys are secrets too (a password being rotated), as are credentials
+    /// inside the others.
+    pub fn register_stored(
+        &self,
+        secrets: &mut Secrets,
+        stored: &serde_json::Map<String, serde_json::Value>,
+    ) {
+        for (key, value) in stored {
+            if let Some(value) = value.as_str() {
+                secrets.add_public(key);
+                self.register_value(secrets, key, value);
             }
+        }
+    }
+
+    fn register_value(&self, secrets: &mut Secrets, key: &str, value: &str) {
+        if key == "name" {
+            return;
+        }
+        if self.is_secret(key) {
+            secrets.add_secret_key(key);
+            secrets.add_value(value, true);
+        } else {
+            secrets.add_embedded(value);
         }
     }
 }

@@ -249,7 +249,8 @@ pub fn summary(reports: &[Report], mode: Mode) -> String {
     text
 }
 
-/// The `--log-format json` report: one object, key names and states only.
+/// The `--log-format json` report: one object, with key names, the values a plan
+/// shows (secrets left out) and states.
 pub fn report_json(code: u8, mode: Mode, reports: &[Report], error: Option<&Error>) -> Value {
     let connectors: Vec<Value> = reports
         .iter()
@@ -264,6 +265,7 @@ pub fn report_json(code: u8, mode: Mode, reports: &[Report], error: Option<&Erro
                 "added": keys(|d| &d.added),
                 "removed": keys(|d| &d.removed),
                 "masked": keys(|d| &d.masked),
+                "changes": r.changes_json(),
                 "state_change": r.state_change.as_ref().map(|c| json!({
                     "from": c.from, "to": c.to.as_str(), "done": c.done,
                 })),

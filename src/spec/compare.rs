@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::base::text::one_line;
+use crate::base::text::{cut, one_line};
 use crate::spec::keys::{is_server_managed, is_tools_own};
 
 /// Key names that differ between the desired and the current config.
@@ -16,14 +16,62 @@ pub struct Diff {
     pub changed: Vec<String>,
     /// Keys whose current value the worker masks: unknown, so not a change.
     pub masked: Vec<String>,
+    /// The changed, added and removed keys with their values (`with_values`).
+    pub changes: Vec<Change>,
 }
+
+/// One key's change as a plan shows it: old and new values, None for a secret's
+/// (only that it changed is said) and where there is none (added, removed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub key: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub secret: bool,
+}
+
+/// Longest value a plan line shows, in bytes.
+const MAX_SHOWN: usize = 200;
 
 impl Diff {
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
     }
 
-    /// `changed: a, b; added: c; removed: d`, key names only.
+    /// The same diff with the values of its keys, those `secret` says are
+    /// secrets left out.
+    pub fn with_values(
+        mut self,
+        desired: &BTreeMap<String, String>,
+        current: &Map<String, Value>,
+        secret: impl Fn(&str) -> bool,
+    ) -> Diff {
+        let shown = |v: Option<&Value>| match v {
+            None => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => Some(other.to_string()),
+        };
+        let mut changes: Vec<Change> = [&self.changed, &self.added, &self.removed]
+            .into_iter()
+            .flatten()
+            .map(|key| {
+                let secret = secret(key);
+                let value = |v: Option<String>| v.filter(|_| !secret);
+                Change {
+                    key: key.clone(),
+                    old: value(shown(current.get(key))),
+                    new: value(desired.get(key).cloned()),
+                    secret,
+                }
+            })
+            .collect();
+        changes.sort_by(|a, b| a.key.cmp(&b.key));
+        self.changes = changes;
+        self
+    }
+
+    /// `changed: a, b; added: c; removed: d`: key names, with their values where
+    /// `with_values` gave them (`a: 1 -> 2`, `pw (secret changed)`).
     pub fn describe(&self) -> String {
         let parts: Vec<String> = [
             ("changed", &self.changed),
@@ -34,11 +82,34 @@ impl Diff {
         .iter()
         .filter(|(_, keys)| !keys.is_empty())
         .map(|(what, keys)| {
-            let keys: Vec<_> = keys.iter().map(|k| one_line(k)).collect();
+            let keys: Vec<_> = keys.iter().map(|k| self.describe_key(k)).collect();
             format!("{what}: {}", keys.join(", "))
         })
         .collect();
         parts.join("; ")
+    }
+
+    /// One key as the plan shows it.
+    fn describe_key(&self, key: &str) -> String {
+        let name = one_line(key);
+        let Some(change) = self.changes.iter().find(|c| c.key == key) else {
+            return name;
+        };
+        let value = |v: &str| cut(v, MAX_SHOWN);
+        match (&change.old, &change.new) {
+            _ if change.secret => format!(
+                "{name} ({})",
+                if self.changed.iter().any(|k| k == key) {
+                    "secret changed"
+                } else {
+                    "secret"
+                }
+            ),
+            (Some(old), Some(new)) => format!("{name}: {} -> {}", value(old), value(new)),
+            (None, Some(new)) => format!("{name}: {}", value(new)),
+            (Some(old), None) => format!("{name}: {}", value(old)),
+            (None, None) => name,
+        }
     }
 }
 

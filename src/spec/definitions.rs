@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use crate::base::error::Error;
 use crate::base::text::one_line as printable;
 use crate::spec::json;
-use crate::spec::keys::{is_server_managed, is_tools_own, looks_secret};
+use crate::spec::keys::{SecretKeys, is_server_managed, is_tools_own, looks_secret};
 use crate::spec::offsets::Offsets;
 use crate::spec::references::{self, Reference};
 
@@ -39,13 +39,24 @@ pub struct Definition {
     pub state: State,
     /// Where it came from, for messages.
     pub source: String,
-    /// Keys whose values are hidden however short: by their name, and those that
-    /// come from references.
+    /// Keys whose values are secrets: by their name, those that come from
+    /// references, and (once the worker told) those its plugin declares PASSWORD.
     pub secret_keys: BTreeSet<String>,
+    /// `--secret-keys`: patterns of more keys whose values are secrets.
+    pub secret_globs: SecretKeys,
     /// Config values to be read from a file or a variable (`load` resolves them).
     pub references: Vec<(String, Reference)>,
     /// Where a connector this run creates starts.
     pub offsets: Option<Offsets>,
+}
+
+impl Definition {
+    /// Whether the value of `key` (in this definition or stored on the worker) is
+    /// a secret: by the plugin's PASSWORD type, a reference, the key's name or
+    /// `--secret-keys`.
+    pub fn is_secret(&self, key: &str) -> bool {
+        self.secret_keys.contains(key) || looks_secret(key) || self.secret_globs.matches(key)
+    }
 }
 
 /// Parse one file's text: one definition or an array of them.
@@ -250,6 +261,7 @@ fn definition(
         state,
         source: source.to_string(),
         secret_keys,
+        secret_globs: SecretKeys::default(),
         references: pending,
         offsets,
     })

@@ -28,8 +28,20 @@ pub fn looks_secret(key: &str) -> bool {
             && i > 0
             && matches!(
                 words[i - 1],
-                "api" | "access" | "private" | "secret" | "auth" | "account" | "sas" | "signing"
+                "api"
+                    | "access"
+                    | "private"
+                    | "secret"
+                    | "auth"
+                    | "account"
+                    | "sas"
+                    | "signing"
+                    | "keystore"
             ))
+            // Schema Registry's `basic.auth.user.info` (`user:password`), which a
+            // converter declares PASSWORD where the connector's plugin cannot say.
+            || (*w == "info" && i > 0 && words[i - 1] == "user")
+            || *w == "userinfo"
     })
 }
 
@@ -48,4 +60,56 @@ pub const UNFINISHED: &str = "connect-deploy.unfinished";
 /// never declared by a definition.
 pub fn is_tools_own(key: &str) -> bool {
     key.starts_with("connect-deploy.")
+}
+
+/// `--secret-keys`: more keys whose values are secrets, as `*`/`?` patterns
+/// matched character by character, as `--prune-scope` matches names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecretKeys(Vec<String>);
+
+impl SecretKeys {
+    /// `db.*,*.blob` -> the patterns; empty patterns are errors.
+    pub fn parse(text: &str) -> Result<SecretKeys, String> {
+        let patterns: Vec<String> = text.split(',').map(|p| p.trim().to_string()).collect();
+        if patterns.iter().any(String::is_empty) {
+            return Err(format!("'{text}' holds an empty pattern"));
+        }
+        Ok(SecretKeys(patterns))
+    }
+
+    pub fn matches(&self, key: &str) -> bool {
+        self.0.iter().any(|p| crate::base::text::glob(p, key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_under_converter_and_keystore_names() {
+        for key in [
+            "value.converter.basic.auth.user.info",
+            "schema.registry.basic.auth.userinfo",
+            "ssl.keystore.key",
+        ] {
+            assert!(looks_secret(key), "{key}");
+        }
+        for key in ["user.name", "info", "keystore.type", "key.converter"] {
+            assert!(!looks_secret(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn secret_keys_by_glob() {
+        let keys = SecretKeys::parse("db.*, *.blob,x?").unwrap();
+        assert!(keys.matches("db.url"));
+        assert!(keys.matches("a.blob"));
+        assert!(keys.matches("xy"));
+        assert!(!keys.matches("xyz"));
+        assert!(!keys.matches("topic"));
+        assert!(!SecretKeys::default().matches("db.url"));
+        assert!(SecretKeys::parse("a,,b").is_err());
+        assert!(SecretKeys::parse("").is_err());
+    }
 }

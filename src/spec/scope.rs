@@ -1,6 +1,7 @@
 //! The `--prune-scope`: the connector names one Job owns, as `*`/`?` patterns.
 
 use crate::base::error::Error;
+use crate::base::text::glob;
 use crate::spec::definitions::Definition;
 
 /// Connector-name patterns (`*` any run of characters, `?` one character).
@@ -47,32 +48,6 @@ impl Scope {
             outside.join(", ")
         )))
     }
-}
-
-/// `*` and `?` wildcards, iteratively with one backtrack point. Both sides are
-/// compared character by character (Unicode scalar values), never byte by byte: `?`
-/// is one character, so `team-?` owns `team-é` and `team-??` does not.
-fn glob(pattern: &str, name: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let name: Vec<char> = name.chars().collect();
-    let (mut p, mut n) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == name[n]) {
-            p += 1;
-            n += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some((p, n));
-            p += 1;
-        } else if let Some((sp, sn)) = star {
-            p = sp + 1;
-            n = sn + 1;
-            star = Some((sp, sn + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
 }
 
 #[cfg(test)]

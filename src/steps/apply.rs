@@ -190,7 +190,11 @@ fn apply_config(
                     }
                 }
                 let d = match &current {
-                    Some(map) => diff(&def.config, map),
+                    Some(map) => {
+                        // A stored secret (the password being rotated) is a secret too.
+                        client.redactor.update(|s| def.register_stored(s, map));
+                        diff(&def.config, map).with_values(&def.config, map, |k| def.is_secret(k))
+                    }
                     None => Diff {
                         added: def.config.keys().cloned().collect(),
                         ..Diff::default()

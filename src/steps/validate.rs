@@ -7,7 +7,7 @@ use serde_json::Value;
 use ureq::http::Method;
 
 use crate::base::error::Error;
-use crate::connect::answer::{Failure, classify};
+use crate::connect::answer::{Failure, NO_PLUGIN, classify};
 use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
 use crate::report::redact::Redactor;
@@ -29,19 +29,21 @@ pub fn validate(client: &mut Client, def: &Definition, redactor: &Redactor) -> R
             // classify() rejects the missing plugin whether it comes as 500 (up to
             // 4.0) or 400; it is told apart here to list what is installed.
             _ => match classify(&r) {
-                Failure::Rejected(m) if m.contains("Failed to find any class") => {
-                    Ok(Answer::UnknownPlugin)
-                }
+                Failure::Rejected(m) if m.starts_with(NO_PLUGIN) => Ok(Answer::UnknownPlugin(m)),
                 f => Err(f),
             },
         }
     })?;
-    let Answer::Checked(result) = answer else {
-        return Err(Error::Rejected(format!(
-            "unknown plugin: the connector.class of {} is not installed on this worker; installed: {}",
-            def.name,
-            installed(client)
-        )));
+    let result = match answer {
+        Answer::Checked(result) => result,
+        // Connect's message listed the installed plugins.
+        Answer::UnknownPlugin(m) if m.contains("(installed: ") => return Err(Error::Rejected(m)),
+        Answer::UnknownPlugin(_) => {
+            return Err(Error::Rejected(format!(
+                "{NO_PLUGIN}{class} (installed: {})",
+                installed(client)
+            )));
+        }
     };
     let configs = result
         .get("configs")
@@ -57,6 +59,7 @@ pub fn validate(client: &mut Client, def: &Definition, redactor: &Redactor) -> R
     redactor.update(|s| {
         for key in &secrets {
             if let Some(value) = def.config.get(key) {
+                s.add_secret_key(key);
                 s.add_value(value, true);
             }
         }
@@ -94,7 +97,7 @@ pub fn validate(client: &mut Client, def: &Definition, redactor: &Redactor) -> R
 
 enum Answer {
     Checked(Value),
-    UnknownPlugin,
+    UnknownPlugin(String),
 }
 
 /// The installed connector classes, for the unknown-plugin message.
@@ -112,7 +115,19 @@ fn installed(client: &mut Client) -> String {
     });
     match listed {
         Ok(items) => {
-            let classes: Vec<&str> = items.iter().filter_map(|p| p["class"].as_str()).collect();
+            let mut classes: Vec<&str> = items
+                .iter()
+                .filter(|p| p["type"] == "source" || p["type"] == "sink" || p["type"].is_null())
+                .filter_map(|p| p["class"].as_str())
+                .map(|c| c.rsplit('.').next().unwrap_or(c))
+                .map(|c| {
+                    c.strip_suffix("Connector")
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or(c)
+                })
+                .collect();
+            classes.sort_unstable();
+            classes.dedup();
             if classes.is_empty() {
                 "none".into()
             } else {

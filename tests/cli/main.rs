@@ -27,6 +27,7 @@ mod ready;
 mod redaction;
 mod references;
 mod secrets;
+mod shown;
 mod signals;
 #[cfg(feature = "tls")]
 mod tls;

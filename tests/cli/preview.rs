@@ -39,7 +39,7 @@ fn validation_errors_stop_the_write_and_name_each_key() {
     out.expect(78, "bad: failed: validation found 2 error(s)")
         .expect(
             78,
-            "tasks.max: Invalid value *** for configuration tasks.max",
+            "tasks.max: Invalid value lots-of-them for configuration tasks.max",
         )
         .expect(78, "topic: Missing required configuration")
         // Every config is validated before the first write: one invalid config
@@ -48,7 +48,6 @@ fn validation_errors_stop_the_write_and_name_each_key() {
             78,
             "good: failed: not applied: another connector failed validation",
         );
-    assert!(!out.all().contains("lots-of-them"), "{}", out.all());
     assert_eq!(
         fake.count("PUT", "/connectors/"),
         0,
@@ -87,9 +86,8 @@ fn an_unknown_plugin_is_reported_with_the_installed_ones() {
             .run()
             .expect(
                 78,
-                "unknown plugin: the connector.class of x is not installed",
-            )
-            .expect(78, "org.apache.kafka.connect.file.FileStreamSinkConnector");
+                "x: failed: the worker has no connector plugin com.example.Missing (installed: Datagen, FileStreamSink, FileStreamSource) (exit 78)",
+            );
         assert_eq!(fake.count("PUT", "/connectors/"), 0);
     }
 }
@@ -158,7 +156,7 @@ fn a_dry_run_reports_each_outcome_and_writes_nothing() {
         .expect(0, "same: unchanged")
         .expect(
             0,
-            "changed: would update (changed: topics; added: x.password; removed: file)",
+            "changed: would update (changed: topics: t -> u; added: x.password (secret); removed: file: /tmp/a)",
         )
         .expect(0, "paused: unchanged; would pause (was RUNNING)")
         .expect(

@@ -68,7 +68,10 @@ fn diffs_and_retries_never_show_values() {
     ));
     let dir = TempDir::with(&[("db.json", &definition())]);
     let out = deploy().url(fake.url()).arg(dir.arg()).run();
-    out.expect(0, "db: updated (changed: connection.password)");
+    out.expect(
+        0,
+        "db: updated (changed: connection.password (secret changed))",
+    );
     assert_hidden(&out);
     assert!(!out.all().contains("old-password"), "{}", out.all());
 }

@@ -119,10 +119,10 @@ fn public_names_stay_readable_where_whole() {
         s.mask("changed: transforms.unwrap.type; echo unwrap"),
         "changed: transforms.unwrap.type; echo ***"
     );
-    // A value equal to a whole name is still a value.
-    let mut s = secrets(&[("db.password.x", false)]);
+    // A value equal to a whole name is the name: names are never masked.
+    let mut s = secrets(&[("db.password.x", true)]);
     s.add_public("db.password.x");
-    assert_eq!(s.mask("saw db.password.x"), "saw ***");
+    assert_eq!(s.mask("saw db.password.x"), "saw db.password.x");
 }
 
 #[test]
@@ -209,35 +209,49 @@ fn secret_looking_keys() {
 }
 
 #[test]
-fn invalid_value_echo_hides_even_short_values() {
-    let s = secrets(&[("zzzz", false)]);
+fn invalid_value_echo_hides_a_secret_keys_value_even_short() {
+    let mut s = secrets(&[("zzzz", true)]);
+    s.add_secret_key("db.pw");
+    assert_eq!(
+        s.mask("Invalid value ab for configuration db.pw: bad"),
+        "Invalid value *** for configuration db.pw: bad"
+    );
+    // Another key's value is shown.
     let m = s.mask("Invalid value ab for configuration tasks.max: Not a number of type INT");
     assert_eq!(
         m,
-        "Invalid value *** for configuration tasks.max: Not a number of type INT"
+        "Invalid value ab for configuration tasks.max: Not a number of type INT"
     );
 }
 
 #[test]
-fn the_connector_class_is_hidden_only_as_a_whole_token() {
+fn classes_and_ordinary_values_are_shown() {
+    let d = crate::spec::definitions::parse(
+        "f.json",
+        Some("clicks"),
+        r#"{"connector.class":"FileStreamSink","topics":"clicks","file":"/data/out.txt","connection.password":"pw-Secret-1"}"#,
+    )
+    .unwrap()
+    .remove(0);
     let mut s = Secrets::default();
-    s.add_class("FileStreamSink");
+    d.register(&mut s);
     assert_eq!(
-        s.mask(
-            "class matches FileStreamSink, available: x.FileStreamSinkConnector; FileStreamSinkTask"
-        ),
-        "class matches ***, available: x.FileStreamSinkConnector; FileStreamSinkTask"
+        s.mask("clicks: FileStreamSink cannot write /data/out.txt for clicks with pw-Secret-1"),
+        "clicks: FileStreamSink cannot write /data/out.txt for clicks with ***"
     );
 }
 
 #[test]
-fn a_secret_containing_the_class_name_is_hidden_whole() {
-    let mut s = secrets(&[("pw FileStreamSink 42", true)]);
-    s.add_class("FileStreamSink");
+fn names_are_shown_even_when_a_secret_equals_or_begins_with_them() {
+    let mut s = secrets(&[("clicks-Secret-9", true), ("orders", true)]);
+    s.add_public("clicks");
+    s.add_public("orders");
     assert_eq!(
-        s.mask("login failed: pw FileStreamSink 42"),
-        "login failed: ***"
+        s.mask("connector clicks (orders) refused clicks-Secret-9"),
+        "connector clicks (orders) refused ***"
     );
+    // Where the name is not whole, the secret's pieces are masked as before.
+    assert_eq!(s.mask("clicks-Secret"), "***");
 }
 
 #[test]
@@ -535,4 +549,45 @@ fn a_very_short_secret_is_masked_where_it_stands_alone_not_inside_words() {
     assert_eq!(s.mask("password=pw user=k"), "password=*** user=***");
     assert_eq!(s.mask("k"), "***");
     assert_eq!(s.mask("\"PW\""), "\"***\"");
+}
+
+#[test]
+fn a_non_ascii_secret_is_found_in_another_case() {
+    let s = secrets(&[("Kennwort-Äpfelsaft-Straße-Öl", true)]);
+    for echo in [
+        "kennwort-äpfelsaft-straße-öl".to_string(),
+        "KENNWORT-ÄPFELSAFT-STRASSE-ÖL".to_string(),
+        "kEnNwOrT-äPfElSaFt-sTrAßE-öL".to_string(),
+        // JSON-escaped, upper case.
+        "KENNWORT-\\u00c4PFELSAFT-STRASSE-\\u00d6L".to_string(),
+    ] {
+        let masked = s.mask(&format!("login failed for [{echo}]"));
+        assert_eq!(masked, "login failed for [***]", "{echo}");
+    }
+    // A piece from its middle, in another case, between ends that were cut.
+    let masked = s.mask("value ...PFELSAFT-STRASSE-ÖL");
+    assert!(!masked.contains("PFELSAFT"), "{masked}");
+}
+
+#[test]
+fn a_piece_from_a_secrets_middle_is_masked() {
+    let secret = "tok-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ-9876543210";
+    let s = secrets(&[(secret, true)]);
+    // The middle line of the token wrapped at 20 columns.
+    let lines: Vec<&str> = (0..3).map(|i| &secret[i * 20..(i + 1) * 20]).collect();
+    let masked = s.mask(&format!("invalid token:\n{}", lines.join("\n")));
+    for line in &lines {
+        assert!(!masked.contains(line), "{line:?} in {masked:?}");
+    }
+    // A middle window, in another case, with the text around it kept.
+    assert_eq!(
+        s.mask(&format!("saw [{}] there", secret[10..50].to_uppercase())),
+        "saw [***] there"
+    );
+    // Its base64's middle, as MIME wraps it.
+    let b64 = crate::base::text::base64(secret.as_bytes());
+    let masked = s.mask(&format!("dump: x{}x", &b64[12..60]));
+    assert_eq!(masked, "dump: x***x");
+    // Fewer than 23 bytes of its middle are not found.
+    assert_eq!(s.mask("abcdefghij"), "abcdefghij");
 }

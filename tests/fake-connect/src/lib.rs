@@ -34,6 +34,11 @@ pub struct Config {
     /// Mask values of keys containing "password" in `GET .../config`, as some vendor
     /// builds do.
     pub mask_passwords: bool,
+    /// Keys a plugin declares, with their type (`PASSWORD`, `STRING`, ...), as
+    /// `GET /connector-plugins/{class}/config` (3.2+) and validation list them:
+    /// (class as listed in `plugins`, key, type). Undeclared keys are `STRING`, but
+    /// for validation, where a key containing "password" is `PASSWORD`.
+    pub declared: Vec<(String, String, String)>,
     /// Accept only this bearer token.
     pub bearer: Option<String>,
     /// Serve HTTPS.
@@ -281,6 +286,7 @@ impl Default for Config {
                 "io.confluent.kafka.connect.datagen.DatagenConnector".into(),
             ],
             mask_passwords: false,
+            declared: Vec::new(),
             bearer: None,
             tls: None,
             chaos: None,
@@ -308,6 +314,25 @@ impl Config {
     pub fn mask_passwords(mut self) -> Self {
         self.mask_passwords = true;
         self
+    }
+    /// The plugin `class` (a full name from `plugins`) declares `key` of `kind`.
+    pub fn declare(mut self, class: &str, key: &str, kind: &str) -> Self {
+        self.declared.push((class.into(), key.into(), kind.into()));
+        self
+    }
+    /// Only these connector plugins are installed (full class names).
+    pub fn plugins(mut self, classes: &[&str]) -> Self {
+        self.plugins = classes.iter().map(|c| c.to_string()).collect();
+        self
+    }
+
+    /// The type the plugin behind `class` (any accepted form) gives `key`.
+    fn declared_type(&self, class: &str, key: &str) -> Option<&str> {
+        let plugin = resolve_plugin(self, class)?;
+        self.declared
+            .iter()
+            .find(|(c, k, _)| c == plugin && k == key)
+            .map(|(_, _, t)| t.as_str())
     }
     pub fn bearer(mut self, token: &str) -> Self {
         self.bearer = Some(token.into());
@@ -1268,6 +1293,31 @@ fn model(shared: &Shared, request: &Request) -> Reply {
                     .collect::<Vec<_>>(),
             ),
         ),
+        ("GET", ["connector-plugins", class, "config"]) if config.at_least(3, 2) => {
+            match resolve_plugin(config, class) {
+                None => Reply::error(404, &format!("Unknown plugin {class}.")),
+                Some(plugin) => {
+                    let mut keys: Vec<(String, String)> = ["name", "connector.class", "tasks.max", "key.converter", "value.converter"]
+                        .iter()
+                        .map(|k| (k.to_string(), if *k == "tasks.max" { "INT" } else { "STRING" }.to_string()))
+                        .collect();
+                    for (c, k, t) in &config.declared {
+                        if c == plugin {
+                            keys.retain(|(have, _)| have != k);
+                            keys.push((k.clone(), t.clone()));
+                        }
+                    }
+                    json_reply(
+                        200,
+                        Value::from(
+                            keys.iter()
+                                .map(|(k, t)| json!({"name": k, "type": t, "required": false, "default_value": null, "importance": "MEDIUM", "documentation": "", "group": "Common", "width": "NONE", "display_name": k, "dependents": [], "order": 0}))
+                                .collect::<Vec<_>>(),
+                        ),
+                    )
+                }
+            }
+        }
         ("GET", ["connectors", name]) => match st.connectors.get(*name) {
             Some(c) => json_reply(200, info(name, c)),
             None => not_found(name),
@@ -1589,7 +1639,11 @@ fn validate_endpoint(config: &Config, class: &str, cfg: &Map<String, Value>) -> 
         .iter()
         .map(|(k, v)| {
             let errs: Vec<&String> = errors.iter().filter(|(ek, _)| ek == k).map(|(_, m)| m).collect();
-            let kind = if k.contains("password") { "PASSWORD" } else { "STRING" };
+            let kind = match config.declared_type(class, k) {
+                Some(t) => t,
+                None if k.contains("password") => "PASSWORD",
+                None => "STRING",
+            };
             json!({"definition": {"name": k, "type": kind, "required": false},
                    "value": {"name": k, "value": v, "recommended_values": [], "errors": errs, "visible": true}})
         })

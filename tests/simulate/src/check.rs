@@ -75,6 +75,10 @@ fn permanent(a: &Answer) -> bool {
         // A listing refused (a worker without `?expand`) has a fallback.
         return false;
     }
+    if m == "GET" && p.starts_with("/connector-plugins/") && p.ends_with("/config") {
+        // A plugin's key types refused: the name rules decide which values are secret.
+        return false;
+    }
     match a.status {
         401 | 403 => false,
         // A DELETE answered 404: already gone, which is what was wanted.

@@ -1,0 +1,95 @@
+//! Which config values are secrets by Connect's own convention: the keys each
+//! connector's plugin declares `PASSWORD` (`GET /connector-plugins/{class}/config`,
+//! 3.2+), asked once per plugin class and run, before any connector is worked on.
+//! Where the worker cannot tell, the key names and `--secret-keys` decide alone.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::base::deadline::Deadline;
+use crate::connect::answer::classify;
+use crate::connect::client::{Client, Kind};
+use crate::connect::retry::Retry;
+use crate::connect::version::Version;
+use crate::report::log::Log;
+use crate::spec::definitions::{Definition, encode_name};
+
+/// The first version that lists a plugin's keys with their types (KIP-769).
+const NEEDS: Version = Version::new(3, 2);
+
+/// What the whole look-up may take: a tenth of the run, at least 2 s (a loaded
+/// worker must not turn secrets into shown values) or half of a shorter run, at most
+/// 10 s: it must not eat the time the connectors need when the worker hangs.
+const BUDGET: Duration = Duration::from_secs(10);
+const MIN_BUDGET: Duration = Duration::from_secs(2);
+
+/// The keys of one plugin that it declares PASSWORD; None when the worker could
+/// not say (an older worker, an unknown plugin, an error).
+fn password_keys(client: &mut Client, class: &str) -> Result<Option<BTreeSet<String>>, String> {
+    let path = format!("/connector-plugins/{}/config", encode_name(class));
+    let answer = Retry::default().run(client, |c| {
+        let r = c.get(&path, Kind::Read)?;
+        match (r.status, r.json) {
+            (200, Some(Value::Array(items))) => Ok(Some(items)),
+            // An unknown plugin: the write says so, with what is installed.
+            (404, Some(_)) => Ok(None),
+            (status, json) => Err(classify(&crate::connect::answer::Reply {
+                status,
+                body: r.body,
+                json,
+            })),
+        }
+    });
+    match answer {
+        Ok(Some(items)) => Ok(Some(
+            items
+                .iter()
+                .filter(|k| k["type"] == "PASSWORD")
+                .filter_map(|k| k["name"].as_str().map(str::to_string))
+                .collect(),
+        )),
+        Ok(None) => Ok(None),
+        Err(e) => Err(e.message().to_string()),
+    }
+}
+
+/// Add the keys each definition's plugin declares PASSWORD to its secret keys,
+/// and make their values secrets of the run before anything about the connector
+/// is printed.
+pub fn learn_secrets(client: &Client, definitions: &mut [Definition], version: Version, log: &Log) {
+    if version < NEEDS {
+        return;
+    }
+    let mut client = client.clone();
+    let left = client.run_end.remaining();
+    let share = (left / 10).max(MIN_BUDGET.min(left / 2)).min(BUDGET);
+    client.deadline = client.run_end.min(Deadline::after(share));
+    let classes: BTreeSet<String> = definitions
+        .iter()
+        .map(|d| d.config["connector.class"].clone())
+        .collect();
+    let mut declared: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for class in classes {
+        match password_keys(&mut client, &class) {
+            Ok(Some(keys)) => {
+                declared.insert(class, keys);
+            }
+            Ok(None) => {}
+            Err(why) => log.warn(
+                "plugin_config",
+                &format!(
+                    "the key types of plugin {class} could not be read ({why}); its values are secret by their key names and --secret-keys only"
+                ),
+            ),
+        }
+    }
+    for def in definitions.iter_mut() {
+        if let Some(keys) = declared.get(&def.config["connector.class"]) {
+            def.secret_keys.extend(keys.iter().cloned());
+        }
+    }
+    log.redactor
+        .update(|secrets| definitions.iter().for_each(|d| d.register(secrets)));
+}
