@@ -205,14 +205,15 @@ fn watchdog(deadline: Instant, stop: Stop, ending: Ending) {
             if signalled.is_none() && stop.requested().is_some() {
                 signalled = Some(now);
             }
+            // The earlier of the two limits: a signal after the deadline never
+            // extends it.
+            let limit = signalled.map_or(deadline, |at| at.min(deadline)) + HARD_STOP;
+            if now < limit {
+                continue;
+            }
             let (code, why) = match stop.requested() {
-                Some(code) if signalled.is_some_and(|at| now >= at + HARD_STOP) => {
-                    (code, format!("stopped by {}", Stop::name(code)))
-                }
-                None if now >= deadline + HARD_STOP => {
-                    (exit::TIMEOUT, "the deadline passed".to_string())
-                }
-                _ => continue,
+                Some(code) => (code, format!("stopped by {}", Stop::name(code))),
+                None => (exit::TIMEOUT, "the deadline passed".to_string()),
             };
             let why = format!("{why}, and the run did not end in time");
             if let Some(target) = &ending.termination {

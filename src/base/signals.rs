@@ -142,21 +142,74 @@ impl Unfinished {
         let entries: Vec<Arc<dyn Undo>> = unfinished().iter().map(|(_, u)| Arc::clone(u)).collect();
         // On a thread of its own, waited for until `until` and no longer: a request
         // may block past its own deadline (a proxy dribbling its answer to CONNECT).
+        // Each line is sent as its piece is done, so that one that blocks never
+        // hides what became of the others.
         let (sent, lines) = std::sync::mpsc::channel();
         let undoing = entries.clone();
         let spawned = std::thread::Builder::new().spawn(move || {
-            let _ = sent.send(undoing.iter().map(|u| u.undo(until)).collect::<Vec<_>>());
+            for (i, u) in undoing.iter().enumerate() {
+                if sent.send((i, u.undo(until))).is_err() {
+                    return;
+                }
+            }
         });
-        let wait = until.saturating_duration_since(Instant::now()) + Duration::from_millis(50);
-        match spawned.ok().and_then(|_| lines.recv_timeout(wait).ok()) {
-            Some(lines) => lines,
-            None => entries.iter().map(|u| u.unfinished()).collect(),
+        let mut done: Vec<Option<String>> = vec![None; entries.len()];
+        if spawned.is_ok() {
+            let end = until + Duration::from_millis(50);
+            for _ in 0..entries.len() {
+                match lines.recv_timeout(end.saturating_duration_since(Instant::now())) {
+                    Ok((i, line)) => done[i] = Some(line),
+                    Err(_) => break,
+                }
+            }
         }
+        entries
+            .iter()
+            .zip(done)
+            .map(|(u, line)| line.unwrap_or_else(|| u.unfinished()))
+            .collect()
     }
 }
 
 impl Drop for Unfinished {
     fn drop(&mut self) {
         unfinished().retain(|(id, _)| *id != self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Piece {
+        name: &'static str,
+        blocks: bool,
+    }
+
+    impl Undo for Piece {
+        fn undo(&self, until: Instant) -> String {
+            if self.blocks {
+                std::thread::sleep(until.saturating_duration_since(Instant::now()) * 4);
+            }
+            format!("{}: undone", self.name)
+        }
+
+        fn unfinished(&self) -> String {
+            format!("{}: not finished", self.name)
+        }
+    }
+
+    #[test]
+    fn one_piece_that_blocks_never_hides_what_became_of_the_others() {
+        let _a = Unfinished::enter(Arc::new(Piece {
+            name: "a",
+            blocks: false,
+        }));
+        let _b = Unfinished::enter(Arc::new(Piece {
+            name: "b",
+            blocks: true,
+        }));
+        let lines = Unfinished::undo_all(Instant::now() + Duration::from_secs(1));
+        assert_eq!(lines, ["a: undone", "b: not finished"]);
     }
 }

@@ -171,7 +171,10 @@ fn apply_config(
             Ok(mut current) => {
                 // An earlier run's create that got neither its offsets nor undone:
                 // made anew, never taken for an existing connector.
+                // Deleted only right before it is created anew, after every check
+                // that could keep this run from creating it.
                 let mark = current.as_ref().and_then(|c| c.get(UNFINISHED));
+                let mut abandoned = false;
                 if let (Some(mark), false) = (mark, report.wrote) {
                     match offsets::unfinished_by(mark) {
                         // Another run may still be finishing it: its mark says until when.
@@ -182,9 +185,7 @@ fn apply_config(
                             continue;
                         }
                         _ => {
-                            if !dry_run {
-                                offsets::delete_unfinished(client, &def.name)?;
-                            }
+                            abandoned = true;
                             current = None;
                         }
                     }
@@ -247,6 +248,9 @@ fn apply_config(
                     });
                     // A new connector would end up in its state.
                     return Ok(current.is_none().then_some(def.state));
+                }
+                if abandoned {
+                    offsets::delete_unfinished(client, &def.name)?;
                 }
                 report.attempts += 1;
                 let sent = if let (None, Some(initial)) = (&current, initial_state) {

@@ -111,15 +111,22 @@ pub fn unmark(client: &mut Client, def: &Definition) -> Result<(), Error> {
     })
 }
 
-/// Delete a connector an earlier run left with its mark, so that it is created
-/// anew with its offsets (within the connector's time, like any write).
+/// Delete a connector left between its create and its offsets (by an earlier run,
+/// so that it is created anew with them; by this one, to undo its create), within
+/// the client's deadline.
 pub fn delete_unfinished(client: &mut Client, name: &str) -> Result<(), Error> {
     let path = format!("/connectors/{}", encode_name(name));
     Retry::default().run(client, |c| {
         let r = c.send(Method::DELETE, &path, None, Kind::Write)?;
         match r.status {
             200..=204 | 404 => Ok(()),
-            _ => Err(classify(&r)),
+            // Left undone, the connector would be resumed from the wrong offsets:
+            // every answer but refused credentials is tried again while time lasts
+            // (an NPE of a worker in a rebalance passes).
+            _ => Err(match classify(&r) {
+                Failure::Denied(m) => Failure::Denied(m),
+                other => Failure::Transient(other.message().to_string()),
+            }),
         }
     })
 }
@@ -135,20 +142,7 @@ pub fn roll_back(client: &mut Client, name: &str) -> (bool, String) {
 fn roll_back_until(client: &mut Client, name: &str, until: Deadline) -> (bool, String) {
     let saved = client.deadline;
     client.deadline = until;
-    let path = format!("/connectors/{}", encode_name(name));
-    let result = Retry::default().run(client, |c| {
-        let r = c.send(Method::DELETE, &path, None, Kind::Write)?;
-        match r.status {
-            200..=204 | 404 => Ok(()),
-            // Left undone, the connector would be resumed from the wrong offsets:
-            // every answer but refused credentials is tried again while time lasts
-            // (an NPE of a worker in a rebalance passes).
-            _ => Err(match classify(&r) {
-                Failure::Denied(m) => Failure::Denied(m),
-                other => Failure::Transient(other.message().to_string()),
-            }),
-        }
-    });
+    let result = delete_unfinished(client, name);
     client.deadline = saved;
     match result {
         Ok(()) => (

@@ -653,3 +653,47 @@ fn offsets_that_cannot_be_written_do_not_starve_a_connector_connect_rejects() {
         assert_eq!(a.target, "STOPPED", "{}", out.all());
     }
 }
+
+/// `src` as an earlier run left it: STOPPED, marked, a predecessor's offsets.
+fn left_unfinished(fake: &FakeConnect) {
+    fake.put_connector(
+        "src",
+        json!({"connector.class": "FileStreamSource", "topic": "t", "file": "/data/in.txt", UNFINISHED: "true"}),
+    );
+    fake.set_target("src", "STOPPED");
+    fake.leave_offsets("src", position(9).as_array().unwrap().clone());
+}
+
+#[test]
+fn an_unfinished_create_is_deleted_only_when_it_can_be_made_anew() {
+    // On a worker before 3.7 the definition is rejected before anything is written:
+    // the connector the earlier run left is not deleted for nothing.
+    let fake = FakeConnect::start(Config::default().version("3.6.1"));
+    left_unfinished(&fake);
+    let dir = TempDir::with(&[("src.json", &with_offsets("src", position(3), "RUNNING"))]);
+    let out = deploy().url(fake.url()).arg(dir.arg()).run();
+    out.expect(78, "'offsets' needs Kafka Connect 3.7");
+    assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
+}
+
+#[test]
+fn the_delete_of_an_unfinished_create_outlasts_a_worker_error() {
+    let fake = FakeConnect::start(Config::default());
+    left_unfinished(&fake);
+    fake.script(Rule::new(
+        "DELETE",
+        "/connectors/src",
+        1,
+        Reply::error(500, "java.lang.NullPointerException"),
+    ));
+    let dir = TempDir::with(&[("src.json", &with_offsets("src", position(3), "RUNNING"))]);
+    let out = deploy().url(fake.url()).arg(dir.arg()).run();
+    out.expect(0, "src: created (offsets: 1 partition set)");
+    assert_eq!(
+        Value::from(fake.offsets("src")),
+        position(3),
+        "{}",
+        out.all()
+    );
+    assert_eq!(fake.count("DELETE", "/connectors/src"), 2, "{}", out.all());
+}

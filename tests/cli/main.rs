@@ -12,6 +12,7 @@ mod attack2_slices;
 mod attack2_split_secret;
 mod attack2_stalled_output;
 mod attack3_concurrent;
+mod attack3_late_signal;
 mod attack3_later_round;
 mod attack_files;
 mod attack_headers;
