@@ -311,7 +311,7 @@ fn prune_stale(
     reports: &mut Vec<Report>,
     scope: &spec::scope::Scope,
     settings: &prune::Settings,
-    parallel: usize,
+    parallel: steps::pace::Parallel,
     log: &Log,
     progress: &Progress,
 ) {

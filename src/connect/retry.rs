@@ -35,7 +35,10 @@ impl Retry {
     /// its message masked.
     pub fn settle(&mut self, failure: Failure, client: &Client) -> Result<(), Error> {
         match failure {
-            Failure::Transient(m) | Failure::TimedOut(m) => self.wait(client, &m),
+            Failure::Transient(m) | Failure::TimedOut(m) => {
+                client.pushed_back();
+                self.wait(client, &m)
+            }
             Failure::Unknown(m) if self.unknown < UNKNOWN_RETRIES => {
                 self.unknown += 1;
                 self.wait(client, &m)

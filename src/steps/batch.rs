@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,7 @@ use crate::base::error::Error;
 use crate::connect::client::Client;
 use crate::report::outcome::Report;
 use crate::report::progress::Progress;
+use crate::steps::pace::{Gate, Pace, Parallel};
 
 /// A round shorter than this is followed by a pause of as long.
 const QUICK_ROUND: Duration = Duration::from_millis(500);
@@ -53,7 +54,7 @@ pub struct Rules<'a, T> {
 /// once, in item order, as soon as it and every item before it are final.
 pub fn run<T: Send>(
     client: &Client,
-    parallel: usize,
+    parallel: Parallel,
     items: Vec<T>,
     rules: &Rules<T>,
     mut report: impl FnMut(usize, &T),
@@ -64,61 +65,92 @@ pub fn run<T: Send>(
     let mut reported = 0;
     let stopped = AtomicBool::new(false);
     let mut todo: VecDeque<(usize, T)> = items.into_iter().enumerate().collect();
+    let mut pace = Pace::new(parallel, client.pushbacks(), Instant::now());
     while !todo.is_empty() {
         let started = Instant::now();
-        let workers = parallel.clamp(1, todo.len());
-        let slice = deadline
-            .remaining()
-            .mul_f64(workers as f64 / todo.len() as f64)
-            .max(MIN_SLICE);
+        let round = todo.len();
+        let time = deadline.remaining();
+        let gate = Gate::new(pace.limit().min(round));
         let queue = Mutex::new(std::mem::take(&mut todo));
-        let (sender, results) = mpsc::channel::<(usize, Step<T>)>();
-        let work = |client: &mut Client, sender: mpsc::Sender<(usize, Step<T>)>| loop {
+        let (sender, results) = mpsc::channel::<(usize, Step<T>, Duration)>();
+        // Each worker takes the next item when the gate lets it in: a connector's
+        // share of the round is its turn's among as many as are worked on at once.
+        let work = |client: &mut Client, sender: mpsc::Sender<(usize, Step<T>, Duration)>| loop {
+            let workers = gate.enter();
             let next = {
                 let mut queue = queue.lock().unwrap_or_else(|e| e.into_inner());
                 queue.pop_front().map(|item| (item, queue.len()))
             };
             let Some(((i, item), waiting)) = next else {
+                gate.leave();
                 return;
             };
+            let began = Instant::now();
             let result = if stopped.load(Ordering::SeqCst) {
                 Step::Done((rules.skip)(item))
             } else {
+                let share = time.mul_f64(workers as f64 / round as f64).max(MIN_SLICE);
                 client.deadline =
-                    Deadline::at(Instant::now() + slice_for(slice, deadline, waiting, workers))
+                    Deadline::at(began + slice_for(share, deadline, waiting, workers))
                         .min(deadline);
                 (rules.step)(client, i, item)
             };
+            gate.leave();
             // Decided here, before this worker takes the next item.
             if let Step::Done(t) = &result
                 && (rules.stops)(t)
             {
                 stopped.store(true, Ordering::SeqCst);
             }
-            if sender.send((i, result)).is_err() {
+            if sender.send((i, result, began.elapsed())).is_err() {
                 return;
             }
         };
+        let live = AtomicUsize::new(0);
         std::thread::scope(|scope| {
-            let mut spawned = 0;
-            for _ in 0..workers {
+            let spawn = |sender: mpsc::Sender<(usize, Step<T>, Duration)>| {
                 let mut own = client.clone();
-                let sender = sender.clone();
-                let work = &work;
-                match std::thread::Builder::new()
-                    .spawn_scoped(scope, move || work(&mut own, sender))
-                {
-                    Ok(_) => spawned += 1,
-                    // A pod's pids limit: fewer workers, never a panic.
-                    Err(_) => break,
+                let (work, live) = (&work, &live);
+                live.fetch_add(1, Ordering::SeqCst);
+                let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
+                    let _alive = Alive(live);
+                    work(&mut own, sender)
+                });
+                if spawned.is_err() {
+                    live.fetch_sub(1, Ordering::SeqCst);
                 }
+                spawned.is_ok()
+            };
+            let mut spawned = 0;
+            // A pod's pids limit: fewer workers, never a panic.
+            while spawned < pace.limit().min(round) && spawn(sender.clone()) {
+                spawned += 1;
             }
+            let mut sender = Some(sender);
             if spawned == 0 {
-                work(&mut client.clone(), sender);
-            } else {
-                drop(sender);
+                work(&mut client.clone(), sender.take().expect("kept"));
             }
-            for (i, result) in results.iter() {
+            let mut received = 0;
+            while received < round {
+                let (i, result, took) = match results.recv_timeout(CHECK) {
+                    Ok(got) => got,
+                    // Every worker ended (one that could not go on): what they sent
+                    // is all there is.
+                    Err(mpsc::RecvTimeoutError::Timeout) if live.load(Ordering::SeqCst) > 0 => {
+                        continue;
+                    }
+                    Err(_) => break,
+                };
+                received += 1;
+                pace.finished(took, client.pushbacks(), Instant::now());
+                gate.allow(pace.limit());
+                // More at a time: one more worker each, while items are left.
+                let left = round - received;
+                if let Some(sender) = &sender {
+                    while spawned < pace.limit().min(left) && spawn(sender.clone()) {
+                        spawned += 1;
+                    }
+                }
                 match result {
                     Step::Done(t) => finals[i] = Some(t),
                     Step::Again(t) => todo.push_back((i, t)),
@@ -128,6 +160,7 @@ pub fn run<T: Send>(
                     reported += 1;
                 }
             }
+            drop(sender);
         });
         todo.make_contiguous().sort_by_key(|(i, _)| *i);
         // A round whose every item came back at once (nothing left to try before
@@ -137,6 +170,18 @@ pub fn run<T: Send>(
         }
     }
     finals.into_iter().flatten().collect()
+}
+
+/// How often the collector checks that some worker still runs.
+const CHECK: Duration = Duration::from_millis(100);
+
+/// A worker's life: counted down however it ends.
+struct Alive<'a>(&'a AtomicUsize);
+
+impl Drop for Alive<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The slice of one connector: its share of the round, less what the connectors
@@ -158,7 +203,7 @@ fn slice_for(share: Duration, deadline: Deadline, waiting: usize, workers: usize
 #[derive(Clone, Copy)]
 pub struct Batch<'a> {
     pub client: &'a Client,
-    pub parallel: usize,
+    pub parallel: Parallel,
     /// Where each final report is kept for a signal's report as soon as it is
     /// final, out of order too (`--parallel`): a connector finished behind a stuck
     /// one is in the report all the same. None for a step whose results are not

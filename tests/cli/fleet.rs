@@ -1,6 +1,8 @@
 //! Many connectors (issue 22): how many requests each one costs, where Connect's own
 //! answers already tell what a read would.
 
+use std::time::Duration;
+
 use crate::support::*;
 
 /// Requests that name one connector (its path holds `/connectors/NAME`, or a POST
@@ -118,6 +120,62 @@ fn an_unreadable_names_list_means_each_connector_is_read_on_its_own() {
             requests_about(&fake, "a"),
             ["GET /connectors/a/config", "PUT /connectors/a/config"],
             "{body:.20}"
+        );
+    }
+}
+
+/// A worker whose writes take a real worker's time (40 ms side by side, 5 ms one at a
+/// time): without `--parallel`, the run works on more connectors at a time once it
+/// finds that pays; with it, never on more than asked.
+fn slow_worker() -> (FakeConnect, TempDir) {
+    let fake = FakeConnect::start(
+        Config::default().write_latency(Duration::from_millis(40), Duration::from_millis(5)),
+    );
+    let defs: Vec<_> = (0..40)
+        .map(|i| json!({"name": format!("c-{i:02}"), "config": {"connector.class": "FileStreamSource", "topic": "t"}}))
+        .collect();
+    let dir = TempDir::with(&[("all.json", &serde_json::Value::from(defs).to_string())]);
+    (fake, dir)
+}
+
+#[test]
+fn without_parallel_a_slow_worker_gets_several_connectors_at_a_time() {
+    let (fake, dir) = slow_worker();
+    let out = deploy().url(fake.url()).timeout("60s").arg(dir.arg()).run();
+    out.expect(0, "summary: 40 created");
+    let names: Vec<String> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.split(':').next())
+        .filter(|n| n.starts_with("c-"))
+        .map(str::to_string)
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "lines in definition order");
+    assert!(
+        fake.most_writes_at_once() >= 2,
+        "one at a time all along: {}",
+        fake.most_writes_at_once()
+    );
+}
+
+#[test]
+fn parallel_given_is_never_exceeded() {
+    for n in ["1", "3"] {
+        let (fake, dir) = slow_worker();
+        deploy()
+            .url(fake.url())
+            .timeout("60s")
+            .arg("--parallel")
+            .arg(n)
+            .arg(dir.arg())
+            .run()
+            .expect(0, "summary: 40 created");
+        assert!(
+            fake.most_writes_at_once() <= n.parse().unwrap(),
+            "--parallel {n}: {} at once",
+            fake.most_writes_at_once()
         );
     }
 }
