@@ -17,6 +17,14 @@ pub struct Retry {
 }
 
 impl Retry {
+    /// Retrying on another schedule than the default one.
+    pub fn with(backoff: Backoff) -> Retry {
+        Retry {
+            backoff,
+            unknown: 0,
+        }
+    }
+
     /// Run `op` until it succeeds, retrying transient failures.
     pub fn run<T>(
         &mut self,
