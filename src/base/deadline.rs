@@ -124,8 +124,16 @@ mod tests {
     fn a_capped_schedule_never_waits_longer_than_its_cap() {
         let mut b = Backoff::capped(FIRST_DELAY, Duration::from_millis(500));
         let delays: Vec<_> = (0..20).map(|_| b.next_delay()).collect();
-        assert!(delays.iter().all(|d| *d <= Duration::from_millis(500)), "{delays:?}");
-        assert!(delays[10..].iter().all(|d| *d >= Duration::from_millis(250)), "{delays:?}");
+        assert!(
+            delays.iter().all(|d| *d <= Duration::from_millis(500)),
+            "{delays:?}"
+        );
+        assert!(
+            delays[10..]
+                .iter()
+                .all(|d| *d >= Duration::from_millis(250)),
+            "{delays:?}"
+        );
         let mut flat = Backoff::capped(FIRST_DELAY, FIRST_DELAY);
         assert!((0..20).all(|_| flat.next_delay() <= FIRST_DELAY));
     }

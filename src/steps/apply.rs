@@ -160,12 +160,12 @@ fn apply_config(
         };
         let failure = match read {
             Ok(current) => {
+                // Nothing to compare with a connector that does not exist: no report
+                // shows a created connector's keys, and a fleet's would be a copy of
+                // every definition's key names.
                 let d = match &current {
                     Some(map) => diff(&def.config, map),
-                    None => Diff {
-                        added: def.config.keys().cloned().collect(),
-                        ..Diff::default()
-                    },
+                    None => Diff::default(),
                 };
                 let (existed, first_diff) = report
                     .first_seen

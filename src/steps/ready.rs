@@ -136,7 +136,10 @@ fn probe(client: &mut Client) -> Result<(Version, String), NotReady> {
     match answer.status {
         200 => Ok((version, version_text)),
         404 if answer.json.is_some() => Ok((version, version_text)),
-        _ => Err(NotReady::Answered(not_ready("GET /connectors/...", &answer))),
+        _ => Err(NotReady::Answered(not_ready(
+            "GET /connectors/...",
+            &answer,
+        ))),
     }
 }
 
@@ -145,7 +148,10 @@ fn get(client: &mut Client, path: &str) -> Result<Reply, NotReady> {
     let reply = client.get(path, Kind::Probe).map_err(NotReady::Silent)?;
     match reply.status {
         200 => Ok(reply),
-        _ => Err(NotReady::Answered(not_ready(&format!("GET {path}"), &reply))),
+        _ => Err(NotReady::Answered(not_ready(
+            &format!("GET {path}"),
+            &reply,
+        ))),
     }
 }
 

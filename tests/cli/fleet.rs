@@ -179,3 +179,24 @@ fn parallel_given_is_never_exceeded() {
         );
     }
 }
+
+#[test]
+fn connections_are_kept_for_every_connector_worked_on_at_once() {
+    let (fake, dir) = slow_worker();
+    let relay = CountingProxy::start(fake.addr());
+    deploy()
+        .url(relay.url("http"))
+        .timeout("60s")
+        .arg("--parallel")
+        .arg("8")
+        .arg(dir.arg())
+        .run()
+        .expect(0, "summary: 40 created");
+    // One connection per worker (and the one that waited for readiness): none
+    // opened again for each connector.
+    assert!(
+        relay.connections() <= 10,
+        "{} connections for 8 at a time",
+        relay.connections()
+    );
+}
