@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -66,6 +66,7 @@ pub fn run<T: Send>(
     let stopped = AtomicBool::new(false);
     let mut todo: VecDeque<(usize, T)> = items.into_iter().enumerate().collect();
     let mut pace = Pace::new(parallel, client.pushbacks(), Instant::now());
+    let overrun = Overrun::default();
     while !todo.is_empty() {
         let started = Instant::now();
         let round = todo.len();
@@ -90,10 +91,11 @@ pub fn run<T: Send>(
                 Step::Done((rules.skip)(item))
             } else {
                 let share = time.mul_f64(workers as f64 / round as f64).max(MIN_SLICE);
-                client.deadline =
-                    Deadline::at(began + slice_for(share, deadline, waiting, workers))
-                        .min(deadline);
-                (rules.step)(client, i, item)
+                let slice = slice_for(share, deadline, waiting, workers, overrun.get());
+                client.deadline = Deadline::at(began + slice).min(deadline);
+                let result = (rules.step)(client, i, item);
+                overrun.learn(began.elapsed(), slice);
+                result
             };
             gate.leave();
             // Decided here, before this worker takes the next item.
@@ -188,12 +190,53 @@ impl Drop for Alive<'_> {
 /// still waiting behind it (on `workers` workers) need for their first try; never
 /// less than one first try of its own. A first try is `FIRST_TRY`, or an even
 /// share of the time left when that is shorter, so that the last turn still comes.
-fn slice_for(share: Duration, deadline: Deadline, waiting: usize, workers: usize) -> Duration {
+/// Every turn costs `overrun` beyond its slice too (noticing the time-out, a new
+/// connection, the run's own work): 200 connectors that each use their whole slice
+/// would otherwise push the last ones past the deadline.
+fn slice_for(
+    share: Duration,
+    deadline: Deadline,
+    waiting: usize,
+    workers: usize,
+    overrun: Duration,
+) -> Duration {
     let turns_behind = waiting.div_ceil(workers.max(1)) as u32;
     let remaining = deadline.remaining();
-    let first_try = FIRST_TRY.min(remaining / turns_behind.saturating_add(1));
-    let reserve = first_try.saturating_mul(turns_behind);
-    share.min(remaining.saturating_sub(reserve).max(first_try))
+    let turn = remaining / turns_behind.saturating_add(1);
+    let first_try = FIRST_TRY.min(turn.saturating_sub(overrun)).max(turn / 2);
+    let reserve = (first_try + overrun).saturating_mul(turns_behind);
+    share.min(
+        remaining
+            .saturating_sub(reserve)
+            .saturating_sub(overrun)
+            .max(first_try),
+    )
+}
+
+/// How long a step runs past the end of its slice, as a moving average of the steps
+/// that did (each sample at most `MAX_OVERRUN`: a step that rightly outlasts its
+/// slice, an offsets write under the run's deadline, must not starve the others).
+#[derive(Default)]
+struct Overrun(AtomicU64);
+
+const MAX_OVERRUN: Duration = Duration::from_millis(100);
+
+impl Overrun {
+    fn get(&self) -> Duration {
+        Duration::from_nanos(self.0.load(Ordering::Relaxed))
+    }
+
+    fn learn(&self, took: Duration, slice: Duration) {
+        let Some(past) = took.checked_sub(slice) else {
+            return;
+        };
+        let sample = past.min(MAX_OVERRUN).as_nanos() as u64;
+        let _ = self
+            .0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                Some(old - old / 4 + sample / 4)
+            });
+    }
 }
 
 /// The wiring every batch of a run shares, around one step for one connector: a
@@ -304,4 +347,48 @@ fn skipped_after_refusal(report: Report) -> Report {
         &report.name,
         Error::Denied("not attempted: access was refused".into()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_turn_behind_keeps_its_first_try_and_its_overrun() {
+        let deadline = Deadline::after(Duration::from_secs(4));
+        let share = Duration::from_secs(2);
+        // 200 behind one worker: about 20 ms each; with 5 ms lost per turn beyond
+        // its slice, this one gets less, so that the 200 turns still fit.
+        let plain = slice_for(share, deadline, 200, 1, Duration::ZERO);
+        let lossy = slice_for(share, deadline, 200, 1, Duration::from_millis(5));
+        assert!(plain <= Duration::from_millis(20), "{plain:?}");
+        assert!(
+            lossy < plain && lossy >= Duration::from_millis(9),
+            "{lossy:?}"
+        );
+        let total = (lossy + Duration::from_millis(5)) * 201;
+        assert!(total <= Duration::from_millis(4001), "{total:?}");
+        // The last one gets what is left.
+        let last = slice_for(share, deadline, 0, 1, Duration::from_millis(5));
+        assert!(last >= Duration::from_millis(1900), "{last:?}");
+    }
+
+    #[test]
+    fn an_overrun_is_learnt_from_steps_that_outlast_their_slice_only() {
+        let overrun = Overrun::default();
+        overrun.learn(Duration::from_millis(10), Duration::from_millis(20));
+        assert_eq!(overrun.get(), Duration::ZERO);
+        for _ in 0..40 {
+            overrun.learn(Duration::from_millis(28), Duration::from_millis(20));
+        }
+        let learnt = overrun.get();
+        assert!(
+            learnt > Duration::from_millis(7) && learnt <= Duration::from_millis(8),
+            "{learnt:?}"
+        );
+        for _ in 0..40 {
+            overrun.learn(Duration::from_secs(30), Duration::from_millis(20));
+        }
+        assert!(overrun.get() <= MAX_OVERRUN);
+    }
 }
