@@ -231,12 +231,26 @@ fn apply_all(
     // One request for every config and state; per connector where it cannot be had.
     let ours = |name: &str| definitions.iter().any(|d| d.name == name);
     let snapshot = Snapshot::read(&mut batch.client.clone(), version, true, &ours);
+    // Connect leaves out of that listing a connector it cannot describe at that
+    // moment (one without a status yet): absent there is not absent. The names
+    // alone (one more request, only when a definition is missing) tell which of
+    // those exist; the others are created without a read that would say "not
+    // found" again.
+    let missing = |s: &Snapshot| definitions.iter().any(|d| s.get(&d.name).is_none());
+    let existing = match &snapshot {
+        Some(s) if missing(s) => Snapshot::names(&mut batch.client.clone(), &ours),
+        _ => None,
+    };
     let step = |client: &mut Client, i: usize, mut report: Report| {
-        // Only the first round trusts the snapshot, and only where it shows the
-        // connector: Connect leaves out of the listing a connector it cannot describe
-        // at that moment (one just created), so absent there is read afresh.
+        // Only the first round trusts the snapshot; a connector it does not show
+        // that the names list is read on its own.
+        let name = &definitions[i].name;
         let seen = match (&snapshot, report.first_seen.is_none()) {
-            (Some(s), true) => s.get(&definitions[i].name).map(Some),
+            (Some(s), true) => match (s.get(name), &existing) {
+                (Some(known), _) => Some(Some(known)),
+                (None, Some(names)) if !names.contains(name) => Some(None),
+                (None, _) => None,
+            },
             _ => None,
         };
         let started = Instant::now();
@@ -325,7 +339,7 @@ fn prune_stale(
     reports: &mut Vec<Report>,
     scope: &spec::scope::Scope,
     settings: &prune::Settings,
-    parallel: usize,
+    parallel: steps::pace::Parallel,
     log: &Log,
     progress: &Progress,
 ) {

@@ -48,29 +48,38 @@ impl Deadline {
 }
 
 pub const FIRST_DELAY: Duration = Duration::from_millis(100);
-/// A worker that becomes ready is noticed within about a second.
+/// An answer that may change (a rebalance, a busy worker) is asked again within
+/// about a second.
 pub const MAX_DELAY: Duration = Duration::from_secs(1);
 
-/// Doubling delays from `FIRST_DELAY` to `MAX_DELAY`, each with jitter down to half
-/// its value so that many Jobs started together do not knock in step.
+/// Doubling delays from `FIRST_DELAY` to `MAX_DELAY` (or another cap), each with
+/// jitter down to half its value so that many Jobs started together do not knock
+/// in step.
 #[derive(Debug)]
 pub struct Backoff {
     next: Duration,
+    max: Duration,
     random: RandomState,
     count: u64,
 }
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff {
-            next: FIRST_DELAY,
-            random: RandomState::new(),
-            count: 0,
-        }
+        Backoff::capped(FIRST_DELAY, MAX_DELAY)
     }
 }
 
 impl Backoff {
+    /// Doubling delays from `first` to at most `max`, with the same jitter.
+    pub fn capped(first: Duration, max: Duration) -> Backoff {
+        Backoff {
+            next: first.min(max),
+            max,
+            random: RandomState::new(),
+            count: 0,
+        }
+    }
+
     /// Sleep for the next delay. Returns false, without sleeping past it, when the
     /// deadline comes first.
     pub fn wait(&mut self, deadline: &Deadline) -> bool {
@@ -86,7 +95,7 @@ impl Backoff {
 
     fn next_delay(&mut self) -> Duration {
         let base = self.next;
-        self.next = (self.next * 2).min(MAX_DELAY);
+        self.next = (self.next * 2).min(self.max);
         let mut h = self.random.build_hasher();
         h.write_u64(self.count);
         self.count += 1;
@@ -112,6 +121,24 @@ mod tests {
     }
 
     #[test]
+    fn a_capped_schedule_never_waits_longer_than_its_cap() {
+        let mut b = Backoff::capped(FIRST_DELAY, Duration::from_millis(500));
+        let delays: Vec<_> = (0..20).map(|_| b.next_delay()).collect();
+        assert!(
+            delays.iter().all(|d| *d <= Duration::from_millis(500)),
+            "{delays:?}"
+        );
+        assert!(
+            delays[10..]
+                .iter()
+                .all(|d| *d >= Duration::from_millis(250)),
+            "{delays:?}"
+        );
+        let mut flat = Backoff::capped(FIRST_DELAY, FIRST_DELAY);
+        assert!((0..20).all(|_| flat.next_delay() <= FIRST_DELAY));
+    }
+
+    #[test]
     fn jitter_varies() {
         let mut b = Backoff::default();
         for _ in 0..5 {
@@ -125,10 +152,7 @@ mod tests {
     fn deadline_clamps_and_stops_waiting() {
         let d = Deadline::after(Duration::from_millis(30));
         assert!(d.clamp(Duration::from_secs(90)) <= Duration::from_millis(30));
-        let mut b = Backoff {
-            next: MAX_DELAY,
-            ..Backoff::default()
-        };
+        let mut b = Backoff::capped(MAX_DELAY, MAX_DELAY);
         assert!(!b.wait(&d));
         assert!(d.passed());
     }

@@ -1,6 +1,8 @@
 //! The Kafka Connect REST client: requests with time-outs clamped to the deadline,
 //! failover across endpoints; what the answers mean is `answer`'s.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use ureq::RequestExt;
@@ -64,6 +66,10 @@ pub struct Client {
     /// Tokens read from a bearer-token file join the run's secrets as they rotate.
     pub redactor: Redactor,
     last_header: Option<String>,
+    /// Answers that said "not now" (409, 503, a rebalance, a time-out), counted
+    /// across every clone: how many connectors to work on at a time backs off on
+    /// them (`steps::batch`).
+    pushback: Arc<AtomicU64>,
 }
 
 impl Client {
@@ -134,7 +140,18 @@ impl Client {
             run_length: deadline.remaining(),
             redactor,
             last_header: None,
+            pushback: Arc::default(),
         })
+    }
+
+    /// One more answer that said "not now" (`Retry` calls it before it waits).
+    pub fn pushed_back(&self) {
+        self.pushback.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many answers said "not now" so far, on this client and its clones.
+    pub fn pushbacks(&self) -> u64 {
+        self.pushback.load(Ordering::Relaxed)
     }
 
     /// The endpoint in use, as it may be printed.

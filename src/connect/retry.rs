@@ -17,6 +17,14 @@ pub struct Retry {
 }
 
 impl Retry {
+    /// Retrying on another schedule than the default one.
+    pub fn with(backoff: Backoff) -> Retry {
+        Retry {
+            backoff,
+            unknown: 0,
+        }
+    }
+
     /// Run `op` until it succeeds, retrying transient failures.
     pub fn run<T>(
         &mut self,
@@ -35,7 +43,10 @@ impl Retry {
     /// its message masked.
     pub fn settle(&mut self, failure: Failure, client: &Client) -> Result<(), Error> {
         match failure {
-            Failure::Transient(m) | Failure::TimedOut(m) => self.wait(client, &m),
+            Failure::Transient(m) | Failure::TimedOut(m) => {
+                client.pushed_back();
+                self.wait(client, &m)
+            }
             Failure::Unknown(m) if self.unknown < UNKNOWN_RETRIES => {
                 self.unknown += 1;
                 self.wait(client, &m)

@@ -4,7 +4,7 @@
 //! requests, not one or two per connector. Workers without it (older, or a proxy
 //! that drops the query) are read per connector, as before.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -85,6 +85,20 @@ impl Snapshot {
             );
         }
         Some(Snapshot(known))
+    }
+
+    /// Which of the connectors `wanted` says exist (`GET /connectors`, names only),
+    /// for those the expanded listing left out: Connect leaves out a connector it
+    /// cannot describe at that moment (one without a status yet, a moment after its
+    /// creation), but never from the names, which come from the config topic alone.
+    /// None when the answer is not a list of names: read each one yourself.
+    pub fn names(client: &mut Client, wanted: &dyn Fn(&str) -> bool) -> Option<HashSet<String>> {
+        let reply = client.get_text("/connectors", Kind::Read).ok()?;
+        if reply.status != 200 {
+            return None;
+        }
+        let all: Vec<String> = serde_json::from_str(&reply.body).ok()?;
+        Some(all.into_iter().filter(|n| wanted(n)).collect())
     }
 
     /// What is known of a connector the listing shows. None says nothing: Connect

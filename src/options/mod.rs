@@ -31,6 +31,7 @@ use crate::report::termination::TerminationLog;
 use crate::spec::keys::SecretKeys;
 use crate::spec::load::Input;
 use crate::spec::scope::Scope;
+use crate::steps::pace::Parallel;
 
 pub use connection::{DEFAULT_URL, parse_endpoint};
 pub use secrets::raw_credentials;
@@ -69,8 +70,8 @@ pub struct Options {
     pub log_format: Format,
     pub tls: Tls,
     pub credentials: Credentials,
-    /// Connectors worked on at a time.
-    pub parallel: usize,
+    /// Connectors worked on at a time: `--parallel N`, or found out by the run.
+    pub parallel: Parallel,
     /// Delete connectors inside this scope that no definition names.
     pub prune: Option<Scope>,
     /// Clear a pruned connector's offsets too.

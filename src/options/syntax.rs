@@ -44,7 +44,8 @@ Options:
   --secret-keys GLOB[,GLOB...]  more keys whose values are secrets (* and ?), beside
                        those the plugin declares PASSWORD and secret-looking names
                                                      [env KAFKA_CONNECT_SECRET_KEYS]
-  --parallel N         connectors applied at a time  [env KAFKA_CONNECT_PARALLEL, default 1]
+  --parallel N         connectors applied at a time, fixed (1 to 64)
+                       [env KAFKA_CONNECT_PARALLEL, default: found out by the run, 1 to 8]
   --log-format FORMAT  text or json (JSON lines on stderr, a JSON report on stdout)
                                                      [env KAFKA_CONNECT_LOG_FORMAT, default text]
   --ca-file PEM        trust these CAs instead of the built-in Mozilla roots

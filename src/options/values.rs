@@ -11,14 +11,14 @@ use crate::report::log::Format;
 use crate::report::termination::TerminationLog;
 use crate::spec::keys::SecretKeys;
 use crate::spec::scope::Scope;
+use crate::steps::pace::Parallel;
 
 /// The run's deadline when none is given.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 pub const DEFAULT_STABLE: Duration = Duration::from_secs(5);
-/// Connectors applied at a time. bench/real-scale measured 200 first applies on a
-/// real 4.1.0 worker: 33.0 s at 1, 32.9 s at 4, 33.6 s at 8 (the worker writes
-/// configs one at a time), with the fewest requests and the least memory at 1.
-pub const DEFAULT_PARALLEL: usize = 1;
+/// Connectors applied at a time without `--parallel`: found out by the run
+/// (`steps::pace`), from 1 up to `ADAPTIVE_MAX`.
+pub const DEFAULT_PARALLEL: Parallel = Parallel::Adaptive;
 pub const MAX_PARALLEL: usize = 64;
 /// Kubernetes creates this file in every container and shows it in `kubectl describe`.
 pub const KUBERNETES_TERMINATION_LOG: &str = "/dev/termination-log";
@@ -134,11 +134,12 @@ pub(super) fn termination_log(path: Option<String>) -> TerminationLog {
 
 // ---- parallelism: --parallel
 
-/// `--parallel`, else `KAFKA_CONNECT_PARALLEL`: 1 to `MAX_PARALLEL`.
+/// `--parallel`, else `KAFKA_CONNECT_PARALLEL`: 1 to `MAX_PARALLEL`, fixed; neither:
+/// found out by the run.
 pub(super) fn parallel(
     raw: Option<String>,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<usize, Error> {
+) -> Result<Parallel, Error> {
     Ok(
         setting(raw, env, "--parallel", "KAFKA_CONNECT_PARALLEL", |v| {
             v.trim()
@@ -147,7 +148,7 @@ pub(super) fn parallel(
                 .filter(|n| (1..=MAX_PARALLEL).contains(n))
                 .ok_or_else(|| format!("'{v}' is not a whole number from 1 to {MAX_PARALLEL}"))
         })?
-        .map_or(DEFAULT_PARALLEL, |(n, _)| n),
+        .map_or(DEFAULT_PARALLEL, |(n, _)| Parallel::Fixed(n)),
     )
 }
 
@@ -297,12 +298,16 @@ mod tests {
     #[test]
     fn parallel_and_prune_settings() {
         assert_eq!(opts(&[], &[]).parallel, DEFAULT_PARALLEL);
-        assert_eq!(opts(&["--parallel", "8"], &[]).parallel, 8);
+        assert_eq!(opts(&["--parallel", "8"], &[]).parallel, Parallel::Fixed(8));
         assert_eq!(
             opts(&["--parallel", "2"], &[("KAFKA_CONNECT_PARALLEL", "6")]).parallel,
-            2
+            Parallel::Fixed(2)
         );
-        assert_eq!(opts(&[], &[("KAFKA_CONNECT_PARALLEL", "6")]).parallel, 6);
+        assert_eq!(
+            opts(&[], &[("KAFKA_CONNECT_PARALLEL", "6")]).parallel,
+            Parallel::Fixed(6)
+        );
+        assert_eq!(DEFAULT_PARALLEL, Parallel::Adaptive);
         for bad in ["0", "65", "-1", "x"] {
             assert!(
                 matches!(run(&["--parallel", bad], &[]), Err(Error::Usage(m)) if m.contains("--parallel")),

@@ -196,10 +196,10 @@ fn apply_config(
                         client.redactor.update(|s| def.register_stored(s, map));
                         diff(&def.config, map).with_values(&def.config, map, |k| def.is_secret(k))
                     }
-                    None => Diff {
-                        added: def.config.keys().cloned().collect(),
-                        ..Diff::default()
-                    },
+                    // Nothing to compare with a connector that does not exist: no
+                    // report shows a created connector's keys, and a fleet's would
+                    // be a copy of every definition's key names.
+                    None => Diff::default(),
                 };
                 let (existed, first_diff) = report
                     .first_seen

@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,7 @@ use crate::base::error::Error;
 use crate::connect::client::Client;
 use crate::report::outcome::Report;
 use crate::report::progress::Progress;
+use crate::steps::pace::{Gate, Pace, Parallel};
 
 /// A round shorter than this is followed by a pause of as long.
 const QUICK_ROUND: Duration = Duration::from_millis(500);
@@ -53,7 +54,7 @@ pub struct Rules<'a, T> {
 /// once, in item order, as soon as it and every item before it are final.
 pub fn run<T: Send>(
     client: &Client,
-    parallel: usize,
+    parallel: Parallel,
     items: Vec<T>,
     rules: &Rules<T>,
     mut report: impl FnMut(usize, &T),
@@ -64,61 +65,94 @@ pub fn run<T: Send>(
     let mut reported = 0;
     let stopped = AtomicBool::new(false);
     let mut todo: VecDeque<(usize, T)> = items.into_iter().enumerate().collect();
+    let mut pace = Pace::new(parallel, client.pushbacks(), Instant::now());
+    let overrun = Overrun::default();
     while !todo.is_empty() {
         let started = Instant::now();
-        let workers = parallel.clamp(1, todo.len());
-        let slice = deadline
-            .remaining()
-            .mul_f64(workers as f64 / todo.len() as f64)
-            .max(MIN_SLICE);
+        let round = todo.len();
+        let time = deadline.remaining();
+        let gate = Gate::new(pace.limit().min(round));
         let queue = Mutex::new(std::mem::take(&mut todo));
-        let (sender, results) = mpsc::channel::<(usize, Step<T>)>();
-        let work = |client: &mut Client, sender: mpsc::Sender<(usize, Step<T>)>| loop {
+        let (sender, results) = mpsc::channel::<(usize, Step<T>, Duration)>();
+        // Each worker takes the next item when the gate lets it in: a connector's
+        // share of the round is its turn's among as many as are worked on at once.
+        let work = |client: &mut Client, sender: mpsc::Sender<(usize, Step<T>, Duration)>| loop {
+            let workers = gate.enter();
             let next = {
                 let mut queue = queue.lock().unwrap_or_else(|e| e.into_inner());
                 queue.pop_front().map(|item| (item, queue.len()))
             };
             let Some(((i, item), waiting)) = next else {
+                gate.leave();
                 return;
             };
+            let began = Instant::now();
             let result = if stopped.load(Ordering::SeqCst) {
                 Step::Done((rules.skip)(item))
             } else {
-                client.deadline =
-                    Deadline::at(Instant::now() + slice_for(slice, deadline, waiting, workers))
-                        .min(deadline);
-                (rules.step)(client, i, item)
+                let share = time.mul_f64(workers as f64 / round as f64).max(MIN_SLICE);
+                let slice = slice_for(share, deadline, waiting, workers, overrun.get());
+                client.deadline = Deadline::at(began + slice).min(deadline);
+                let result = (rules.step)(client, i, item);
+                overrun.learn(began.elapsed(), slice);
+                result
             };
+            gate.leave();
             // Decided here, before this worker takes the next item.
             if let Step::Done(t) = &result
                 && (rules.stops)(t)
             {
                 stopped.store(true, Ordering::SeqCst);
             }
-            if sender.send((i, result)).is_err() {
+            if sender.send((i, result, began.elapsed())).is_err() {
                 return;
             }
         };
+        let live = AtomicUsize::new(0);
         std::thread::scope(|scope| {
-            let mut spawned = 0;
-            for _ in 0..workers {
+            let spawn = |sender: mpsc::Sender<(usize, Step<T>, Duration)>| {
                 let mut own = client.clone();
-                let sender = sender.clone();
-                let work = &work;
-                match std::thread::Builder::new()
-                    .spawn_scoped(scope, move || work(&mut own, sender))
-                {
-                    Ok(_) => spawned += 1,
-                    // A pod's pids limit: fewer workers, never a panic.
-                    Err(_) => break,
+                let (work, live) = (&work, &live);
+                live.fetch_add(1, Ordering::SeqCst);
+                let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
+                    let _alive = Alive(live);
+                    work(&mut own, sender)
+                });
+                if spawned.is_err() {
+                    live.fetch_sub(1, Ordering::SeqCst);
                 }
+                spawned.is_ok()
+            };
+            let mut spawned = 0;
+            // A pod's pids limit: fewer workers, never a panic.
+            while spawned < pace.limit().min(round) && spawn(sender.clone()) {
+                spawned += 1;
             }
+            let mut sender = Some(sender);
             if spawned == 0 {
-                work(&mut client.clone(), sender);
-            } else {
-                drop(sender);
+                work(&mut client.clone(), sender.take().expect("kept"));
             }
-            for (i, result) in results.iter() {
+            let mut received = 0;
+            while received < round {
+                let (i, result, took) = match results.recv_timeout(CHECK) {
+                    Ok(got) => got,
+                    // Every worker ended (one that could not go on): what they sent
+                    // is all there is.
+                    Err(mpsc::RecvTimeoutError::Timeout) if live.load(Ordering::SeqCst) > 0 => {
+                        continue;
+                    }
+                    Err(_) => break,
+                };
+                received += 1;
+                pace.finished(took, client.pushbacks(), Instant::now());
+                gate.allow(pace.limit());
+                // More at a time: one more worker each, while items are left.
+                let left = round - received;
+                if let Some(sender) = &sender {
+                    while spawned < pace.limit().min(left) && spawn(sender.clone()) {
+                        spawned += 1;
+                    }
+                }
                 match result {
                     Step::Done(t) => finals[i] = Some(t),
                     Step::Again(t) => todo.push_back((i, t)),
@@ -128,6 +162,7 @@ pub fn run<T: Send>(
                     reported += 1;
                 }
             }
+            drop(sender);
         });
         todo.make_contiguous().sort_by_key(|(i, _)| *i);
         // A round whose every item came back at once (nothing left to try before
@@ -139,16 +174,69 @@ pub fn run<T: Send>(
     finals.into_iter().flatten().collect()
 }
 
+/// How often the collector checks that some worker still runs.
+const CHECK: Duration = Duration::from_millis(100);
+
+/// A worker's life: counted down however it ends.
+struct Alive<'a>(&'a AtomicUsize);
+
+impl Drop for Alive<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// The slice of one connector: its share of the round, less what the connectors
 /// still waiting behind it (on `workers` workers) need for their first try; never
 /// less than one first try of its own. A first try is `FIRST_TRY`, or an even
 /// share of the time left when that is shorter, so that the last turn still comes.
-fn slice_for(share: Duration, deadline: Deadline, waiting: usize, workers: usize) -> Duration {
+/// Every turn costs `overrun` beyond its slice too (noticing the time-out, a new
+/// connection, the run's own work): 200 connectors that each use their whole slice
+/// would otherwise push the last ones past the deadline.
+fn slice_for(
+    share: Duration,
+    deadline: Deadline,
+    waiting: usize,
+    workers: usize,
+    overrun: Duration,
+) -> Duration {
     let turns_behind = waiting.div_ceil(workers.max(1)) as u32;
     let remaining = deadline.remaining();
-    let first_try = FIRST_TRY.min(remaining / turns_behind.saturating_add(1));
-    let reserve = first_try.saturating_mul(turns_behind);
-    share.min(remaining.saturating_sub(reserve).max(first_try))
+    let turn = remaining / turns_behind.saturating_add(1);
+    let first_try = FIRST_TRY.min(turn.saturating_sub(overrun)).max(turn / 2);
+    let reserve = (first_try + overrun).saturating_mul(turns_behind);
+    share.min(
+        remaining
+            .saturating_sub(reserve)
+            .saturating_sub(overrun)
+            .max(first_try),
+    )
+}
+
+/// How long a step runs past the end of its slice, as a moving average of the steps
+/// that did (each sample at most `MAX_OVERRUN`: a step that rightly outlasts its
+/// slice, an offsets write under the run's deadline, must not starve the others).
+#[derive(Default)]
+struct Overrun(AtomicU64);
+
+const MAX_OVERRUN: Duration = Duration::from_millis(100);
+
+impl Overrun {
+    fn get(&self) -> Duration {
+        Duration::from_nanos(self.0.load(Ordering::Relaxed))
+    }
+
+    fn learn(&self, took: Duration, slice: Duration) {
+        let Some(past) = took.checked_sub(slice) else {
+            return;
+        };
+        let sample = past.min(MAX_OVERRUN).as_nanos() as u64;
+        let _ = self
+            .0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                Some(old - old / 4 + sample / 4)
+            });
+    }
 }
 
 /// The wiring every batch of a run shares, around one step for one connector: a
@@ -158,7 +246,7 @@ fn slice_for(share: Duration, deadline: Deadline, waiting: usize, workers: usize
 #[derive(Clone, Copy)]
 pub struct Batch<'a> {
     pub client: &'a Client,
-    pub parallel: usize,
+    pub parallel: Parallel,
     /// Where each final report is kept for a signal's report as soon as it is
     /// final, out of order too (`--parallel`): a connector finished behind a stuck
     /// one is in the report all the same. None for a step whose results are not
@@ -259,4 +347,48 @@ fn skipped_after_refusal(report: Report) -> Report {
         &report.name,
         Error::Denied("not attempted: access was refused".into()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_turn_behind_keeps_its_first_try_and_its_overrun() {
+        let deadline = Deadline::after(Duration::from_secs(4));
+        let share = Duration::from_secs(2);
+        // 200 behind one worker: about 20 ms each; with 5 ms lost per turn beyond
+        // its slice, this one gets less, so that the 200 turns still fit.
+        let plain = slice_for(share, deadline, 200, 1, Duration::ZERO);
+        let lossy = slice_for(share, deadline, 200, 1, Duration::from_millis(5));
+        assert!(plain <= Duration::from_millis(20), "{plain:?}");
+        assert!(
+            lossy < plain && lossy >= Duration::from_millis(9),
+            "{lossy:?}"
+        );
+        let total = (lossy + Duration::from_millis(5)) * 201;
+        assert!(total <= Duration::from_millis(4001), "{total:?}");
+        // The last one gets what is left.
+        let last = slice_for(share, deadline, 0, 1, Duration::from_millis(5));
+        assert!(last >= Duration::from_millis(1900), "{last:?}");
+    }
+
+    #[test]
+    fn an_overrun_is_learnt_from_steps_that_outlast_their_slice_only() {
+        let overrun = Overrun::default();
+        overrun.learn(Duration::from_millis(10), Duration::from_millis(20));
+        assert_eq!(overrun.get(), Duration::ZERO);
+        for _ in 0..40 {
+            overrun.learn(Duration::from_millis(28), Duration::from_millis(20));
+        }
+        let learnt = overrun.get();
+        assert!(
+            learnt > Duration::from_millis(7) && learnt <= Duration::from_millis(8),
+            "{learnt:?}"
+        );
+        for _ in 0..40 {
+            overrun.learn(Duration::from_secs(30), Duration::from_millis(20));
+        }
+        assert!(overrun.get() <= MAX_OVERRUN);
+    }
 }

@@ -3,10 +3,11 @@
 //! what means "not yet" is waited for, anything permanent ends the wait at once
 //! with the code it gets later.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::base::deadline::{Backoff, FIRST_DELAY};
 use crate::base::error::Error;
 use crate::connect::answer::{Failure, Reply, classify};
 use crate::connect::client::{Client, Kind};
@@ -21,10 +22,29 @@ const PROBE: &str = "/connectors/connect-deploy-readiness-probe";
 /// URL, as an unreachable one is.
 const NOT_READY_BEFORE_FAILOVER: u32 = 5;
 
+/// Nothing answers (connection refused: the kernel says so, no worker is bothered):
+/// looked at again after 0.05-0.1 s, so that a worker that starts is noticed at once.
+const SILENT_DELAY: Duration = Duration::from_millis(100);
+
+/// A worker that answers "not ready" (Jetty's 404, `/health` starting, a 503) is
+/// looked at again after 0.1, 0.2, 0.4 s, then every 0.25-0.5 s: at most four
+/// looks a second (each one or two GETs), and readiness noticed within half a
+/// second of it.
+const ANSWERED_MAX_DELAY: Duration = Duration::from_millis(500);
+
+/// Why a look did not find the worker ready.
+enum NotReady {
+    /// Nothing answered: refused, unreachable, timed out.
+    Silent(Failure),
+    /// The worker answered, but not "ready".
+    Answered(Failure),
+}
+
 /// Wait until a worker is ready, trying each endpoint in turn; the version it reports.
 pub fn wait(client: &mut Client, log: &Log) -> Result<Version, Error> {
     let started = Instant::now();
-    let mut retry = Retry::default();
+    let mut silent = Retry::with(Backoff::capped(SILENT_DELAY, SILENT_DELAY));
+    let mut answered = Retry::with(Backoff::capped(FIRST_DELAY, ANSWERED_MAX_DELAY));
     let mut last_reason = String::new();
     let mut attempts = 0u32;
     let mut in_a_row = 0u32;
@@ -43,7 +63,11 @@ pub fn wait(client: &mut Client, log: &Log) -> Result<Version, Error> {
                 );
                 return Ok(version);
             }
-            Err(f) => f,
+            Err(why) => why,
+        };
+        let (failure, retry) = match failure {
+            NotReady::Silent(f) => (f, &mut silent),
+            NotReady::Answered(f) => (f, &mut answered),
         };
         let why = format!("{endpoint}: {}", failure.message());
         if why != last_reason {
@@ -70,7 +94,7 @@ pub fn wait(client: &mut Client, log: &Log) -> Result<Version, Error> {
 }
 
 /// One look: the version when ready, else why not, classified.
-fn probe(client: &mut Client) -> Result<(Version, String), Failure> {
+fn probe(client: &mut Client) -> Result<(Version, String), NotReady> {
     let root = get(client, "/")?;
     let Some(version_text) = root
         .json
@@ -79,44 +103,55 @@ fn probe(client: &mut Client) -> Result<(Version, String), Failure> {
         .and_then(Value::as_str)
         .map(str::to_string)
     else {
-        return Err(Failure::Transient(format!(
+        return Err(NotReady::Answered(Failure::Transient(format!(
             "GET / answered HTTP {} without a version: {}",
             root.status,
             root.message()
-        )));
+        ))));
     };
     // An unreadable version is treated as old: the probe below works everywhere.
     let version = Version::parse(&version_text).unwrap_or(Version::new(0, 0));
 
     if version >= Version::new(3, 9) {
-        match client.get("/health", Kind::Probe)? {
+        match client
+            .get("/health", Kind::Probe)
+            .map_err(NotReady::Silent)?
+        {
             h if h.status == 200 => return Ok((version, version_text)),
             // A build that reports a new version without /health: fall back to the probe.
             h if h.status == 404 && h.json.is_some() => {}
             h => {
-                return Err(match h.json.as_ref().and_then(|j| j.get("status")) {
-                    Some(Value::String(s)) => {
-                        Failure::Transient(format!("/health says {s}: {}", h.message()))
-                    }
-                    _ => not_ready("GET /health", &h),
-                });
+                return Err(NotReady::Answered(
+                    match h.json.as_ref().and_then(|j| j.get("status")) {
+                        Some(Value::String(s)) => {
+                            Failure::Transient(format!("/health says {s}: {}", h.message()))
+                        }
+                        _ => not_ready("GET /health", &h),
+                    },
+                ));
             }
         }
     }
-    let answer = client.get(PROBE, Kind::Probe)?;
+    let answer = client.get(PROBE, Kind::Probe).map_err(NotReady::Silent)?;
     match answer.status {
         200 => Ok((version, version_text)),
         404 if answer.json.is_some() => Ok((version, version_text)),
-        _ => Err(not_ready("GET /connectors/...", &answer)),
+        _ => Err(NotReady::Answered(not_ready(
+            "GET /connectors/...",
+            &answer,
+        ))),
     }
 }
 
 /// A 200, or why not.
-fn get(client: &mut Client, path: &str) -> Result<Reply, Failure> {
-    let reply = client.get(path, Kind::Probe)?;
+fn get(client: &mut Client, path: &str) -> Result<Reply, NotReady> {
+    let reply = client.get(path, Kind::Probe).map_err(NotReady::Silent)?;
     match reply.status {
         200 => Ok(reply),
-        _ => Err(not_ready(&format!("GET {path}"), &reply)),
+        _ => Err(NotReady::Answered(not_ready(
+            &format!("GET {path}"),
+            &reply,
+        ))),
     }
 }
 

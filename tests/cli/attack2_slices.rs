@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use crate::support::*;
 
+/// 200 stuck connectors under 4 s leave about 20 ms each: what each turn costs
+/// beyond its slice (noticing the time-out, a new connection) is learnt and kept
+/// back for the turns behind it (issue 22), or the last one went unattempted.
 #[test]
-#[ignore = "issue 22: 200 stuck connectors under 4 s leave about 20 ms each; per-connector overhead on a slow machine can leave the last one unattempted (124, not 78)"]
 fn attack2_rejected_connector_behind_many_stuck_ones_is_attempted() {
     let fake = FakeConnect::start(Config::default());
     let never = Reply::error(200, "never").delayed(Duration::from_secs(3600));

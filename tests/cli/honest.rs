@@ -566,6 +566,7 @@ fn a_deeply_nested_answer_is_a_malformed_answer() {
     let deep_object = format!("{}1{}", r#"{"a":"#.repeat(100), "}".repeat(100));
     for body in [&deep, &deep_object] {
         let fake = FakeConnect::start(Config::default());
+        per_connector_reads(&fake);
         fake.script(Rule::new(
             "GET",
             "/connectors/clicks/config",

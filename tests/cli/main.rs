@@ -19,6 +19,7 @@ mod attack_headers;
 mod attack_long_secret;
 mod attack_proxy;
 mod converge;
+mod fleet;
 mod honest;
 mod inputs;
 mod lifecycle;

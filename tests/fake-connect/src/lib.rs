@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -45,6 +45,11 @@ pub struct Config {
     pub tls: Option<TlsServer>,
     /// Misbehave at random, reproducibly per seed (the simulator's chaos mode).
     pub chaos: Option<Chaos>,
+    /// A real worker's time per write to `/connectors...`: `(alone, in turn)`. Each
+    /// write first takes `alone` side by side with the others (the REST layer,
+    /// validation), then `in turn`, one write at a time (the leader's herder and
+    /// its config topic). Zero: answered at once.
+    pub write_latency: (Duration, Duration),
 }
 
 /// What a worker, its rebalances and the proxies in front of it can do to a run, each
@@ -290,6 +295,7 @@ impl Default for Config {
             bearer: None,
             tls: None,
             chaos: None,
+            write_latency: (Duration::ZERO, Duration::ZERO),
         }
     }
 }
@@ -340,6 +346,10 @@ impl Config {
     }
     pub fn tls(mut self, tls: TlsServer) -> Self {
         self.tls = Some(tls);
+        self
+    }
+    pub fn write_latency(mut self, alone: Duration, in_turn: Duration) -> Self {
+        self.write_latency = (alone, in_turn);
         self
     }
     pub fn chaos(mut self, chaos: Chaos) -> Self {
@@ -534,6 +544,11 @@ struct Shared {
     changed: Condvar,
     closed: AtomicBool,
     log: bool,
+    /// Writes to `/connectors...` being answered now, and the most at once.
+    writing: AtomicUsize,
+    most_writing: AtomicUsize,
+    /// One write at a time through here (`Config::write_latency`).
+    herder: Mutex<()>,
 }
 
 /// A running fake worker. Dropping it stops accepting connections.
@@ -563,6 +578,9 @@ impl FakeConnect {
             changed: Condvar::new(),
             closed: AtomicBool::new(false),
             log,
+            writing: AtomicUsize::new(0),
+            most_writing: AtomicUsize::new(0),
+            herder: Mutex::new(()),
         });
         let s = Arc::clone(&shared);
         let tls = s.config.tls.as_ref().map(TlsServer::server_config);
@@ -716,6 +734,11 @@ impl FakeConnect {
     }
 
     /// Requests with this method whose path starts with `prefix`.
+    /// The most writes to `/connectors...` it was answering at once.
+    pub fn most_writes_at_once(&self) -> usize {
+        self.shared.most_writing.load(Ordering::SeqCst)
+    }
+
     pub fn count(&self, method: &str, prefix: &str) -> usize {
         self.requests()
             .iter()
@@ -757,7 +780,22 @@ fn handle<S: Read + Write>(stream: S, shared: &Shared) {
         if shared.closed.load(Ordering::SeqCst) {
             return;
         }
+        let write = request.path.starts_with("/connectors")
+            && matches!(request.method.as_str(), "PUT" | "POST" | "PATCH" | "DELETE");
+        if write {
+            let now = shared.writing.fetch_add(1, Ordering::SeqCst) + 1;
+            shared.most_writing.fetch_max(now, Ordering::SeqCst);
+            let (alone, in_turn) = shared.config.write_latency;
+            thread::sleep(alone);
+            if !in_turn.is_zero() {
+                let _turn = shared.herder.lock().unwrap_or_else(|e| e.into_inner());
+                thread::sleep(in_turn);
+            }
+        }
         let reply = respond(shared, &request);
+        if write {
+            shared.writing.fetch_sub(1, Ordering::SeqCst);
+        }
         {
             let mut st = shared.state.lock().unwrap();
             st.requests.push(request.clone());

@@ -1,6 +1,7 @@
 //! The fake Kafka Connect worker as a program, for container tests and benchmarks.
 //!
 //! fake-connect [--listen ADDR] [--version V] [--html404 DURATION] [--starting DURATION]
+//!              [--write-latency ALONE,IN_TURN]
 //!              [--auth USER:PASS] [--bearer TOKEN] [--mask-passwords] [--plugin CLASS]...
 //!              [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]
 //! fake-connect gen-certs DIR   (a test CA, server and client certificates)
@@ -47,6 +48,13 @@ fn main() -> ExitCode {
                 "--version" => config.version = value()?,
                 "--html404" => config.html404_for = seconds(&value()?)?,
                 "--starting" => config.starting_for = seconds(&value()?)?,
+                "--write-latency" => {
+                    let v = value()?;
+                    let (alone, in_turn) = v
+                        .split_once(',')
+                        .ok_or("--write-latency takes ALONE,IN_TURN (e.g. 40ms,45ms)")?;
+                    config.write_latency = (seconds(alone)?, seconds(in_turn)?);
+                }
                 "--auth" => {
                     let v = value()?;
                     let (u, p) = v.split_once(':').ok_or("--auth takes USER:PASS")?;

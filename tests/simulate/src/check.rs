@@ -71,8 +71,9 @@ fn is_validate(path: &str) -> bool {
 fn permanent(a: &Answer) -> bool {
     let m = a.request.method.as_str();
     let p = a.request.path.as_str();
-    if m == "GET" && p.starts_with("/connectors?") {
-        // A listing refused (a worker without `?expand`) has a fallback.
+    if m == "GET" && (p.starts_with("/connectors?") || p == "/connectors") {
+        // A listing refused (a worker without `?expand`), or the names asked for
+        // the connectors it left out, has a fallback: each connector read alone.
         return false;
     }
     if m == "GET" && p.starts_with("/connector-plugins/") && p.ends_with("/config") {
