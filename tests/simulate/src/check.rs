@@ -473,7 +473,16 @@ pub fn check(s: &Scenario, run: &Run) -> Vec<Violation> {
         if code == 0 && any_denied {
             out.push(v("exit.0_after_denial", "exit 0 after a 401/403".into()));
         }
-        if code == 78 && !any_permanent {
+        // The names of every connector refused to --prune: no fallback there, so
+        // a 4xx is the permanent answer it is everywhere else (README: 78).
+        let prune_listing_refused = s.prune_scope.is_some()
+            && run.answers.iter().any(|a| {
+                a.request.method == "GET"
+                    && a.request.path == "/connectors"
+                    && (400..=499).contains(&a.status)
+                    && !matches!(a.status, 401 | 403 | 404 | 408 | 409 | 429)
+            });
+        if code == 78 && !any_permanent && !prune_listing_refused {
             let kinds: BTreeSet<&str> = run
                 .answers
                 .iter()
