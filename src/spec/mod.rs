@@ -3,9 +3,11 @@
 
 pub mod compare;
 pub mod definitions;
+pub mod fingerprint;
 pub mod json;
 pub mod keys;
 pub mod load;
+pub mod masks;
 pub mod offsets;
 pub mod references;
 pub mod scope;
