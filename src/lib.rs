@@ -91,7 +91,18 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
     if options.validate {
         reports = validate_all(&batch, &definitions, mode, reports);
     }
-    let mut reports = apply_all(&batch, &definitions, version, mode, log, progress, reports);
+    let settings = apply::Settings {
+        ignore: options.ignore_keys.clone(),
+    };
+    let mut reports = apply_all(
+        &batch,
+        &definitions,
+        (version, &settings),
+        mode,
+        log,
+        progress,
+        reports,
+    );
     if mode.waits {
         let settings = converge::Settings {
             stable: options.stable,
@@ -194,7 +205,7 @@ fn finish(log: &Log, mode: Mode, detailed_exitcode: bool, reports: &[Report]) ->
 fn apply_all(
     batch: &Batch,
     definitions: &[Definition],
-    version: Version,
+    (version, settings): (Version, &apply::Settings),
     mode: Mode,
     log: &Log,
     progress: &Progress,
@@ -219,6 +230,7 @@ fn apply_all(
             mode.dry_run,
             &mut report,
             seen,
+            settings,
         );
         report.duration += started.elapsed();
         report

@@ -29,6 +29,7 @@ use crate::connect::proxy::Proxies;
 use crate::report::log::Format;
 use crate::report::termination::TerminationLog;
 use crate::spec::load::Input;
+use crate::spec::ignore::IgnoreKeys;
 use crate::spec::scope::Scope;
 
 pub use connection::{DEFAULT_URL, parse_endpoint};
@@ -80,6 +81,8 @@ pub struct Options {
     pub proxies: Proxies,
     /// `--header`, `--header-file`: extra headers on every request to Connect.
     pub headers: Vec<Header>,
+    /// `--ignore-keys`: stored keys never compared.
+    pub ignore_keys: IgnoreKeys,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +131,7 @@ pub fn parse(
     combine::stable_within_timeout(wait_running, &stable, timeout)?;
     let proxies = connection::proxies(raw.proxy, env)?;
     let headers = connection::extra_headers(raw.headers, raw.header_files, env)?;
+    let ignore_keys = values::ignore_keys(raw.ignore_keys, env)?;
 
     let termination_log = values::termination_log(
         raw.termination_log
@@ -157,6 +161,7 @@ pub fn parse(
         ignored: Vec::new(),
         proxies,
         headers,
+        ignore_keys,
     };
     combine::ignored(&options, &stable, &restart_failed, &mut ignored);
     options.ignored = ignored;

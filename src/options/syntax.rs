@@ -41,6 +41,8 @@ Options:
                                                      [env KAFKA_CONNECT_PRUNE_SCOPE]
   --prune-reset-offsets  clear a pruned connector's offsets too (3.6+)
                                                      [env KAFKA_CONNECT_PRUNE_RESET_OFFSETS=true]
+  --ignore-keys GLOB[,GLOB...]  stored keys a vendor adds or rewrites: never compared,
+                       never drift (* and ?)         [env KAFKA_CONNECT_IGNORE_KEYS]
   --parallel N         connectors applied at a time  [env KAFKA_CONNECT_PARALLEL, default 1]
   --log-format FORMAT  text or json (JSON lines on stderr, a JSON report on stdout)
                                                      [env KAFKA_CONNECT_LOG_FORMAT, default text]
@@ -73,7 +75,7 @@ before the deadline, 130/143 stopped by SIGINT/SIGTERM.
 ";
 
 /// Every variable the tool reads.
-pub const VARIABLES: [&str; 30] = [
+pub const VARIABLES: [&str; 31] = [
     "KAFKA_CONNECT_URL",
     "KAFKA_CONNECT_TIMEOUT",
     "KAFKA_CONNECT_WAIT_RUNNING",
@@ -95,6 +97,7 @@ pub const VARIABLES: [&str; 30] = [
     "KAFKA_CONNECT_PRUNE",
     "KAFKA_CONNECT_PRUNE_SCOPE",
     "KAFKA_CONNECT_PRUNE_RESET_OFFSETS",
+    "KAFKA_CONNECT_IGNORE_KEYS",
     "KAFKA_CONNECT_PROXY",
     "KAFKA_CONNECT_HEADERS",
     "KAFKA_CONNECT_HEADER_FILES",
@@ -152,6 +155,7 @@ pub(super) struct Raw {
     pub prune: Option<bool>,
     pub prune_scope: Option<String>,
     pub prune_reset_offsets: Option<bool>,
+    pub ignore_keys: Option<String>,
     pub proxy: Option<String>,
     pub headers: Vec<String>,
     pub header_files: Vec<String>,
@@ -190,6 +194,7 @@ pub(super) fn read_arguments(args: impl IntoIterator<Item = OsString>) -> Result
             Long("prune") => raw.prune = Some(true),
             Long("prune-scope") => raw.prune_scope = Some(string_value(p, "--prune-scope")?),
             Long("prune-reset-offsets") => raw.prune_reset_offsets = Some(true),
+            Long("ignore-keys") => raw.ignore_keys = Some(string_value(p, "--ignore-keys")?),
             Long("proxy") => raw.proxy = Some(string_value(p, "--proxy")?),
             Long("header") => raw.headers.push(string_value(p, "--header")?),
             Long("header-file") => raw.header_files.push(string_value(p, "--header-file")?),
@@ -225,7 +230,8 @@ pub fn reporting(
             lexopt::Arg::Long("termination-log") => path = value(&mut parser),
             lexopt::Arg::Long(
                 "url" | "timeout" | "stable" | "restart-failed" | "ca-file" | "cert-file"
-                | "key-file" | "parallel" | "prune-scope" | "proxy" | "header" | "header-file",
+                | "key-file" | "parallel" | "prune-scope" | "proxy" | "header" | "header-file"
+                | "ignore-keys",
             ) => {
                 let _ = parser.value();
             }

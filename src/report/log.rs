@@ -141,7 +141,9 @@ impl Log {
             Value::Object(map) => {
                 for (key, v) in map.iter_mut() {
                     match key.as_str() {
-                        "name" | "changed" | "added" | "removed" | "masked" => public_json(v),
+                        "name" | "changed" | "added" | "removed" | "masked" | "unverified" => {
+                            public_json(v)
+                        }
                         _ => self.clean_json(v),
                     }
                 }

@@ -264,6 +264,7 @@ pub fn report_json(code: u8, mode: Mode, reports: &[Report], error: Option<&Erro
                 "added": keys(|d| &d.added),
                 "removed": keys(|d| &d.removed),
                 "masked": keys(|d| &d.masked),
+                "unverified": keys(|d| &d.unverified),
                 "state_change": r.state_change.as_ref().map(|c| json!({
                     "from": c.from, "to": c.to.as_str(), "done": c.done,
                 })),

@@ -1,12 +1,15 @@
-//! Comparing a desired config with the one Connect holds: key names only, values
-//! the worker masks left out.
+//! Comparing a desired config with the one Connect holds: key names only; values
+//! the worker masks are compared through their fingerprint (`spec::masks`), never
+//! with the mask.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
 use crate::base::text::one_line;
+use crate::spec::ignore::IgnoreKeys;
 use crate::spec::keys::is_server_managed;
+use crate::spec::masks::{FINGERPRINT_KEY, is_mask, verify};
 
 /// Key names that differ between the desired and the current config.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -14,13 +17,19 @@ pub struct Diff {
     pub added: Vec<String>,
     pub removed: Vec<String>,
     pub changed: Vec<String>,
-    /// Keys whose current value the worker masks: unknown, so not a change.
+    /// Keys whose current value the worker masks, the same by their fingerprint.
     pub masked: Vec<String>,
+    /// Keys whose current value the worker masks, with no fingerprint to tell:
+    /// written once, with one.
+    pub unverified: Vec<String>,
 }
 
 impl Diff {
     pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.changed.is_empty()
+            && self.unverified.is_empty()
     }
 
     /// `changed: a, b; added: c; removed: d`, key names only.
@@ -29,7 +38,8 @@ impl Diff {
             ("changed", &self.changed),
             ("added", &self.added),
             ("removed", &self.removed),
-            ("masked by the worker, not compared", &self.masked),
+            ("masked by the worker, not yet fingerprinted", &self.unverified),
+            ("masked by the worker, same fingerprint", &self.masked),
         ]
         .iter()
         .filter(|(_, keys)| !keys.is_empty())
@@ -42,25 +52,54 @@ impl Diff {
     }
 }
 
-/// Some vendor builds answer `GET .../config` with passwords replaced by a run of
-/// `*` or by `[hidden]`.
-pub fn is_masked(value: &str) -> bool {
-    value == "[hidden]" || (value.len() >= 3 && value.bytes().all(|b| b == b'*'))
-}
-
 /// Compare what the user wants with what `GET .../config` returned.
 pub fn diff(desired: &BTreeMap<String, String>, current: &Map<String, Value>) -> Diff {
+    diff_ignoring(desired, current, &IgnoreKeys::default())
+}
+
+/// Keys of `desired` whose current value is a mask.
+pub fn masked_keys(desired: &BTreeMap<String, String>, current: &Map<String, Value>) -> Vec<String> {
+    desired
+        .keys()
+        .filter(|k| matches!(current.get(*k), Some(Value::String(v)) if is_mask(v)))
+        .cloned()
+        .collect()
+}
+
+/// As `diff`, leaving out the keys `ignore` names (`--ignore-keys`) on both sides.
+/// A masked value is never compared with a value: its fingerprint is.
+pub fn diff_ignoring(
+    desired: &BTreeMap<String, String>,
+    current: &Map<String, Value>,
+    ignore: &IgnoreKeys,
+) -> Diff {
     let mut d = Diff::default();
+    let mut masked = Vec::new();
     for (key, want) in desired {
+        if ignore.matches(key) {
+            continue;
+        }
         match current.get(key) {
             None => d.added.push(key.clone()),
+            Some(Value::String(have)) if is_mask(have) => masked.push(key.clone()),
             Some(Value::String(have)) if have == want => {}
-            Some(Value::String(have)) if is_masked(have) => d.masked.push(key.clone()),
             Some(_) => d.changed.push(key.clone()),
         }
     }
+    let verdict = verify(desired, &masked, current.get(FINGERPRINT_KEY));
+    d.masked = masked
+        .into_iter()
+        .filter(|k| !verdict.changed.contains(k) && !verdict.unverified.contains(k))
+        .collect();
+    d.changed.extend(verdict.changed);
+    d.changed.sort();
+    d.unverified = verdict.unverified;
     for key in current.keys() {
-        if !desired.contains_key(key) && !is_server_managed(key) {
+        if !desired.contains_key(key)
+            && !is_server_managed(key)
+            && key != FINGERPRINT_KEY
+            && !ignore.matches(key)
+        {
             d.removed.push(key.clone());
         }
     }
@@ -114,14 +153,60 @@ mod tests {
             ("h".to_string(), "x".to_string()),
         ]
         .into();
-        for shown in ["********", "[hidden]", "***"] {
+        let keys = vec!["pw".to_string()];
+        let fingerprint = Value::from(crate::spec::masks::record(&desired, &keys));
+        for shown in ["********", "[hidden]", "***", "••••••••••••", "*"] {
+            // No fingerprint: unknown, so written once (with one).
             let d = diff(&desired, &map(&[("pw", shown.into()), ("h", "x".into())]));
+            assert!(!d.is_empty(), "{shown}");
+            assert_eq!(d.unverified, ["pw"]);
+            // The fingerprint matches: the same.
+            let stored = map(&[
+                ("pw", shown.into()),
+                ("h", "x".into()),
+                (FINGERPRINT_KEY, fingerprint.clone()),
+            ]);
+            let d = diff(&desired, &stored);
             assert!(d.is_empty(), "{shown}");
             assert_eq!(d.masked, ["pw"]);
+            assert_eq!(
+                d.describe(),
+                "masked by the worker, same fingerprint: pw"
+            );
+            // A rotation: changed, by name.
+            let mut rotated = desired.clone();
+            rotated.insert("pw".into(), "new".into());
+            let d = diff(&rotated, &stored);
+            assert_eq!(d.changed, ["pw"]);
+            assert!(d.masked.is_empty());
         }
-        assert_eq!(
-            diff(&desired, &map(&[("pw", "**".into()), ("h", "x".into())])).changed,
-            ["pw"]
-        );
+    }
+
+    #[test]
+    fn a_mask_is_never_compared_with_a_value() {
+        let desired: BTreeMap<String, String> =
+            [("pw".to_string(), "••••••••••••".to_string())].into();
+        let d = diff(&desired, &map(&[("pw", "••••••••••••".into())]));
+        assert_eq!(d.unverified, ["pw"]);
+    }
+
+    #[test]
+    fn ignored_keys_are_never_drift() {
+        let ignore = IgnoreKeys::parse("secret.bundle.id,pw").unwrap();
+        let desired: BTreeMap<String, String> = [
+            ("a".to_string(), "1".to_string()),
+            ("pw".to_string(), "s".to_string()),
+        ]
+        .into();
+        let current = map(&[
+            ("a", "1".into()),
+            ("pw", "${secret:x}".into()),
+            ("secret.bundle.id", "b1".into()),
+            (FINGERPRINT_KEY, "whatever".into()),
+        ]);
+        assert!(diff_ignoring(&desired, &current, &ignore).is_empty());
+        let d = diff(&desired, &current);
+        assert_eq!(d.changed, ["pw"]);
+        assert_eq!(d.removed, ["secret.bundle.id"]);
     }
 }

@@ -9,6 +9,7 @@ use crate::base::error::Error;
 use crate::base::text::one_line as printable;
 use crate::spec::json;
 use crate::spec::keys::{is_server_managed, looks_secret};
+use crate::spec::masks::{FINGERPRINT_KEY, is_copied_mask};
 use crate::spec::offsets::Offsets;
 use crate::spec::references::{self, Reference};
 
@@ -171,7 +172,18 @@ fn definition(
                 printable(&key)
             )));
         }
+        if key == FINGERPRINT_KEY {
+            return Err(err(format!(
+                "config key '{FINGERPRINT_KEY}' is connect-deploy's own (the fingerprint of values the worker masks); leave it out"
+            )));
+        }
         let text = match scalar(value) {
+            Scalar::Text(s) if is_copied_mask(&s) => {
+                return Err(err(format!(
+                    "config key '{}' holds a mask a worker shows instead of a value (a run of U+2022, or [hidden]); writing it would replace the real value: write the value, or a {{\"file\"}}/{{\"env\"}} reference",
+                    printable(&key)
+                )));
+            }
             Scalar::Text(s) => s,
             Scalar::Null => {
                 return Err(err(format!(

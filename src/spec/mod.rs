@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod definitions;
 pub mod fingerprint;
+pub mod ignore;
 pub mod json;
 pub mod keys;
 pub mod load;

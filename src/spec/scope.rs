@@ -52,7 +52,7 @@ impl Scope {
 /// `*` and `?` wildcards, iteratively with one backtrack point. Both sides are
 /// compared character by character (Unicode scalar values), never byte by byte: `?`
 /// is one character, so `team-?` owns `team-é` and `team-??` does not.
-fn glob(pattern: &str, name: &str) -> bool {
+pub fn glob(pattern: &str, name: &str) -> bool {
     let pattern: Vec<char> = pattern.chars().collect();
     let name: Vec<char> = name.chars().collect();
     let (mut p, mut n) = (0, 0);

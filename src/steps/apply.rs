@@ -1,6 +1,9 @@
 //! Create or update one connector: read its config, compare, and write only when it
 //! differs, because an identical PUT still restarts the connector.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 use ureq::http::Method;
 
@@ -11,10 +14,19 @@ use crate::connect::retry::Retry;
 use crate::connect::snapshot::Known;
 use crate::connect::version::Version;
 use crate::report::outcome::{Applied, Held, Report, StateChange};
-use crate::spec::compare::{Diff, diff};
+use crate::spec::compare::{Diff, diff_ignoring, masked_keys};
 use crate::spec::definitions::{Definition, State, encode_name};
+use crate::spec::ignore::IgnoreKeys;
+use crate::spec::masks::{FINGERPRINT_KEY, record};
 use crate::steps::offsets::{self, Pending};
 use crate::steps::validate::validate;
+
+/// What the comparison leaves out, for every connector of the run.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// `--ignore-keys`: never compared, never drift.
+    pub ignore: IgnoreKeys,
+}
 
 /// Create or update one connector and move it to its desired state; in a dry run,
 /// only find out what that would change. `report` may hold what an earlier round
@@ -26,6 +38,7 @@ pub fn apply(
     dry_run: bool,
     report: &mut Report,
     seen: Option<Option<&Known>>,
+    settings: &Settings,
 ) {
     if def.state == State::Stopped && version < Version::new(3, 5) {
         report.error = Some(Error::Rejected(format!(
@@ -40,7 +53,15 @@ pub fn apply(
     let earlier = std::mem::take(&mut report.held);
     // What a snapshot of the cluster showed stands in for the first reads.
     let seen_state = seen.flatten().and_then(|k| k.state.clone());
-    let result = apply_config(client, def, version, dry_run, report, seen, &mut creating);
+    let result = apply_config(
+        client,
+        def,
+        (version, settings),
+        dry_run,
+        report,
+        seen,
+        &mut creating,
+    );
     // A create with offsets that may have landed, its outcome unknown when the
     // connector's time ran out (a lost answer, then no read in time): it may exist
     // without its offsets, which the next run would take for an existing
@@ -135,7 +156,7 @@ fn undo(client: &mut Client, def: &Definition, e: Error, report: &mut Report) ->
 fn apply_config(
     client: &mut Client,
     def: &Definition,
-    version: Version,
+    (version, settings): (Version, &Settings),
     dry_run: bool,
     report: &mut Report,
     mut seen: Option<Option<&Known>>,
@@ -143,7 +164,6 @@ fn apply_config(
 ) -> Result<Option<State>, Error> {
     let base = format!("/connectors/{}", encode_name(&def.name));
     let path = format!("{base}/config");
-    let body = serde_json::to_string(&def.config).expect("a map of strings serialises");
     // New connectors that must not start running are created in their state where
     // the worker can (KIP-980); elsewhere they are created, then moved at once. One
     // whose offsets are to be written is created STOPPED, whatever its state.
@@ -161,7 +181,7 @@ fn apply_config(
         let failure = match read {
             Ok(current) => {
                 let d = match &current {
-                    Some(map) => diff(&def.config, map),
+                    Some(map) => diff_ignoring(&def.config, map, &settings.ignore),
                     None => Diff {
                         added: def.config.keys().cloned().collect(),
                         ..Diff::default()
@@ -216,9 +236,11 @@ fn apply_config(
                     return Ok(current.is_none().then_some(def.state));
                 }
                 report.attempts += 1;
+                let config = fingerprinted(client, def, version, current.as_ref(), &d, settings);
+                let body = serde_json::to_string(&config).expect("a map of strings serialises");
                 let sent = if let (None, Some(initial)) = (&current, initial_state) {
                     let request = serde_json::json!({
-                        "name": def.name, "config": def.config, "initial_state": initial.as_str()
+                        "name": def.name, "config": config, "initial_state": initial.as_str()
                     });
                     let body = request.to_string();
                     if def.offsets.is_some() && creating.is_none() {
@@ -279,6 +301,69 @@ fn apply_config(
             other => other,
         };
         retry.settle(failure, client)?;
+    }
+}
+
+/// The config to write: the definition's, and on a worker that masks values, the
+/// fingerprint of the keys it masks (`spec::masks`), so that the next run can tell
+/// whether they changed. Where nothing is masked, the definition's config as it is.
+fn fingerprinted<'a>(
+    client: &mut Client,
+    def: &'a Definition,
+    version: Version,
+    current: Option<&Map<String, Value>>,
+    d: &Diff,
+    settings: &Settings,
+) -> Cow<'a, BTreeMap<String, String>> {
+    let mut keys = current
+        .map(|c| masked_keys(&def.config, c))
+        .unwrap_or_default();
+    if keys.is_empty() && !version.masks {
+        return Cow::Borrowed(&def.config);
+    }
+    // Keys the worker does not hold yet: masked from now on if their type is
+    // PASSWORD; where the plugin's definitions cannot be read, those whose name or
+    // reference says they are secret.
+    let added: Vec<&String> = match current {
+        None => def.config.keys().collect(),
+        Some(_) => d.added.iter().collect(),
+    };
+    if !added.is_empty() {
+        let typed = password_keys(client, def);
+        for key in added {
+            let secret = match &typed {
+                Some(typed) => typed.iter().any(|t| t == key),
+                None => def.secret_keys.contains(key),
+            };
+            if secret && !keys.contains(key) {
+                keys.push(key.clone());
+            }
+        }
+    }
+    keys.retain(|k| !settings.ignore.matches(k));
+    if keys.is_empty() {
+        return Cow::Borrowed(&def.config);
+    }
+    let mut config = def.config.clone();
+    config.insert(FINGERPRINT_KEY.to_string(), record(&def.config, &keys));
+    Cow::Owned(config)
+}
+
+/// The keys the connector's plugin declares PASSWORD-typed, from `GET
+/// /connector-plugins/{class}/config` (3.2+); None when that cannot be read.
+fn password_keys(client: &mut Client, def: &Definition) -> Option<Vec<String>> {
+    let class = def.config.get("connector.class")?;
+    let path = format!("/connector-plugins/{}/config", encode_name(class));
+    let reply = client.get(&path, Kind::Read).ok()?;
+    match (reply.status, &reply.json) {
+        (200, Some(Value::Array(items))) => Some(
+            items
+                .iter()
+                .filter(|i| i["type"] == "PASSWORD")
+                .filter_map(|i| i["name"].as_str().map(str::to_string))
+                .collect(),
+        ),
+        _ => None,
     }
 }
 
