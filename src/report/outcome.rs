@@ -234,7 +234,7 @@ impl Report {
             Some(applied) => {
                 let words = applied.outcome().text();
                 match (applied, applied.diff()) {
-                    (Applied::Unchanged(d), _) if d.masked.is_empty() => words.to_string(),
+                    (Applied::Unchanged(d), _) if d.describe().is_empty() => words.to_string(),
                     (_, Some(d)) => format!("{words} ({})", d.describe()),
                     (_, None) => words.to_string(),
                 }

@@ -32,14 +32,14 @@ impl Diff {
             && self.unverified.is_empty()
     }
 
-    /// `changed: a, b; added: c; removed: d`, key names only.
+    /// `changed: a, b; added: c; removed: d`, key names only. Masked keys whose
+    /// fingerprint matches are equal, and not named.
     pub fn describe(&self) -> String {
         let parts: Vec<String> = [
             ("changed", &self.changed),
             ("added", &self.added),
             ("removed", &self.removed),
             ("masked by the worker, not yet fingerprinted", &self.unverified),
-            ("masked by the worker, same fingerprint", &self.masked),
         ]
         .iter()
         .filter(|(_, keys)| !keys.is_empty())
@@ -169,10 +169,7 @@ mod tests {
             let d = diff(&desired, &stored);
             assert!(d.is_empty(), "{shown}");
             assert_eq!(d.masked, ["pw"]);
-            assert_eq!(
-                d.describe(),
-                "masked by the worker, same fingerprint: pw"
-            );
+            assert_eq!(d.describe(), "");
             // A rotation: changed, by name.
             let mut rotated = desired.clone();
             rotated.insert("pw".into(), "new".into());

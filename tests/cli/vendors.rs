@@ -1,0 +1,204 @@
+//! Vendor builds (issue 20): masked values settle and rotations land, keys a vendor
+//! adds or rewrites (`--ignore-keys`), per-connector RBAC, pinned plugin versions
+//! (KIP-891) and policy refusals.
+
+use crate::support::*;
+
+const SECRET: &str = "s3cr3t-Pa55w0rd";
+const ROTATED: &str = "r0tat3d-Pa55w0rd";
+const CERT: &str = "cert-material-0123456789";
+const BULLETS: &str = "••••••••••••";
+const FINGERPRINT: &str = "connect-deploy.fingerprint";
+
+/// A sink with an inline password and a PASSWORD-typed key whose name says nothing
+/// of a secret, read from a file.
+fn masked_definition(dir: &TempDir, password: &str, cert: &str) {
+    dir.write("cert.txt", cert);
+    dir.write(
+        "db.json",
+        &format!(
+            r#"{{"connector.class":"FileStreamSink","topics":"t","connection.password":"{password}","ssl.truststore.certificates":{{"file":"cert.txt"}}}}"#
+        ),
+    );
+}
+
+/// No request ever carried a mask, and no output a secret.
+#[track_caller]
+fn nothing_leaked(fake: &FakeConnect, outputs: &[&Output]) {
+    for r in fake.requests() {
+        assert!(
+            !r.body.contains(BULLETS) && !r.body.contains('\u{2022}'),
+            "a mask was sent: {} {}",
+            r.method,
+            r.path
+        );
+    }
+    for out in outputs {
+        for secret in [SECRET, ROTATED, CERT] {
+            assert!(!out.all().contains(secret), "{}", out.all());
+        }
+    }
+}
+
+fn writes(fake: &FakeConnect) -> usize {
+    fake.count("PUT", "/connectors/db/config") + fake.count("POST", "/connectors")
+}
+
+#[test]
+fn a_masking_confluent_worker_settles_and_rotations_land_once() {
+    let fake = FakeConnect::start(Config::default().confluent_masking("8.1.0-ccs"));
+    let dir = TempDir::new();
+    masked_definition(&dir, SECRET, CERT);
+    let run = || deploy().url(fake.url()).arg(dir.arg()).run();
+    let first = run();
+    first.expect(0, "db: created");
+    assert!(stored(&fake, "db").contains_key(FINGERPRINT));
+    let second = run();
+    second.expect(0, "db: unchanged");
+    let third = run();
+    third.expect(0, "db: unchanged");
+    assert_eq!(writes(&fake), 1, "an unchanged definition is written once");
+    let dry = deploy()
+        .url(fake.url())
+        .arg("--dry-run")
+        .arg("--detailed-exitcode")
+        .arg(dir.arg())
+        .run();
+    dry.expect(0, "db: unchanged");
+
+    // Rotated inline: written once, naming the key.
+    masked_definition(&dir, ROTATED, CERT);
+    let rotated = run();
+    rotated.expect(0, "db: updated (changed: connection.password)");
+    assert_eq!(stored(&fake, "db")["connection.password"], ROTATED);
+    run().expect(0, "db: unchanged");
+    assert_eq!(writes(&fake), 2);
+
+    // Rotated through the file: the same.
+    masked_definition(&dir, ROTATED, "new-cert-material-987654");
+    let by_file = run();
+    by_file.expect(0, "db: updated (changed: ssl.truststore.certificates)");
+    run().expect(0, "db: unchanged");
+    assert_eq!(writes(&fake), 3);
+    nothing_leaked(&fake, &[&first, &second, &third, &dry, &rotated, &by_file]);
+}
+
+/// A connector that exists without a fingerprint (an earlier tool, an earlier
+/// version) is written once to record it, then settles; `*` and `[hidden]` are
+/// masks too.
+#[test]
+fn an_existing_masked_connector_is_written_once_then_settles() {
+    for mask in ["********", "[hidden]", BULLETS] {
+        let fake = FakeConnect::start(Config::default().mask_text(mask));
+        let dir = TempDir::new();
+        masked_definition(&dir, SECRET, CERT);
+        fake.put_connector(
+            "db",
+            json!({"connector.class":"FileStreamSink","topics":"t","connection.password":"old","ssl.truststore.certificates":"old"}),
+        );
+        let once = deploy().url(fake.url()).arg(dir.arg()).run();
+        once.expect(0, "db: updated (masked by the worker, not yet fingerprinted: connection.password, ssl.truststore.certificates)");
+        assert_eq!(stored(&fake, "db")["connection.password"], SECRET);
+        let again = deploy().url(fake.url()).arg(dir.arg()).run();
+        again.expect(0, "db: unchanged");
+        assert_eq!(writes(&fake), 1, "{mask}");
+        nothing_leaked(&fake, &[&once, &again]);
+    }
+}
+
+/// Where nothing is masked, nothing changes: no fingerprint is stored.
+#[test]
+fn a_worker_that_does_not_mask_gets_no_fingerprint() {
+    for version in ["4.1.0", "8.1.0-ccs", "7.9.2-ce"] {
+        let fake = FakeConnect::start(Config::default().version(version));
+        let dir = TempDir::new();
+        masked_definition(&dir, SECRET, CERT);
+        deploy()
+            .url(fake.url())
+            .arg(dir.arg())
+            .run()
+            .expect(0, "db: created");
+        deploy()
+            .url(fake.url())
+            .arg(dir.arg())
+            .run()
+            .expect(0, "db: unchanged");
+        assert!(
+            !version.starts_with('4') || !stored(&fake, "db").contains_key(FINGERPRINT),
+            "{version}"
+        );
+        assert_eq!(writes(&fake), 1, "{version}");
+    }
+}
+
+#[test]
+fn a_definition_may_not_declare_the_fingerprint_or_a_mask() {
+    for (config, why) in [
+        (
+            format!(r#""{FINGERPRINT}":"x""#),
+            "connect-deploy.fingerprint",
+        ),
+        (
+            format!(r#""connection.password":"{BULLETS}""#),
+            "holds a mask",
+        ),
+        (r#""connection.password":"[hidden]""#.to_string(), "holds a mask"),
+    ] {
+        let dir = TempDir::with(&[(
+            "db.json",
+            &format!(r#"{{"connector.class":"FileStreamSink","topics":"t",{config}}}"#),
+        )]);
+        deploy()
+            .url("http://127.0.0.1:9")
+            .arg(dir.arg())
+            .run()
+            .expect(65, why);
+    }
+}
+
+/// Cloudera's Secrets Storage adds `secret.bundle.id` and rewrites protected values
+/// to `${secret:...}`: with `--ignore-keys` neither is drift.
+#[test]
+fn ignored_keys_are_never_drift() {
+    let fake = FakeConnect::start(Config::default());
+    fake.put_connector(
+        "db",
+        json!({"connector.class":"FileStreamSink","topics":"t","connection.password":"${secret:db:password}","secret.bundle.id":"b-17"}),
+    );
+    let dir = TempDir::with(&[(
+        "db.json",
+        &format!(
+            r#"{{"connector.class":"FileStreamSink","topics":"t","connection.password":"{SECRET}"}}"#
+        ),
+    )]);
+    deploy()
+        .url(fake.url())
+        .arg("--ignore-keys")
+        .arg("secret.bundle.id,connection.*")
+        .arg(dir.arg())
+        .run()
+        .expect(0, "db: unchanged");
+    deploy()
+        .url(fake.url())
+        .env("KAFKA_CONNECT_IGNORE_KEYS", "secret.bundle.?d, connection.password")
+        .arg("--dry-run")
+        .arg("--detailed-exitcode")
+        .arg(dir.arg())
+        .run()
+        .expect(0, "db: unchanged");
+    assert_eq!(writes(&fake), 0);
+    let out = deploy()
+        .url(fake.url())
+        .arg("--dry-run")
+        .arg("--detailed-exitcode")
+        .arg(dir.arg())
+        .run();
+    out.expect(2, "db: would update (changed: connection.password; removed: secret.bundle.id)");
+    deploy()
+        .url(fake.url())
+        .arg("--ignore-keys")
+        .arg("*")
+        .arg(dir.arg())
+        .run()
+        .expect(64, "--ignore-keys");
+}
