@@ -213,7 +213,24 @@ fn apply_all(
 ) -> Vec<Report> {
     // One request for every config and state; per connector where it cannot be had.
     let ours = |name: &str| definitions.iter().any(|d| d.name == name);
-    let snapshot = Snapshot::read(&mut batch.client.clone(), version, true, &ours);
+    let snapshot =
+        match Snapshot::read_unless_refused(&mut batch.client.clone(), version, true, &ours) {
+            Ok(snapshot) => snapshot,
+            Err(why) => {
+                // Refused for every connector: none is attempted.
+                return items
+                    .into_iter()
+                    .map(|r| {
+                        let r = match r.error {
+                            Some(_) => r,
+                            None => Report::failed(&r.name, Error::Denied(why.clone())),
+                        };
+                        reported(log, progress, &r);
+                        r
+                    })
+                    .collect();
+            }
+        };
     let step = |client: &mut Client, i: usize, mut report: Report| {
         // Only the first round trusts the snapshot, and only where it shows the
         // connector: Connect leaves out of the listing a connector it cannot describe

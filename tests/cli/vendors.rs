@@ -202,3 +202,71 @@ fn ignored_keys_are_never_drift() {
         .run()
         .expect(64, "--ignore-keys");
 }
+
+/// Confluent RBAC per connector name: a token that owns `team-a-*` and `team-c-*`
+/// but not `team-b-*` fails the one it may not touch (77) and applies the others.
+#[test]
+fn a_403_on_one_connector_fails_that_connector_alone() {
+    for parallel in ["1", "3"] {
+        let fake = FakeConnect::start(Config::default().forbid("team-b-"));
+        let dir = TempDir::with(&[
+            ("team-a-1.json", r#"{"connector.class":"FileStreamSource","topic":"t"}"#),
+            ("team-b-1.json", r#"{"connector.class":"FileStreamSource","topic":"t"}"#),
+            ("team-c-1.json", r#"{"connector.class":"FileStreamSource","topic":"t"}"#),
+        ]);
+        let out = deploy()
+            .url(fake.url())
+            .arg("--parallel")
+            .arg(parallel)
+            .arg(dir.arg())
+            .run();
+        out.expect(77, "team-a-1: created")
+            .expect(77, "team-c-1: created")
+            .expect(77, "team-b-1: failed: Kafka Connect refused access: HTTP 403")
+            .expect(77, "summary: 2 created, 0 updated, 0 unchanged, 1 failed");
+        assert!(fake.connector("team-a-1").is_some() && fake.connector("team-c-1").is_some());
+        assert!(!out.all().contains("not attempted"), "{}", out.all());
+    }
+}
+
+/// A 403 on the cluster-wide reads (the listing of every connector), and any 401,
+/// still stop the run: nothing is written.
+#[test]
+fn a_403_on_the_listing_or_a_401_stops_the_run() {
+    let fake = FakeConnect::start(Config::default());
+    fake.script(Rule::new(
+        "GET",
+        "/connectors?expand*",
+        1,
+        Reply::error(403, "User:alice is not permitted to list connectors"),
+    ));
+    let dir = TempDir::with(&[
+        ("a.json", r#"{"connector.class":"FileStreamSource","topic":"t"}"#),
+        ("b.json", r#"{"connector.class":"FileStreamSource","topic":"t"}"#),
+    ]);
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(77, "refused access");
+    assert_eq!(fake.count("PUT", "/connectors/"), 0);
+    assert_eq!(fake.count("GET", "/connectors/"), 0, "no connector was read");
+
+    let fake = FakeConnect::start(Config::default());
+    per_connector_reads(&fake);
+    fake.script(Rule::new(
+        "GET",
+        "/connectors/a/config",
+        1,
+        Reply::raw(401, Some("application/json"), "User cannot access the resource."),
+    ));
+    let out = deploy()
+        .url(fake.url())
+        .arg("--parallel")
+        .arg("1")
+        .arg(dir.arg())
+        .run();
+    out.expect(77, "a: failed: Kafka Connect refused access: HTTP 401")
+        .expect(77, "b: failed: not attempted");
+    assert_eq!(fake.count("PUT", "/connectors/"), 0);
+}
