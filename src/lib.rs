@@ -91,8 +91,16 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
     if options.validate {
         reports = validate_all(&batch, &definitions, mode, reports);
     }
+    // Pins are checked against the installed versions before anything is written.
+    let pinning = version >= Version::new(spec::pins::NEEDS.0, spec::pins::NEEDS.1)
+        && definitions
+            .iter()
+            .any(|d| !spec::pins::pins(&d.config).is_empty());
     let settings = apply::Settings {
         ignore: options.ignore_keys.clone(),
+        installed: pinning
+            .then(|| steps::pins::Installed::read(&mut client.clone()))
+            .flatten(),
     };
     let mut reports = apply_all(
         &batch,

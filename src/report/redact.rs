@@ -1101,6 +1101,12 @@ impl Definition {
             secrets.add_public(key);
             match key.as_str() {
                 "name" => {}
+                // A pinned plugin version, and the class it pins, are named in the
+                // messages about the pin (issue 20); neither is a secret.
+                k if crate::spec::pins::is_pin_key(k) => secrets.add_public(value),
+                "connector.class" if self.config.contains_key("connector.plugin.version") => {
+                    secrets.add_public(value)
+                }
                 "connector.class" => secrets.add_class(value),
                 _ => secrets.add_value(value, self.secret_keys.contains(key)),
             }

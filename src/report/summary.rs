@@ -269,6 +269,7 @@ pub fn report_json(code: u8, mode: Mode, reports: &[Report], error: Option<&Erro
                     "from": c.from, "to": c.to.as_str(), "done": c.done,
                 })),
                 "final_state": r.final_state,
+                "plugin_version": r.plugin_version,
                 "offsets": r.offsets,
                 "error": r.error.as_ref().map(|e| json!({"exit_code": e.exit_code(), "message": e.message()})),
                 "attempts": r.attempts,

@@ -10,6 +10,7 @@ use crate::base::text::one_line;
 use crate::spec::ignore::IgnoreKeys;
 use crate::spec::keys::is_server_managed;
 use crate::spec::masks::{FINGERPRINT_KEY, is_mask, verify};
+use crate::spec::pins::is_pin_key;
 
 /// Key names that differ between the desired and the current config.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,6 +23,9 @@ pub struct Diff {
     /// Keys whose current value the worker masks, with no fingerprint to tell:
     /// written once, with one.
     pub unverified: Vec<String>,
+    /// Pinned plugin versions that change (KIP-891): `key old -> new`, a change of
+    /// their own, shown with both versions (`(none)` where unpinned).
+    pub versions: Vec<String>,
 }
 
 impl Diff {
@@ -30,12 +34,14 @@ impl Diff {
             && self.removed.is_empty()
             && self.changed.is_empty()
             && self.unverified.is_empty()
+            && self.versions.is_empty()
     }
 
     /// `changed: a, b; added: c; removed: d`, key names only. Masked keys whose
     /// fingerprint matches are equal, and not named.
     pub fn describe(&self) -> String {
         let parts: Vec<String> = [
+            ("plugin version", &self.versions),
             ("changed", &self.changed),
             ("added", &self.added),
             ("removed", &self.removed),
@@ -104,6 +110,29 @@ pub fn diff_ignoring(
         }
     }
     d.removed.sort();
+    let shown = |v: Option<&Value>| match v {
+        Some(Value::String(s)) => one_line(s),
+        Some(other) => other.to_string(),
+        None => "(none)".to_string(),
+    };
+    let mut pinned: Vec<&String> = d
+        .changed
+        .iter()
+        .chain(&d.added)
+        .chain(&d.removed)
+        .filter(|k| is_pin_key(k))
+        .collect();
+    pinned.sort();
+    d.versions = pinned
+        .into_iter()
+        .map(|k| {
+            let want = desired.get(k).map(|v| Value::String(v.clone()));
+            format!("{k} {} -> {}", shown(current.get(k)), shown(want.as_ref()))
+        })
+        .collect();
+    for keys in [&mut d.changed, &mut d.added, &mut d.removed] {
+        keys.retain(|k| !is_pin_key(k));
+    }
     d
 }
 

@@ -10,5 +10,6 @@ pub mod keys;
 pub mod load;
 pub mod masks;
 pub mod offsets;
+pub mod pins;
 pub mod references;
 pub mod scope;

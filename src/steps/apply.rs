@@ -19,6 +19,7 @@ use crate::spec::definitions::{Definition, State, encode_name};
 use crate::spec::ignore::IgnoreKeys;
 use crate::spec::masks::{FINGERPRINT_KEY, record};
 use crate::steps::offsets::{self, Pending};
+use crate::steps::pins;
 use crate::steps::validate::validate;
 
 /// What the comparison leaves out, for every connector of the run.
@@ -26,6 +27,8 @@ use crate::steps::validate::validate;
 pub struct Settings {
     /// `--ignore-keys`: never compared, never drift.
     pub ignore: IgnoreKeys,
+    /// The plugins the worker lists with their versions, when a definition pins one.
+    pub installed: Option<pins::Installed>,
 }
 
 /// Create or update one connector and move it to its desired state; in a dry run,
@@ -40,6 +43,10 @@ pub fn apply(
     seen: Option<Option<&Known>>,
     settings: &Settings,
 ) {
+    if let Err(e) = pins::check(def, version, settings.installed.as_ref()) {
+        report.error = Some(e);
+        return;
+    }
     if def.state == State::Stopped && version < Version::new(3, 5) {
         report.error = Some(Error::Rejected(format!(
             "state STOPPED needs Kafka Connect 3.5 or newer; this worker runs {version}"
@@ -92,7 +99,9 @@ pub fn apply(
     drop(earlier);
     let result =
         result.and_then(|known| ensure_state(client, def, known, seen_state, dry_run, report));
-    report.error = result.err();
+    report.error = result
+        .err()
+        .map(|e| pins::explain(def, settings.installed.as_ref(), e));
 }
 
 /// A connector this run created, with `offsets` declared: write them while it is

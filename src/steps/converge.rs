@@ -13,6 +13,7 @@ use crate::connect::snapshot::Snapshot;
 use crate::connect::version::Version;
 use crate::report::log::{Level, Log};
 use crate::report::outcome::Report;
+use crate::spec::pins::pins;
 use crate::spec::definitions::{Definition, State, encode_name};
 
 /// Time between two looks at a connector's status.
@@ -29,6 +30,8 @@ pub struct Observed {
     /// (id, state, first line of the trace) per task.
     pub tasks: Vec<(i64, String, Option<String>)>,
     pub connector_trace: Option<String>,
+    /// The plugin version the connector runs (4.1+ status answers, KIP-891).
+    pub version: Option<String>,
 }
 
 impl Observed {
@@ -56,6 +59,10 @@ impl Observed {
             connector: connector.get("state")?.as_str()?.to_string(),
             tasks,
             connector_trace: first_line(connector),
+            version: connector
+                .get("version")
+                .and_then(Value::as_str)
+                .map(str::to_string),
         })
     }
 
@@ -321,6 +328,19 @@ fn look(
     let since = *w.since.get_or_insert(now);
     if now.duration_since(since) >= settings.stable {
         report.final_state = Some(observed.describe());
+        // Where the definition pins a version: the one it runs, e.g.
+        // `RUNNING (4.1.0), 1 task`.
+        if !pins(&w.def.config).is_empty()
+            && let Some(version) = &observed.version
+        {
+            let shown = observed.describe();
+            let state = &observed.connector;
+            report.final_state = Some(match shown.strip_prefix(state.as_str()) {
+                Some(rest) => format!("{state} ({version}){rest}"),
+                None => shown,
+            });
+            report.plugin_version = Some(version.clone());
+        }
         return Ok(true);
     }
     Ok(false)

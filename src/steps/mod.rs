@@ -5,6 +5,7 @@ pub mod apply;
 pub mod batch;
 pub mod converge;
 pub mod offsets;
+pub mod pins;
 pub mod prune;
 pub mod ready;
 pub mod validate;

@@ -270,3 +270,128 @@ fn a_403_on_the_listing_or_a_401_stops_the_run() {
         .expect(77, "b: failed: not attempted");
     assert_eq!(fake.count("PUT", "/connectors/"), 0);
 }
+
+const FULL_SOURCE: &str = "org.apache.kafka.connect.file.FileStreamSourceConnector";
+
+fn pinned(class: &str, pin: &str) -> TempDir {
+    TempDir::with(&[(
+        "src.json",
+        &format!(
+            r#"{{"connector.class":"{class}","topic":"t","connector.plugin.version":"{pin}"}}"#
+        ),
+    )])
+}
+
+/// Before 4.1 a worker accepts a pin and ignores it: refused before anything is
+/// written, naming the key and the release needed.
+#[test]
+fn a_pin_on_a_worker_before_4_1_is_refused() {
+    for version in ["3.9.1", "4.0.0", "7.9.3-ccs"] {
+        let fake = FakeConnect::start(Config::default().version(version));
+        let out = deploy()
+            .url(fake.url())
+            .arg(pinned("FileStreamSource", "4.1.0").arg())
+            .run();
+        out.expect(78, "connector.plugin.version")
+            .expect(78, "4.1");
+        assert_eq!(fake.count("PUT", "/connectors/"), 0, "{version}");
+        assert_eq!(fake.count("POST", "/connectors"), 0, "{version}");
+    }
+}
+
+/// On 4.1+ a pin no installed version matches is 78 before anything is written,
+/// naming the class, the pin and what is installed, by full name and by alias
+/// (where Connect itself answers a 500).
+#[test]
+fn a_missing_pinned_version_is_refused_naming_what_is_installed() {
+    for class in [FULL_SOURCE, "FileStreamSource"] {
+        let fake = FakeConnect::start(Config::default());
+        let out = deploy()
+            .url(fake.url())
+            .arg(pinned(class, "9.9.9").arg())
+            .run();
+        out.expect(78, "src: failed")
+            .expect(78, "9.9.9")
+            .expect(78, "4.1.0")
+            .expect(78, class);
+        assert_eq!(fake.count("PUT", "/connectors/"), 0, "{class}");
+    }
+}
+
+/// Where the listing cannot be read, Connect's own refusals are 78 all the same,
+/// its 500 for an alias included (never exit 1, never retried for ever).
+#[test]
+fn connects_refusals_of_a_pin_are_78() {
+    for class in [FULL_SOURCE, "FileStreamSource"] {
+        let fake = FakeConnect::start(Config::default());
+        fake.script(Rule::new(
+            "GET",
+            "/connector-plugins*",
+            1000,
+            Reply::error(500, "java.lang.NullPointerException"),
+        ));
+        let out = deploy()
+            .url(fake.url())
+            .timeout("20s")
+            .arg(pinned(class, "9.9.9").arg())
+            .run();
+        out.expect(78, "src: failed").expect(78, "9.9.9");
+        assert!(fake.connector("src").is_none());
+    }
+}
+
+/// A pin that exists creates and runs; the result line names the running version,
+/// and so does the JSON report.
+#[test]
+fn a_pinned_version_runs_and_is_named() {
+    let fake = FakeConnect::start(Config::default());
+    let dir = pinned("FileStreamSource", "4.1.0");
+    deploy()
+        .url(fake.url())
+        .arg("--wait-running")
+        .arg("--stable")
+        .arg("0s")
+        .arg(dir.arg())
+        .run()
+        .expect(0, "src: created; now RUNNING (4.1.0), 1 task");
+    let out = deploy()
+        .url(fake.url())
+        .arg("--wait-running")
+        .arg("--stable")
+        .arg("0s")
+        .arg("--log-format")
+        .arg("json")
+        .arg(dir.arg())
+        .run();
+    out.expect(0, r#""plugin_version":"4.1.0""#);
+    // Without a pin, lines stay as they were.
+    let plain = TempDir::with(&[("p.json", r#"{"connector.class":"FileStreamSource","topic":"t"}"#)]);
+    deploy()
+        .url(fake.url())
+        .arg("--wait-running")
+        .arg("--stable")
+        .arg("0s")
+        .arg(plain.arg())
+        .run()
+        .expect(0, "p: created; now RUNNING, 1 task");
+}
+
+/// A dry run shows a version change as a change of its own, with both versions.
+#[test]
+fn a_dry_run_shows_a_version_change() {
+    let fake = FakeConnect::start(Config::default().plugin_version("4.1.0"));
+    fake.put_connector(
+        "src",
+        json!({"connector.class":"FileStreamSource","topic":"t","connector.plugin.version":"4.0.0"}),
+    );
+    deploy()
+        .url(fake.url())
+        .arg("--dry-run")
+        .arg("--detailed-exitcode")
+        .arg(pinned("FileStreamSource", "4.1.0").arg())
+        .run()
+        .expect(
+            2,
+            "src: would update (plugin version: connector.plugin.version 4.0.0 -> 4.1.0)",
+        );
+}
