@@ -11,5 +11,6 @@ pub mod load;
 pub mod masks;
 pub mod offsets;
 pub mod pins;
+pub mod policy;
 pub mod references;
 pub mod scope;

@@ -18,6 +18,7 @@ use crate::spec::compare::{Diff, diff_ignoring, masked_keys};
 use crate::spec::definitions::{Definition, State, encode_name};
 use crate::spec::ignore::IgnoreKeys;
 use crate::spec::masks::{FINGERPRINT_KEY, record};
+use crate::spec::policy::refused_key;
 use crate::steps::offsets::{self, Pending};
 use crate::steps::pins;
 use crate::steps::validate::validate;
@@ -101,7 +102,22 @@ pub fn apply(
         result.and_then(|known| ensure_state(client, def, known, seen_state, dry_run, report));
     report.error = result
         .err()
-        .map(|e| pins::explain(def, settings.installed.as_ref(), e));
+        .map(|e| pins::explain(def, settings.installed.as_ref(), e))
+        .map(|e| policy_refusal(def, e));
+}
+
+/// A rejection that names a key a worker's policy may refuse (a client override, a
+/// JAAS line): the key named, Connect's words (which echo the value) left out.
+fn policy_refusal(def: &Definition, error: Error) -> Error {
+    let Error::Rejected(message) = &error else {
+        return error;
+    };
+    match refused_key(&def.config, message) {
+        Some(key) => Error::Rejected(format!(
+            "Kafka Connect refused '{key}': a worker policy allows only listed keys and values (client overrides: connector.client.config.override.policy, an allowlist from Kafka 4.2, KIP-1188; JAAS login modules: org.apache.kafka.allowed.login.modules, 4.0+; OAuth URLs: org.apache.kafka.sasl.oauthbearer.allowed.urls); allow it on the worker or remove it; Connect's message is not shown, as it holds the value"
+        )),
+        None => error,
+    }
 }
 
 /// A connector this run created, with `offsets` declared: write them while it is

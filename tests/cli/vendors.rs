@@ -395,3 +395,39 @@ fn a_dry_run_shows_a_version_change() {
             "src: would update (plugin version: connector.plugin.version 4.0.0 -> 4.1.0)",
         );
 }
+
+/// A worker policy (KIP-1188's client-override allowlist, the login-module
+/// allowlist) refuses a key an older worker accepted: 78, the key named, the value
+/// never shown (Connect's message echoes it).
+#[test]
+fn a_policy_refusal_names_the_key_and_never_the_value() {
+    let value = "client-id-zz-77";
+    let module = "org.example.UnlistedLoginModule";
+    for (key, written) in [
+        ("producer.override.client.id", value.to_string()),
+        (
+            "sasl.jaas.config",
+            format!(r#"{module} required username=\"u\";"#),
+        ),
+    ] {
+        let fake = FakeConnect::start(
+            Config::default().override_allowlist(&["org.apache.kafka.common.security.plain.PlainLoginModule"]),
+        );
+        let dir = TempDir::with(&[(
+            "s.json",
+            &format!(r#"{{"connector.class":"FileStreamSink","topics":"t","{key}":"{written}"}}"#),
+        )]);
+        for json in [false, true] {
+            let mut run = deploy().url(fake.url());
+            if json {
+                run = run.arg("--log-format").arg("json");
+            }
+            let out = run.arg(dir.arg()).run();
+            out.expect(78, &format!("Kafka Connect refused '{key}'"));
+            for shown in [value, module, "UnlistedLoginModule", "client-id"] {
+                assert!(!out.all().contains(shown), "{}", out.all());
+            }
+        }
+        assert!(fake.connector("s").is_none());
+    }
+}
