@@ -28,8 +28,8 @@ use crate::connect::headers::Header;
 use crate::connect::proxy::Proxies;
 use crate::report::log::Format;
 use crate::report::termination::TerminationLog;
-use crate::spec::load::Input;
 use crate::spec::ignore::IgnoreKeys;
+use crate::spec::load::Input;
 use crate::spec::scope::Scope;
 
 pub use connection::{DEFAULT_URL, parse_endpoint};

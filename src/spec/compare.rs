@@ -45,7 +45,10 @@ impl Diff {
             ("changed", &self.changed),
             ("added", &self.added),
             ("removed", &self.removed),
-            ("masked by the worker, not yet fingerprinted", &self.unverified),
+            (
+                "masked by the worker, not yet fingerprinted",
+                &self.unverified,
+            ),
         ]
         .iter()
         .filter(|(_, keys)| !keys.is_empty())
@@ -64,7 +67,10 @@ pub fn diff(desired: &BTreeMap<String, String>, current: &Map<String, Value>) ->
 }
 
 /// Keys of `desired` whose current value is a mask.
-pub fn masked_keys(desired: &BTreeMap<String, String>, current: &Map<String, Value>) -> Vec<String> {
+pub fn masked_keys(
+    desired: &BTreeMap<String, String>,
+    current: &Map<String, Value>,
+) -> Vec<String> {
     desired
         .keys()
         .filter(|k| matches!(current.get(*k), Some(Value::String(v)) if is_mask(v)))

@@ -13,8 +13,8 @@ use crate::connect::snapshot::Snapshot;
 use crate::connect::version::Version;
 use crate::report::log::{Level, Log};
 use crate::report::outcome::Report;
-use crate::spec::pins::pins;
 use crate::spec::definitions::{Definition, State, encode_name};
+use crate::spec::pins::pins;
 
 /// Time between two looks at a connector's status.
 const POLL: Duration = Duration::from_millis(500);

@@ -57,7 +57,11 @@ impl Installed {
 
 /// Before anything is written: a pin on a worker that ignores pins, or one that no
 /// installed version satisfies, is a rejection (78) naming the key.
-pub fn check(def: &Definition, version: Version, installed: Option<&Installed>) -> Result<(), Error> {
+pub fn check(
+    def: &Definition,
+    version: Version,
+    installed: Option<&Installed>,
+) -> Result<(), Error> {
     let pins = pins(&def.config);
     let Some(first) = pins.first() else {
         return Ok(());
@@ -112,7 +116,10 @@ pub fn explain(def: &Definition, installed: Option<&Installed>, error: Error) ->
         return error;
     }
     let pins = pins(&def.config);
-    let Some(pin) = pins.iter().find(|p| p.key == "connector.plugin.version").or(pins.first())
+    let Some(pin) = pins
+        .iter()
+        .find(|p| p.key == "connector.plugin.version")
+        .or(pins.first())
     else {
         return error;
     };

@@ -25,7 +25,7 @@ mod ready;
 mod redaction;
 mod references;
 mod secrets;
-mod vendors;
 mod signals;
 #[cfg(feature = "tls")]
 mod tls;
+mod vendors;

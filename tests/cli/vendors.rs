@@ -142,7 +142,10 @@ fn a_definition_may_not_declare_the_fingerprint_or_a_mask() {
             format!(r#""connection.password":"{BULLETS}""#),
             "holds a mask",
         ),
-        (r#""connection.password":"[hidden]""#.to_string(), "holds a mask"),
+        (
+            r#""connection.password":"[hidden]""#.to_string(),
+            "holds a mask",
+        ),
     ] {
         let dir = TempDir::with(&[(
             "db.json",
@@ -180,7 +183,10 @@ fn ignored_keys_are_never_drift() {
         .expect(0, "db: unchanged");
     deploy()
         .url(fake.url())
-        .env("KAFKA_CONNECT_IGNORE_KEYS", "secret.bundle.?d, connection.password")
+        .env(
+            "KAFKA_CONNECT_IGNORE_KEYS",
+            "secret.bundle.?d, connection.password",
+        )
         .arg("--dry-run")
         .arg("--detailed-exitcode")
         .arg(dir.arg())
@@ -193,7 +199,10 @@ fn ignored_keys_are_never_drift() {
         .arg("--detailed-exitcode")
         .arg(dir.arg())
         .run();
-    out.expect(2, "db: would update (changed: connection.password; removed: secret.bundle.id)");
+    out.expect(
+        2,
+        "db: would update (changed: connection.password; removed: secret.bundle.id)",
+    );
     deploy()
         .url(fake.url())
         .arg("--ignore-keys")
@@ -210,9 +219,18 @@ fn a_403_on_one_connector_fails_that_connector_alone() {
     for parallel in ["1", "3"] {
         let fake = FakeConnect::start(Config::default().forbid("team-b-"));
         let dir = TempDir::with(&[
-            ("team-a-1.json", r#"{"connector.class":"FileStreamSource","topic":"t"}"#),
-            ("team-b-1.json", r#"{"connector.class":"FileStreamSource","topic":"t"}"#),
-            ("team-c-1.json", r#"{"connector.class":"FileStreamSource","topic":"t"}"#),
+            (
+                "team-a-1.json",
+                r#"{"connector.class":"FileStreamSource","topic":"t"}"#,
+            ),
+            (
+                "team-b-1.json",
+                r#"{"connector.class":"FileStreamSource","topic":"t"}"#,
+            ),
+            (
+                "team-c-1.json",
+                r#"{"connector.class":"FileStreamSource","topic":"t"}"#,
+            ),
         ]);
         let out = deploy()
             .url(fake.url())
@@ -222,7 +240,10 @@ fn a_403_on_one_connector_fails_that_connector_alone() {
             .run();
         out.expect(77, "team-a-1: created")
             .expect(77, "team-c-1: created")
-            .expect(77, "team-b-1: failed: Kafka Connect refused access: HTTP 403")
+            .expect(
+                77,
+                "team-b-1: failed: Kafka Connect refused access: HTTP 403",
+            )
             .expect(77, "summary: 2 created, 0 updated, 0 unchanged, 1 failed");
         assert!(fake.connector("team-a-1").is_some() && fake.connector("team-c-1").is_some());
         assert!(!out.all().contains("not attempted"), "{}", out.all());
@@ -241,8 +262,14 @@ fn a_403_on_the_listing_or_a_401_stops_the_run() {
         Reply::error(403, "User:alice is not permitted to list connectors"),
     ));
     let dir = TempDir::with(&[
-        ("a.json", r#"{"connector.class":"FileStreamSource","topic":"t"}"#),
-        ("b.json", r#"{"connector.class":"FileStreamSource","topic":"t"}"#),
+        (
+            "a.json",
+            r#"{"connector.class":"FileStreamSource","topic":"t"}"#,
+        ),
+        (
+            "b.json",
+            r#"{"connector.class":"FileStreamSource","topic":"t"}"#,
+        ),
     ]);
     deploy()
         .url(fake.url())
@@ -250,7 +277,11 @@ fn a_403_on_the_listing_or_a_401_stops_the_run() {
         .run()
         .expect(77, "refused access");
     assert_eq!(fake.count("PUT", "/connectors/"), 0);
-    assert_eq!(fake.count("GET", "/connectors/"), 0, "no connector was read");
+    assert_eq!(
+        fake.count("GET", "/connectors/"),
+        0,
+        "no connector was read"
+    );
 
     let fake = FakeConnect::start(Config::default());
     per_connector_reads(&fake);
@@ -258,7 +289,11 @@ fn a_403_on_the_listing_or_a_401_stops_the_run() {
         "GET",
         "/connectors/a/config",
         1,
-        Reply::raw(401, Some("application/json"), "User cannot access the resource."),
+        Reply::raw(
+            401,
+            Some("application/json"),
+            "User cannot access the resource.",
+        ),
     ));
     let out = deploy()
         .url(fake.url())
@@ -292,8 +327,7 @@ fn a_pin_on_a_worker_before_4_1_is_refused() {
             .url(fake.url())
             .arg(pinned("FileStreamSource", "4.1.0").arg())
             .run();
-        out.expect(78, "connector.plugin.version")
-            .expect(78, "4.1");
+        out.expect(78, "connector.plugin.version").expect(78, "4.1");
         assert_eq!(fake.count("PUT", "/connectors/"), 0, "{version}");
         assert_eq!(fake.count("POST", "/connectors"), 0, "{version}");
     }
@@ -365,7 +399,10 @@ fn a_pinned_version_runs_and_is_named() {
         .run();
     out.expect(0, r#""plugin_version":"4.1.0""#);
     // Without a pin, lines stay as they were.
-    let plain = TempDir::with(&[("p.json", r#"{"connector.class":"FileStreamSource","topic":"t"}"#)]);
+    let plain = TempDir::with(&[(
+        "p.json",
+        r#"{"connector.class":"FileStreamSource","topic":"t"}"#,
+    )]);
     deploy()
         .url(fake.url())
         .arg("--wait-running")
@@ -411,7 +448,8 @@ fn a_policy_refusal_names_the_key_and_never_the_value() {
         ),
     ] {
         let fake = FakeConnect::start(
-            Config::default().override_allowlist(&["org.apache.kafka.common.security.plain.PlainLoginModule"]),
+            Config::default()
+                .override_allowlist(&["org.apache.kafka.common.security.plain.PlainLoginModule"]),
         );
         let dir = TempDir::with(&[(
             "s.json",

@@ -1334,7 +1334,16 @@ fn model(shared: &Shared, request: &Request) -> Reply {
             }
             json_reply(200, Value::Object(all))
         }
-        ("GET", ["connectors"]) => json_reply(200, Value::from(st.connectors.keys().filter(|n| !config.forbidden(n)).cloned().collect::<Vec<_>>())),
+        ("GET", ["connectors"]) => json_reply(
+            200,
+            Value::from(
+                st.connectors
+                    .keys()
+                    .filter(|n| !config.forbidden(n))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            ),
+        ),
         ("GET", ["connector-plugins"]) => {
             let version = config.installed_version();
             let mut listed: Vec<Value> = config
@@ -1344,10 +1353,19 @@ fn model(shared: &Shared, request: &Request) -> Reply {
                 .collect();
             if query.contains("connectorsOnly=false") {
                 for (class, kind) in [
-                    ("org.apache.kafka.connect.storage.StringConverter", "converter"),
+                    (
+                        "org.apache.kafka.connect.storage.StringConverter",
+                        "converter",
+                    ),
                     ("org.apache.kafka.connect.json.JsonConverter", "converter"),
-                    ("org.apache.kafka.connect.transforms.InsertField$Value", "transformation"),
-                    ("org.apache.kafka.connect.transforms.predicates.TopicNameMatches", "predicate"),
+                    (
+                        "org.apache.kafka.connect.transforms.InsertField$Value",
+                        "transformation",
+                    ),
+                    (
+                        "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+                        "predicate",
+                    ),
                 ] {
                     listed.push(json!({"class": class, "type": kind, "version": version}));
                 }
@@ -1402,9 +1420,12 @@ fn model(shared: &Shared, request: &Request) -> Reply {
                 let known = ["name", "config"].contains(&key.as_str())
                     || (key == "initial_state" && config.at_least(3, 7));
                 if !known {
-                    return Reply::error(500, &format!(
-                        "Unrecognized field \"{key}\" (class org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest), not marked as ignorable"
-                    ));
+                    return Reply::error(
+                        500,
+                        &format!(
+                            "Unrecognized field \"{key}\" (class org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest), not marked as ignorable"
+                        ),
+                    );
                 }
             }
             let Some(name) = body.get("name").and_then(Value::as_str).map(str::trim) else {
@@ -1424,7 +1445,10 @@ fn model(shared: &Shared, request: &Request) -> Reply {
             if st.connectors.contains_key(name) {
                 return Reply::error(409, &format!("Connector {name} already exists"));
             }
-            let target = body.get("initial_state").and_then(Value::as_str).unwrap_or("RUNNING");
+            let target = body
+                .get("initial_state")
+                .and_then(Value::as_str)
+                .unwrap_or("RUNNING");
             let reply = put_config(config, &mut st, name, parsed);
             if let Some(c) = st.connectors.get_mut(name) {
                 c.target = target.to_string();
@@ -1451,7 +1475,9 @@ fn model(shared: &Shared, request: &Request) -> Reply {
         }
         ("POST", ["connectors", name, "restart"]) => {
             let name = name.to_string();
-            let Some(c) = st.connectors.get_mut(&name) else { return not_found(&name) };
+            let Some(c) = st.connectors.get_mut(&name) else {
+                return not_found(&name);
+            };
             c.restarts += 1;
             let shown = status_of(config, &name, c);
             let next = st.after_restart.get(&name).cloned();
@@ -1487,7 +1513,9 @@ fn model(shared: &Shared, request: &Request) -> Reply {
             } else {
                 None
             };
-            let Some(c) = st.connectors.get(&name) else { return not_found(&name) };
+            let Some(c) = st.connectors.get(&name) else {
+                return not_found(&name);
+            };
             if c.target != "STOPPED" {
                 return Reply::error(
                     400,
@@ -1497,14 +1525,20 @@ fn model(shared: &Shared, request: &Request) -> Reply {
             match items {
                 None => {
                     st.offsets.remove(&name);
-                    json_reply(200, json!({"message": "The offsets for this connector have been reset successfully"}))
+                    json_reply(
+                        200,
+                        json!({"message": "The offsets for this connector have been reset successfully"}),
+                    )
                 }
                 Some(items) => {
                     for item in &items {
                         if let Some(p) = item["offset"].get("position")
                             && !p.is_i64()
                         {
-                            return Reply::error(500, "The value for the 'position' key in the offset is expected to be a Long value");
+                            return Reply::error(
+                                500,
+                                "The value for the 'position' key in the offset is expected to be a Long value",
+                            );
                         }
                     }
                     let stored = st.offsets.entry(name).or_default();
@@ -1514,7 +1548,10 @@ fn model(shared: &Shared, request: &Request) -> Reply {
                             stored.push(item);
                         }
                     }
-                    json_reply(200, json!({"message": "The offsets for this connector have been altered successfully"}))
+                    json_reply(
+                        200,
+                        json!({"message": "The offsets for this connector have been altered successfully"}),
+                    )
                 }
             }
         }
@@ -1662,7 +1699,12 @@ fn validate(config: &Config, name: &str, cfg: &Map<String, Value>) -> Option<Rep
 /// KIP-891 (4.1+): a `connector.plugin.version` no installed version matches. With
 /// the full class name a 400 naming the range and what is installed; with an alias
 /// the 500 a real 4.1.0 worker answers (a Connect bug). Before 4.1 ignored.
-fn pin_refused(config: &Config, full: &str, class: &str, cfg: &Map<String, Value>) -> Option<Reply> {
+fn pin_refused(
+    config: &Config,
+    full: &str,
+    class: &str,
+    cfg: &Map<String, Value>,
+) -> Option<Reply> {
     if !config.at_least(4, 1) {
         return None;
     }
@@ -1675,8 +1717,10 @@ fn pin_refused(config: &Config, full: &str, class: &str, cfg: &Map<String, Value
     };
     let matches = match range.trim_matches(|c| c == '[' || c == ']').split_once(',') {
         Some((low, high)) if range.starts_with('[') && range.ends_with(']') => {
-            let v = |t: &str| -> Vec<u32> { t.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
-            (low.is_empty() || v(low) <= v(&installed)) && (high.is_empty() || v(&installed) <= v(high))
+            let v =
+                |t: &str| -> Vec<u32> { t.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
+            (low.is_empty() || v(low) <= v(&installed))
+                && (high.is_empty() || v(&installed) <= v(high))
         }
         _ => false,
     };
@@ -1684,11 +1728,17 @@ fn pin_refused(config: &Config, full: &str, class: &str, cfg: &Map<String, Value
         return None;
     }
     if full == class {
-        Some(Reply::error(400, &format!(
-            "Plugin {full} not found that matches the version range {range}, available versions: [{installed}]"
-        )))
+        Some(Reply::error(
+            400,
+            &format!(
+                "Plugin {full} not found that matches the version range {range}, available versions: [{installed}]"
+            ),
+        ))
     } else {
-        Some(Reply::error(500, "Cannot invoke \"java.util.List.stream()\" because the return value of \"org.apache.kafka.connect.runtime.isolation.VersionedPluginLoadingException.availableVersions()\" is null"))
+        Some(Reply::error(
+            500,
+            "Cannot invoke \"java.util.List.stream()\" because the return value of \"org.apache.kafka.connect.runtime.isolation.VersionedPluginLoadingException.availableVersions()\" is null",
+        ))
     }
 }
 
@@ -1699,19 +1749,26 @@ fn policy_refused(config: &Config, cfg: &Map<String, Value>) -> Option<Reply> {
     for (k, v) in cfg {
         let value = v.as_str().unwrap_or("");
         let why = if k.contains(".override.") && !allowed.contains(k) {
-            format!("The 'Allowlist' policy does not allow '{k}' to be overridden in the connector configuration.")
+            format!(
+                "The 'Allowlist' policy does not allow '{k}' to be overridden in the connector configuration."
+            )
         } else if k.ends_with("sasl.jaas.config") {
             let module = value.split_whitespace().next().unwrap_or("");
             if allowed.iter().any(|a| a == module) {
                 continue;
             }
-            format!("{module} is not allowed. Update system property 'org.apache.kafka.allowed.login.modules' to allow {module}")
+            format!(
+                "{module} is not allowed. Update system property 'org.apache.kafka.allowed.login.modules' to allow {module}"
+            )
         } else {
             continue;
         };
-        return Some(Reply::error(400, &format!(
-            "Connector configuration is invalid and contains the following 1 error(s):\nInvalid value {value} for configuration {k}: {why}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`"
-        )));
+        return Some(Reply::error(
+            400,
+            &format!(
+                "Connector configuration is invalid and contains the following 1 error(s):\nInvalid value {value} for configuration {k}: {why}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`"
+            ),
+        ));
     }
     None
 }
