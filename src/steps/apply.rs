@@ -369,8 +369,13 @@ fn fingerprinted<'a>(
     if keys.is_empty() {
         return Cow::Borrowed(&def.config);
     }
+    let fingerprint = record(&def.config, &keys);
+    // Derived from secrets: masked in any message that echoes the config, too.
+    client
+        .redactor
+        .update(|secrets| secrets.add_value(&fingerprint, true));
     let mut config = def.config.clone();
-    config.insert(FINGERPRINT_KEY.to_string(), record(&def.config, &keys));
+    config.insert(FINGERPRINT_KEY.to_string(), fingerprint);
     Cow::Owned(config)
 }
 
