@@ -78,6 +78,9 @@ pub fn allows(pin: &str, version: &str) -> Option<bool> {
     let mut any = false;
     while !rest.is_empty() {
         let open = rest.chars().next()?;
+        if !matches!(open, '[' | '(') {
+            return None;
+        }
         let end = rest.find([']', ')'])?;
         let close = rest[end..].chars().next()?;
         let inner = &rest[1..end];
@@ -190,7 +193,16 @@ mod tests {
         assert_eq!(allows("[1,2),[4,5)", "4.1.0"), Some(true));
         assert_eq!(allows("[1,2),[3,4)", "4.1.0"), Some(false));
         assert_eq!(allows("[4.10,)", "4.9"), Some(false));
-        for unreadable in ["", "[4.0", "[]", "[1,2)x", "1,2"] {
+        for unreadable in [
+            "",
+            "[4.0",
+            "[]",
+            "[1,2)x",
+            "1,2",
+            "[1,2),é]",
+            "[1,2),x]",
+            "(4.1)",
+        ] {
             assert_eq!(allows(unreadable, "4.1.0"), None, "{unreadable}");
         }
     }
@@ -206,5 +218,13 @@ mod tests {
             "org.apache.kafka.connect.storage.StringConverter",
             "String"
         ));
+    }
+
+    proptest::proptest! {
+        /// Any text a definition may hold as a pin: an answer, never a panic.
+        #[test]
+        fn any_pin_is_read_without_a_panic(pin in "[\\[\\]\\(\\),.0-9aé• -]{0,12}", version in "[0-9.a-]{0,6}") {
+            let _ = allows(&pin, &version);
+        }
     }
 }
