@@ -291,7 +291,12 @@ fn validate_all(
     // The most severe failure decides why the others are not applied: only a real
     // rejection (the plugin's verdict) is permanent; a validation that could not
     // finish (the deadline, an unavailable worker) leaves them for the next attempt.
-    let failures = checked.iter().filter_map(|r| r.error.as_ref());
+    // A 403 on one connector's own resources is no verdict on any config: that
+    // connector fails alone (`steps::batch`).
+    let failures = checked
+        .iter()
+        .filter_map(|r| r.error.as_ref())
+        .filter(|e| !matches!(e, Error::Denied(m) if steps::batch::forbidden_alone(m)));
     let worst = failures
         .clone()
         .fold(exit::OK, |code, e| exit::most_severe(code, e.exit_code()));

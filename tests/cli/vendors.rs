@@ -216,7 +216,7 @@ fn ignored_keys_are_never_drift() {
 /// but not `team-b-*` fails the one it may not touch (77) and applies the others.
 #[test]
 fn a_403_on_one_connector_fails_that_connector_alone() {
-    for parallel in ["1", "3"] {
+    for (parallel, validate) in [("1", false), ("3", false), ("1", true)] {
         let fake = FakeConnect::start(Config::default().forbid("team-b-"));
         let dir = TempDir::with(&[
             (
@@ -232,12 +232,12 @@ fn a_403_on_one_connector_fails_that_connector_alone() {
                 r#"{"connector.class":"FileStreamSource","topic":"t"}"#,
             ),
         ]);
-        let out = deploy()
-            .url(fake.url())
-            .arg("--parallel")
-            .arg(parallel)
-            .arg(dir.arg())
-            .run();
+        let mut run = deploy().url(fake.url()).arg("--parallel").arg(parallel);
+        if validate {
+            // A 403 is no verdict on a config: the others are still written.
+            run = run.arg("--validate");
+        }
+        let out = run.arg(dir.arg()).run();
         out.expect(77, "team-a-1: created")
             .expect(77, "team-c-1: created")
             .expect(
