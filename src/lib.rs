@@ -101,6 +101,7 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
         installed: pinning
             .then(|| steps::pins::Installed::read(&mut client.clone()))
             .flatten(),
+        masks_seen: false,
     };
     let mut reports = apply_all(
         &batch,
@@ -239,6 +240,10 @@ fn apply_all(
                     .collect();
             }
         };
+    let settings = &apply::Settings {
+        masks_seen: snapshot.as_ref().is_some_and(Snapshot::shows_masks),
+        ..settings.clone()
+    };
     let step = |client: &mut Client, i: usize, mut report: Report| {
         // Only the first round trusts the snapshot, and only where it shows the
         // connector: Connect leaves out of the listing a connector it cannot describe

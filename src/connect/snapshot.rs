@@ -116,6 +116,16 @@ impl Snapshot {
         Some(Snapshot(known))
     }
 
+    /// Whether any value the listing shows is a mask: the worker masks, whatever
+    /// its version says.
+    pub fn shows_masks(&self) -> bool {
+        self.0.values().any(|k| {
+            k.config
+                .values()
+                .any(|v| v.as_str().is_some_and(crate::spec::masks::is_mask))
+        })
+    }
+
     /// What is known of a connector the listing shows. None says nothing: Connect
     /// leaves out a connector it cannot describe at that moment.
     pub fn get(&self, name: &str) -> Option<&Known> {

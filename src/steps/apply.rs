@@ -30,6 +30,9 @@ pub struct Settings {
     pub ignore: IgnoreKeys,
     /// The plugins the worker lists with their versions, when a definition pins one.
     pub installed: Option<pins::Installed>,
+    /// The worker was seen to mask values (in the listing of every connector): a
+    /// connector it creates gets its fingerprint at once, as on a build known to mask.
+    pub masks_seen: bool,
 }
 
 /// Create or update one connector and move it to its desired state; in a dry run,
@@ -343,7 +346,7 @@ fn fingerprinted<'a>(
     let mut keys = current
         .map(|c| masked_keys(&def.config, c))
         .unwrap_or_default();
-    if keys.is_empty() && !version.masks {
+    if keys.is_empty() && !version.masks && !settings.masks_seen {
         return Cow::Borrowed(&def.config);
     }
     // Keys the worker does not hold yet: masked from now on if their type is

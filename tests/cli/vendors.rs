@@ -469,3 +469,41 @@ fn a_policy_refusal_names_the_key_and_never_the_value() {
         assert!(fake.connector("s").is_none());
     }
 }
+
+/// A worker whose version does not say it masks, seen masking in the listing: a
+/// connector created in that run gets its fingerprint at once, and settles.
+#[test]
+fn masks_seen_in_the_listing_fingerprint_a_create_at_once() {
+    let fake = FakeConnect::start(Config::default().mask_passwords());
+    fake.put_connector(
+        "old",
+        json!({"connector.class":"FileStreamSink","topics":"t","connection.password":"x"}),
+    );
+    let dir = TempDir::new();
+    for name in ["old", "new"] {
+        dir.write(
+            &format!("{name}.json"),
+            &format!(
+                r#"{{"connector.class":"FileStreamSink","topics":"t","connection.password":"{SECRET}"}}"#
+            ),
+        );
+    }
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "new: created")
+        .expect(
+            0,
+            "old: updated (masked by the worker, not yet fingerprinted: connection.password)",
+        );
+    assert!(stored(&fake, "new").contains_key(FINGERPRINT));
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "new: unchanged")
+        .expect(0, "old: unchanged");
+    assert_eq!(fake.count("PUT", "/connectors/new/config"), 1);
+    assert_eq!(fake.count("PUT", "/connectors/old/config"), 1);
+}
