@@ -102,6 +102,7 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
             .then(|| steps::pins::Installed::read(&mut client.clone()))
             .flatten(),
         masks_seen: false,
+        password_keys: Default::default(),
     };
     let mut reports = apply_all(
         &batch,

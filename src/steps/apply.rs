@@ -2,7 +2,8 @@
 //! differs, because an identical PUT still restarts the connector.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
 use ureq::http::Method;
@@ -33,6 +34,8 @@ pub struct Settings {
     /// The worker was seen to mask values (in the listing of every connector): a
     /// connector it creates gets its fingerprint at once, as on a build known to mask.
     pub masks_seen: bool,
+    /// The PASSWORD-typed keys of each plugin class, read once per class and run.
+    pub password_keys: Arc<Mutex<HashMap<String, Option<Vec<String>>>>>,
 }
 
 /// Create or update one connector and move it to its desired state; in a dry run,
@@ -357,7 +360,7 @@ fn fingerprinted<'a>(
         Some(_) => d.added.iter().collect(),
     };
     if !added.is_empty() {
-        let typed = password_keys(client, def);
+        let typed = password_keys(client, def, &settings.password_keys);
         for key in added {
             let secret = match &typed {
                 Some(typed) => typed.iter().any(|t| t == key),
@@ -384,8 +387,29 @@ fn fingerprinted<'a>(
 
 /// The keys the connector's plugin declares PASSWORD-typed, from `GET
 /// /connector-plugins/{class}/config` (3.2+); None when that cannot be read.
-fn password_keys(client: &mut Client, def: &Definition) -> Option<Vec<String>> {
+fn password_keys(
+    client: &mut Client,
+    def: &Definition,
+    known: &Mutex<HashMap<String, Option<Vec<String>>>>,
+) -> Option<Vec<String>> {
     let class = def.config.get("connector.class")?;
+    let cached = known
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(class)
+        .cloned();
+    if let Some(typed) = cached {
+        return typed;
+    }
+    let typed = read_password_keys(client, class);
+    known
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(class.clone(), typed.clone());
+    typed
+}
+
+fn read_password_keys(client: &mut Client, class: &str) -> Option<Vec<String>> {
     let path = format!("/connector-plugins/{}/config", encode_name(class));
     let reply = client.get(&path, Kind::Read).ok()?;
     match (reply.status, &reply.json) {

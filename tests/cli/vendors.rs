@@ -507,3 +507,33 @@ fn masks_seen_in_the_listing_fingerprint_a_create_at_once() {
     assert_eq!(fake.count("PUT", "/connectors/new/config"), 1);
     assert_eq!(fake.count("PUT", "/connectors/old/config"), 1);
 }
+
+/// The types of a plugin's keys are read once per class and run, however many
+/// connectors of it are created.
+#[test]
+fn plugin_key_types_are_read_once_per_class() {
+    let fake = FakeConnect::start(Config::default().confluent_masking("8.0.0-ce"));
+    let dir = TempDir::new();
+    for name in ["a", "b", "c"] {
+        dir.write(
+            &format!("{name}.json"),
+            &format!(
+                r#"{{"connector.class":"FileStreamSink","topics":"t","ssl.truststore.certificates":"{CERT}"}}"#
+            ),
+        );
+    }
+    deploy()
+        .url(fake.url())
+        .arg("--parallel")
+        .arg("1")
+        .arg(dir.arg())
+        .run()
+        .expect(0, "summary: 3 created");
+    assert_eq!(fake.count("GET", "/connector-plugins/"), 1);
+    // Typed PASSWORD, not named like a secret: fingerprinted at once all the same.
+    deploy()
+        .url(fake.url())
+        .arg(dir.arg())
+        .run()
+        .expect(0, "summary: 0 created, 0 updated, 3 unchanged");
+}
