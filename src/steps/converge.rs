@@ -15,6 +15,7 @@ use crate::report::log::{Level, Log};
 use crate::report::outcome::Report;
 use crate::spec::definitions::{Definition, State, encode_name};
 use crate::spec::pins::pins;
+use crate::steps::batch::forbidden_alone;
 
 /// Time between two looks at a connector's status.
 const POLL: Duration = Duration::from_millis(500);
@@ -220,7 +221,9 @@ pub fn wait(
                 Ok(true) => {}
                 Ok(false) => still.push(w),
                 Err(e) => {
-                    refused = matches!(e, Error::Denied(_));
+                    // A 403 on one connector's own status fails it alone (Confluent
+                    // RBAC per connector name); any other refusal, all.
+                    refused = matches!(&e, Error::Denied(m) if !forbidden_alone(m));
                     reports[index].error = Some(e);
                 }
             }

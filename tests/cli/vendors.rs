@@ -537,3 +537,42 @@ fn plugin_key_types_are_read_once_per_class() {
         .run()
         .expect(0, "summary: 0 created, 0 updated, 3 unchanged");
 }
+
+/// Waiting: a 403 on one connector's status fails that connector alone; the others
+/// are still watched until they run.
+#[test]
+fn a_403_on_one_connectors_status_fails_it_alone_while_waiting() {
+    let fake = FakeConnect::start(Config::default());
+    per_connector_reads(&fake);
+    fake.script(Rule::new(
+        "GET",
+        "/connectors/b/status",
+        1000,
+        Reply::error(403, "User:alice is not permitted to describe Connector:b"),
+    ));
+    let dir = TempDir::with(&[
+        (
+            "a.json",
+            r#"{"connector.class":"FileStreamSource","topic":"t"}"#,
+        ),
+        (
+            "b.json",
+            r#"{"connector.class":"FileStreamSource","topic":"t"}"#,
+        ),
+        (
+            "c.json",
+            r#"{"connector.class":"FileStreamSource","topic":"t"}"#,
+        ),
+    ]);
+    let out = deploy()
+        .url(fake.url())
+        .arg("--wait-running")
+        .arg("--stable")
+        .arg("0s")
+        .arg(dir.arg())
+        .run();
+    out.expect(77, "a: created; now RUNNING, 1 task")
+        .expect(77, "c: created; now RUNNING, 1 task")
+        .expect(77, "b: failed: Kafka Connect refused access: HTTP 403");
+    assert!(!out.all().contains("not checked"), "{}", out.all());
+}
