@@ -5,6 +5,7 @@ pub mod apply;
 pub mod batch;
 pub mod converge;
 pub mod offsets;
+pub mod pins;
 pub mod plugins;
 pub mod prune;
 pub mod ready;

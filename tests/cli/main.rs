@@ -31,3 +31,4 @@ mod shown;
 mod signals;
 #[cfg(feature = "tls")]
 mod tls;
+mod vendors;
