@@ -69,7 +69,10 @@ fn a_masking_confluent_worker_settles_and_rotations_land_once() {
     // Rotated inline: written once, naming the key.
     masked_definition(&dir, ROTATED, CERT);
     let rotated = run();
-    rotated.expect(0, "db: updated (changed: connection.password)");
+    rotated.expect(
+        0,
+        "db: updated (changed: connection.password (secret changed))",
+    );
     assert_eq!(stored(&fake, "db")["connection.password"], ROTATED);
     run().expect(0, "db: unchanged");
     assert_eq!(writes(&fake), 2);
@@ -77,10 +80,61 @@ fn a_masking_confluent_worker_settles_and_rotations_land_once() {
     // Rotated through the file: the same.
     masked_definition(&dir, ROTATED, "new-cert-material-987654");
     let by_file = run();
-    by_file.expect(0, "db: updated (changed: ssl.truststore.certificates)");
+    by_file.expect(
+        0,
+        "db: updated (changed: ssl.truststore.certificates (secret changed))",
+    );
     run().expect(0, "db: unchanged");
     assert_eq!(writes(&fake), 3);
     nothing_leaked(&fake, &[&first, &second, &third, &dry, &rotated, &by_file]);
+}
+
+/// Where the worker cannot say which keys are PASSWORD (before 3.2), a key it masks
+/// is secret whatever its name: its rotation is planned as `(secret changed)`, and
+/// neither value is shown.
+#[test]
+fn a_key_the_worker_masks_is_secret_whatever_its_name() {
+    let fake = FakeConnect::start(
+        Config::default()
+            .version("3.1.0")
+            .mask_text("********")
+            .password_keys(&["db.blob"]),
+    );
+    fake.put_connector(
+        "db",
+        json!({"connector.class":"FileStreamSink","topics":"t","db.blob":"old"}),
+    );
+    let dir = TempDir::new();
+    let define = |blob: &str| {
+        dir.write(
+            "db.json",
+            &format!(r#"{{"connector.class":"FileStreamSink","topics":"t","db.blob":"{blob}"}}"#),
+        )
+    };
+    define(SECRET);
+    let recorded = deploy().url(fake.url()).arg(dir.arg()).run();
+    recorded.expect(
+        0,
+        "db: updated (masked by the worker, not yet fingerprinted: db.blob)",
+    );
+    assert!(stored(&fake, "db").contains_key(FINGERPRINT));
+    define(ROTATED);
+    let plan = deploy()
+        .url(fake.url())
+        .arg("--dry-run")
+        .arg("--detailed-exitcode")
+        .arg(dir.arg())
+        .run();
+    plan.expect(2, "db: would update (changed: db.blob (secret changed))");
+    let json = deploy()
+        .url(fake.url())
+        .arg("--dry-run")
+        .arg("--log-format")
+        .arg("json")
+        .arg(dir.arg())
+        .run();
+    json.expect(0, r#""secret":true"#);
+    nothing_leaked(&fake, &[&recorded, &plan, &json]);
 }
 
 /// A connector that exists without a fingerprint (an earlier tool, an earlier
@@ -201,7 +255,7 @@ fn ignored_keys_are_never_drift() {
         .run();
     out.expect(
         2,
-        "db: would update (changed: connection.password; removed: secret.bundle.id)",
+        "db: would update (changed: connection.password (secret changed); removed: secret.bundle.id (secret))",
     );
     deploy()
         .url(fake.url())
