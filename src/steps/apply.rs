@@ -90,7 +90,8 @@ pub fn apply(
     // Its offsets are written within the connector's slice too: a write that
     // outlasts it waits for a later round like the create, so that it never holds
     // the run's time from the connectors after it.
-    let result = result.and_then(|known| start_from_offsets(client, def, known, report));
+    let result = result
+        .and_then(|known| start_from_offsets(client, def, (version, settings), known, report));
     let created_here = creating.is_some() || matches!(report.first_seen, Some((false, _)));
     let result = match result {
         Err(Error::Deadline(m)) if !client.run_end.passed() => {
@@ -137,6 +138,7 @@ fn policy_refusal(def: &Definition, error: Error) -> Error {
 fn start_from_offsets(
     client: &mut Client,
     def: &Definition,
+    (version, settings): (Version, &Settings),
     known: Option<State>,
     report: &mut Report,
 ) -> Result<Option<State>, Error> {
@@ -164,7 +166,10 @@ fn start_from_offsets(
                 offsets.write(client, &def.name)?;
                 report.offsets_progress = OffsetsProgress::Written;
             }
-            offsets::unmark(client, def)?;
+            // Written as it was created, less the mark: a fingerprint of the same
+            // keys (on a worker that masks) keeps it settled.
+            let config = fingerprinted(client, def, version, None, &Diff::default(), settings);
+            offsets::unmark(client, def, &config)?;
             report.offsets_progress = OffsetsProgress::Done;
             Some(State::Stopped)
         }

@@ -137,6 +137,35 @@ fn a_key_the_worker_masks_is_secret_whatever_its_name() {
     nothing_leaked(&fake, &[&recorded, &plan, &json]);
 }
 
+/// A create with offsets carries `connect-deploy.unfinished` until its offsets are
+/// written, then is written once more without it: that write keeps the fingerprint,
+/// so the next run settles (issue 19 meets issue 20).
+#[test]
+fn a_create_with_offsets_on_a_masking_worker_keeps_its_fingerprint() {
+    let fake = FakeConnect::start(Config::default().confluent_masking("8.1.0-ccs"));
+    let dir = TempDir::with(&[(
+        "src.json",
+        &json!({
+            "name": "src",
+            "config": {"connector.class": "FileStreamSource", "topic": "t", "file": "/data/in.txt",
+                       "connection.password": SECRET},
+            "offsets": [{"partition": {"filename": "/data/in.txt"}, "offset": {"position": 7}}],
+        })
+        .to_string(),
+    )]);
+    let created = deploy().url(fake.url()).arg(dir.arg()).run();
+    created.expect(0, "src: created");
+    let config = stored(&fake, "src");
+    assert!(config.contains_key(FINGERPRINT), "{config:?}");
+    assert!(
+        !config.contains_key("connect-deploy.unfinished"),
+        "{config:?}"
+    );
+    let again = deploy().url(fake.url()).arg(dir.arg()).run();
+    again.expect(0, "src: unchanged");
+    nothing_leaked(&fake, &[&created, &again]);
+}
+
 /// A connector that exists without a fingerprint (an earlier tool, an earlier
 /// version) is written once to record it, then settles; `*` and `[hidden]` are
 /// masks too.
