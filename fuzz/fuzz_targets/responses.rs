@@ -25,8 +25,8 @@ use connect_deploy::connect::version::Version;
 use connect_deploy::report::redact::{MASK, Secrets};
 use connect_deploy::spec::compare::diff;
 use connect_deploy::spec::definitions::State;
-use connect_deploy::spec::keys::is_server_managed;
-use connect_deploy::spec::masks::{FINGERPRINT_KEY, is_mask};
+use connect_deploy::spec::keys::{is_server_managed, is_tools_own};
+use connect_deploy::spec::masks::is_mask;
 use connect_deploy::spec::pins::is_pin_key;
 use connect_deploy::steps::converge::Observed;
 use libfuzzer_sys::fuzz_target;
@@ -164,7 +164,7 @@ fn check_diff(current: &Map<String, Value>) {
     desired.insert("connect-deploy.fuzz.added".into(), "1".into());
     let d = diff(&desired, current);
     for key in desired.keys() {
-        let version = d.versions.iter().any(|v| v.starts_with(&format!("{key} ")));
+        let version = d.versions.contains(key);
         let places = [&d.added, &d.changed, &d.masked, &d.unverified]
             .iter()
             .filter(|l| l.contains(key))
@@ -193,7 +193,7 @@ fn check_diff(current: &Map<String, Value>) {
         .filter(|k| {
             !desired.contains_key(*k)
                 && !is_server_managed(k)
-                && *k != FINGERPRINT_KEY
+                && !is_tools_own(k)
                 && !is_pin_key(k)
         })
         .count();
