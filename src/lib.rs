@@ -84,7 +84,7 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
     };
     // Which values are secrets by the plugins' own word, before any connector's
     // line: the rest are shown.
-    plugins::learn_secrets(&client, &mut definitions, version, log);
+    let password_keys = plugins::learn_secrets(&client, &mut definitions, version, log);
     let definitions = definitions;
     let batch = Batch {
         client: &client,
@@ -95,7 +95,28 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
     if options.validate {
         reports = validate_all(&batch, &definitions, mode, reports);
     }
-    let mut reports = apply_all(&batch, &definitions, version, mode, log, progress, reports);
+    // Pins are checked against the installed versions before anything is written.
+    let pinning = version >= Version::new(spec::pins::NEEDS.0, spec::pins::NEEDS.1)
+        && definitions
+            .iter()
+            .any(|d| !spec::pins::pins(&d.config).is_empty());
+    let settings = apply::Settings {
+        ignore: options.ignore_keys.clone(),
+        installed: pinning
+            .then(|| steps::pins::Installed::read(&mut client.clone()))
+            .flatten(),
+        masks_seen: false,
+        password_keys: std::sync::Arc::new(password_keys),
+    };
+    let mut reports = apply_all(
+        &batch,
+        &definitions,
+        (version, &settings),
+        mode,
+        log,
+        progress,
+        reports,
+    );
     if mode.waits {
         let settings = converge::Settings {
             stable: options.stable,
@@ -222,7 +243,7 @@ fn termination_summary(log: &Log, code: u8, reports: &[Report], counts: &str) ->
 fn apply_all(
     batch: &Batch,
     definitions: &[Definition],
-    version: Version,
+    (version, settings): (Version, &apply::Settings),
     mode: Mode,
     log: &Log,
     progress: &Progress,
@@ -230,7 +251,24 @@ fn apply_all(
 ) -> Vec<Report> {
     // One request for every config and state; per connector where it cannot be had.
     let ours = |name: &str| definitions.iter().any(|d| d.name == name);
-    let snapshot = Snapshot::read(&mut batch.client.clone(), version, true, &ours);
+    let snapshot =
+        match Snapshot::read_unless_refused(&mut batch.client.clone(), version, true, &ours) {
+            Ok(snapshot) => snapshot,
+            Err(why) => {
+                // Refused for every connector: none is attempted.
+                return items
+                    .into_iter()
+                    .map(|r| {
+                        let r = match r.error {
+                            Some(_) => r,
+                            None => Report::failed(&r.name, Error::Denied(why.clone())),
+                        };
+                        reported(log, progress, &r);
+                        r
+                    })
+                    .collect();
+            }
+        };
     // Connect leaves out of that listing a connector it cannot describe at that
     // moment (one without a status yet): absent there is not absent. The names
     // alone (one more request, only when a definition is missing) tell which of
@@ -240,6 +278,10 @@ fn apply_all(
     let existing = match &snapshot {
         Some(s) if missing(s) => Snapshot::names(&mut batch.client.clone(), &ours),
         _ => None,
+    };
+    let settings = &apply::Settings {
+        masks_seen: snapshot.as_ref().is_some_and(Snapshot::shows_masks),
+        ..settings.clone()
     };
     let step = |client: &mut Client, i: usize, mut report: Report| {
         // Only the first round trusts the snapshot; a connector it does not show
@@ -261,6 +303,7 @@ fn apply_all(
             mode.dry_run,
             &mut report,
             seen,
+            settings,
         );
         report.duration += started.elapsed();
         report
@@ -296,7 +339,12 @@ fn validate_all(
     // The most severe failure decides why the others are not applied: only a real
     // rejection (the plugin's verdict) is permanent; a validation that could not
     // finish (the deadline, an unavailable worker) leaves them for the next attempt.
-    let failures = checked.iter().filter_map(|r| r.error.as_ref());
+    // A 403 on one connector's own resources is no verdict on any config: that
+    // connector fails alone (`steps::batch`).
+    let failures = checked
+        .iter()
+        .filter_map(|r| r.error.as_ref())
+        .filter(|e| !matches!(e, Error::Denied(m) if steps::batch::forbidden_alone(m)));
     let worst = failures
         .clone()
         .fold(exit::OK, |code, e| exit::most_severe(code, e.exit_code()));

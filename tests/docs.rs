@@ -6,7 +6,8 @@
 //!   docs/exit-codes.md and of the README, and those tables list no other code;
 //! - both tables mark `FailJob` exactly the codes on which k8s/job.yaml's
 //!   `podFailurePolicy` fails the Job (tests/manifests.rs holds that list equal to the
-//!   binary's own).
+//!   binary's own);
+//! - the README holds at most 250 lines.
 //!
 //! Only the built binary's output and plain files are read, so the test does not
 //! depend on how `src/` is organised. Anything unexpected fails naming the file.
@@ -247,4 +248,16 @@ fn the_exit_tables_mark_fail_job_exactly_where_the_job_fails_at_once() {
             "{page} marks FailJob {marked:?}; k8s/job.yaml's podFailurePolicy fails at once on {policy:?}"
         );
     }
+}
+
+/// The README stays a page one reads to the end: detail goes to docs/.
+const README_MAX_LINES: usize = 250;
+
+#[test]
+fn the_readme_stays_short() {
+    let lines = read("README.md").lines().count();
+    assert!(
+        lines <= README_MAX_LINES,
+        "README.md has {lines} lines, more than {README_MAX_LINES}: move detail to a page under docs/"
+    );
 }

@@ -23,8 +23,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use connect_deploy::connect::answer::{Failure, NO_PLUGIN, Reply, classify};
 use connect_deploy::connect::version::Version;
 use connect_deploy::report::redact::{MASK, Secrets};
-use connect_deploy::spec::compare::{diff, is_masked};
+use connect_deploy::spec::compare::diff;
 use connect_deploy::spec::definitions::State;
+use connect_deploy::spec::keys::{is_server_managed, is_tools_own};
+use connect_deploy::spec::masks::is_mask;
+use connect_deploy::spec::pins::is_pin_key;
 use connect_deploy::steps::converge::Observed;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
@@ -161,33 +164,54 @@ fn check_diff(current: &Map<String, Value>) {
     desired.insert("connect-deploy.fuzz.added".into(), "1".into());
     let d = diff(&desired, current);
     for key in desired.keys() {
-        let places = [&d.added, &d.changed, &d.masked]
+        let version = d.versions.contains(key);
+        let places = [&d.added, &d.changed, &d.masked, &d.unverified]
             .iter()
             .filter(|l| l.contains(key))
-            .count();
-        let equal = current.get(key) == Some(&Value::String(desired[key].clone()));
+            .count()
+            + usize::from(version);
+        let shown = current.get(key).and_then(Value::as_str);
+        // A mask is never equal to a value: it is always judged (its fingerprint).
+        let masked = shown.is_some_and(is_mask);
+        let equal = !masked && current.get(key) == Some(&Value::String(desired[key].clone()));
         assert_eq!(places, usize::from(!equal), "key {key:?} in {places} lists");
+        if version {
+            assert!(is_pin_key(key));
+        }
         if d.added.contains(key) {
             assert!(!current.contains_key(key));
         }
-        if d.masked.contains(key) {
-            assert!(current[key].as_str().is_some_and(is_masked));
+        if d.masked.contains(key) || d.unverified.contains(key) {
+            assert!(masked);
         }
     }
     for key in &d.removed {
         assert!(current.contains_key(key) && !desired.contains_key(key));
     }
-    let removed = current.keys().filter(|k| !desired.contains_key(*k)).count();
+    let removed = current
+        .keys()
+        .filter(|k| {
+            !desired.contains_key(*k)
+                && !is_server_managed(k)
+                && !is_tools_own(k)
+                && !is_pin_key(k)
+        })
+        .count();
     assert_eq!(d.removed.len(), removed);
     assert!(d.removed.is_sorted());
 
-    // A stored config equal to the desired one is no change.
+    // A stored config equal to the desired one is no change, but for masks.
     let same: Map<String, Value> = desired
         .iter()
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect();
     let d = diff(&desired, &same);
-    assert!(d.is_empty() && d.masked.is_empty(), "{d:?}");
+    let masks = desired.values().filter(|v| is_mask(v)).count();
+    assert_eq!(d.unverified.len(), masks, "{d:?}");
+    assert!(
+        d.changed.is_empty() && d.added.is_empty() && d.removed.is_empty() && d.versions.is_empty(),
+        "{d:?}"
+    );
 }
 
 /// The config for `mask`: the body's `config` object's strings, then the entries

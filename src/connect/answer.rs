@@ -242,6 +242,9 @@ fn classify_500(message: &str) -> Failure {
     } else if TRANSIENT.iter().any(|t| message.contains(t)) {
         Failure::Transient(text)
     } else if message.contains("Failed to find any class that implements Connector")
+        // A pinned plugin version that is not installed, named by an alias
+        // (KIP-891, a Connect 4.1 bug): permanent despite the 500.
+        || message.contains("VersionedPluginLoadingException")
         // A malformed offset (`The value for the 'position' key in the offset is
         // expected to be a Long value`): permanent despite the 500.
         || (message.contains("in the offset") && message.contains("expected"))

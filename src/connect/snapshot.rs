@@ -38,15 +38,44 @@ impl Snapshot {
         info: bool,
         wanted: &dyn Fn(&str) -> bool,
     ) -> Option<Snapshot> {
+        Snapshot::read_unless_refused(client, version, info, wanted)
+            .ok()
+            .flatten()
+    }
+
+    /// As `read`, but a 401 or 403 on this cluster-wide read is the run's refusal,
+    /// not a reason to read each connector: Err(why).
+    pub fn read_unless_refused(
+        client: &mut Client,
+        version: Version,
+        info: bool,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<Option<Snapshot>, String> {
         if version < Version::new(2, 3) {
-            return None;
+            return Ok(None);
         }
         let path = if info {
             "/connectors?expand=info&expand=status"
         } else {
             "/connectors?expand=status"
         };
-        let reply = client.get_text(path, Kind::Read).ok()?;
+        let Ok(reply) = client.get_text(path, Kind::Read) else {
+            return Ok(None);
+        };
+        if matches!(reply.status, 401 | 403) {
+            return Err(format!(
+                "Kafka Connect refused access to the list of connectors: HTTP {}",
+                reply.status
+            ));
+        }
+        Ok(Snapshot::parse(&reply, info, wanted))
+    }
+
+    fn parse(
+        reply: &crate::connect::answer::Reply,
+        info: bool,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Option<Snapshot> {
         if reply.status != 200 {
             return None;
         }
@@ -99,6 +128,16 @@ impl Snapshot {
         }
         let all: Vec<String> = serde_json::from_str(&reply.body).ok()?;
         Some(all.into_iter().filter(|n| wanted(n)).collect())
+    }
+
+    /// Whether any value the listing shows is a mask: the worker masks, whatever
+    /// its version says.
+    pub fn shows_masks(&self) -> bool {
+        self.0.values().any(|k| {
+            k.config
+                .values()
+                .any(|v| v.as_str().is_some_and(crate::spec::masks::is_mask))
+        })
     }
 
     /// What is known of a connector the listing shows. None says nothing: Connect

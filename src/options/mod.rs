@@ -28,6 +28,7 @@ use crate::connect::headers::Header;
 use crate::connect::proxy::Proxies;
 use crate::report::log::Format;
 use crate::report::termination::TerminationLog;
+use crate::spec::ignore::IgnoreKeys;
 use crate::spec::keys::SecretKeys;
 use crate::spec::load::Input;
 use crate::spec::scope::Scope;
@@ -84,6 +85,8 @@ pub struct Options {
     pub proxies: Proxies,
     /// `--header`, `--header-file`: extra headers on every request to Connect.
     pub headers: Vec<Header>,
+    /// `--ignore-keys`: stored keys never compared.
+    pub ignore_keys: IgnoreKeys,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +136,7 @@ pub fn parse(
     let secret_keys = values::secret_keys(raw.secret_keys, env)?;
     let proxies = connection::proxies(raw.proxy, env)?;
     let headers = connection::extra_headers(raw.headers, raw.header_files, env)?;
+    let ignore_keys = values::ignore_keys(raw.ignore_keys, env)?;
 
     let termination_log = values::termination_log(
         raw.termination_log
@@ -163,6 +167,7 @@ pub fn parse(
         secret_keys,
         proxies,
         headers,
+        ignore_keys,
     };
     combine::ignored(&options, &stable, &restart_failed, &mut ignored);
     options.ignored = ignored;

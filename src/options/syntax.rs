@@ -44,6 +44,8 @@ Options:
   --secret-keys GLOB[,GLOB...]  more keys whose values are secrets (* and ?), beside
                        those the plugin declares PASSWORD and secret-looking names
                                                      [env KAFKA_CONNECT_SECRET_KEYS]
+  --ignore-keys GLOB[,GLOB...]  stored keys a vendor adds or rewrites: never compared,
+                       never drift (* and ?)         [env KAFKA_CONNECT_IGNORE_KEYS]
   --parallel N         connectors applied at a time, fixed (1 to 64)
                        [env KAFKA_CONNECT_PARALLEL, default: found out by the run, 1 to 8]
   --log-format FORMAT  text or json (JSON lines on stderr, a JSON report on stdout)
@@ -77,7 +79,7 @@ before the deadline, 130/143 stopped by SIGINT/SIGTERM.
 ";
 
 /// Every variable the tool reads.
-pub const VARIABLES: [&str; 31] = [
+pub const VARIABLES: [&str; 32] = [
     "KAFKA_CONNECT_URL",
     "KAFKA_CONNECT_TIMEOUT",
     "KAFKA_CONNECT_WAIT_RUNNING",
@@ -100,6 +102,7 @@ pub const VARIABLES: [&str; 31] = [
     "KAFKA_CONNECT_PRUNE_SCOPE",
     "KAFKA_CONNECT_PRUNE_RESET_OFFSETS",
     "KAFKA_CONNECT_SECRET_KEYS",
+    "KAFKA_CONNECT_IGNORE_KEYS",
     "KAFKA_CONNECT_PROXY",
     "KAFKA_CONNECT_HEADERS",
     "KAFKA_CONNECT_HEADER_FILES",
@@ -158,6 +161,7 @@ pub(super) struct Raw {
     pub prune_scope: Option<String>,
     pub prune_reset_offsets: Option<bool>,
     pub secret_keys: Option<String>,
+    pub ignore_keys: Option<String>,
     pub proxy: Option<String>,
     pub headers: Vec<String>,
     pub header_files: Vec<String>,
@@ -197,6 +201,7 @@ pub(super) fn read_arguments(args: impl IntoIterator<Item = OsString>) -> Result
             Long("prune-scope") => raw.prune_scope = Some(string_value(p, "--prune-scope")?),
             Long("prune-reset-offsets") => raw.prune_reset_offsets = Some(true),
             Long("secret-keys") => raw.secret_keys = Some(string_value(p, "--secret-keys")?),
+            Long("ignore-keys") => raw.ignore_keys = Some(string_value(p, "--ignore-keys")?),
             Long("proxy") => raw.proxy = Some(string_value(p, "--proxy")?),
             Long("header") => raw.headers.push(string_value(p, "--header")?),
             Long("header-file") => raw.header_files.push(string_value(p, "--header-file")?),
@@ -233,7 +238,7 @@ pub fn reporting(
             lexopt::Arg::Long(
                 "url" | "timeout" | "stable" | "restart-failed" | "ca-file" | "cert-file"
                 | "key-file" | "parallel" | "prune-scope" | "secret-keys" | "proxy" | "header"
-                | "header-file",
+                | "header-file" | "ignore-keys",
             ) => {
                 let _ = parser.value();
             }

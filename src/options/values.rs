@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::base::error::Error;
 use crate::report::log::Format;
 use crate::report::termination::TerminationLog;
+use crate::spec::ignore::IgnoreKeys;
 use crate::spec::keys::SecretKeys;
 use crate::spec::scope::Scope;
 use crate::steps::pace::Parallel;
@@ -195,6 +196,24 @@ pub(super) fn secret_keys(
         SecretKeys::parse,
     )?;
     Ok(keys.map(|(k, _)| k).unwrap_or_default())
+}
+
+// ---- comparing: --ignore-keys
+
+/// `--ignore-keys`, else `KAFKA_CONNECT_IGNORE_KEYS`; none by default.
+pub(super) fn ignore_keys(
+    given: Option<String>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<IgnoreKeys, Error> {
+    Ok(setting(
+        given,
+        env,
+        "--ignore-keys",
+        "KAFKA_CONNECT_IGNORE_KEYS",
+        IgnoreKeys::parse,
+    )?
+    .map(|(v, _)| v)
+    .unwrap_or_default())
 }
 
 // ---- reading any value

@@ -160,7 +160,8 @@ impl Log {
     }
 
     /// Every string in a JSON value, masked and cut like any record; connector
-    /// and key names (under `name`, `key`, `changed`, `added`, `removed`, `masked`)
+    /// and key names (under `name`, `key`, `changed`, `added`, `removed`, `masked`,
+    /// `unverified`, `versions`)
     /// are public and only put on one line.
     fn clean_json(&self, value: &mut Value) {
         match value {
@@ -169,9 +170,8 @@ impl Log {
             Value::Object(map) => {
                 for (key, v) in map.iter_mut() {
                     match key.as_str() {
-                        "name" | "key" | "changed" | "added" | "removed" | "masked" => {
-                            public_json(v)
-                        }
+                        "name" | "key" | "changed" | "added" | "removed" | "masked"
+                        | "unverified" | "versions" => public_json(v),
                         _ => self.clean_json(v),
                     }
                 }

@@ -135,6 +135,8 @@ pub struct Report {
     pub state_change: Option<StateChange>,
     /// The state it was seen to hold, when waited for (e.g. `RUNNING, 2 tasks`).
     pub final_state: Option<String>,
+    /// The plugin version it was seen to run, when its definition pins one.
+    pub plugin_version: Option<String>,
     pub error: Option<Error>,
     /// Requests sent that change something (writes, state moves, restarts),
     /// retries included.
@@ -204,6 +206,7 @@ impl Report {
             applied: None,
             state_change: None,
             final_state: None,
+            plugin_version: None,
             error: None,
             attempts: 0,
             restarts: 0,
@@ -250,7 +253,7 @@ impl Report {
             Some(applied) => {
                 let words = applied.outcome().text();
                 match (applied, applied.diff()) {
-                    (Applied::Unchanged(d), _) if d.masked.is_empty() => words.to_string(),
+                    (Applied::Unchanged(d), _) if d.describe().is_empty() => words.to_string(),
                     (_, Some(d)) => format!("{words} ({})", d.describe()),
                     (_, None) => words.to_string(),
                 }

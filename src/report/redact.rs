@@ -1278,7 +1278,8 @@ impl Definition {
 
     /// The values the worker holds for this connector (`GET .../config`): those of
     /// secret keys are secrets too (a password being rotated), as are credentials
-    /// inside the others.
+    /// inside the others. A key the worker masks is secret whatever its name: the
+    /// value this connector wants there is one (the mask itself is not).
     pub fn register_stored(
         &self,
         secrets: &mut Secrets,
@@ -1287,6 +1288,13 @@ impl Definition {
         for (key, value) in stored {
             if let Some(value) = value.as_str() {
                 secrets.add_public(key);
+                if crate::spec::masks::is_mask(value) {
+                    if let Some(wanted) = self.config.get(key).filter(|_| key != "name") {
+                        secrets.add_secret_key(key);
+                        secrets.add_value(wanted, true);
+                    }
+                    continue;
+                }
                 self.register_value(secrets, key, value);
             }
         }

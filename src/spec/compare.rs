@@ -1,12 +1,16 @@
-//! Comparing a desired config with the one Connect holds: key names only, values
-//! the worker masks left out.
+//! Comparing a desired config with the one Connect holds: key names only; values
+//! the worker masks are compared through their fingerprint (`spec::masks`), never
+//! with the mask.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
 use crate::base::text::{cut, one_line};
+use crate::spec::ignore::IgnoreKeys;
 use crate::spec::keys::{is_server_managed, is_tools_own};
+use crate::spec::masks::{FINGERPRINT_KEY, is_mask, verify};
+use crate::spec::pins::is_pin_key;
 
 /// Key names that differ between the desired and the current config.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -14,9 +18,16 @@ pub struct Diff {
     pub added: Vec<String>,
     pub removed: Vec<String>,
     pub changed: Vec<String>,
-    /// Keys whose current value the worker masks: unknown, so not a change.
+    /// Keys whose current value the worker masks, the same by their fingerprint.
     pub masked: Vec<String>,
-    /// The changed, added and removed keys with their values (`with_values`).
+    /// Keys whose current value the worker masks, with no fingerprint to tell:
+    /// written once, with one.
+    pub unverified: Vec<String>,
+    /// Keys pinning a plugin version that change (KIP-891): a change of their own,
+    /// shown as `key old -> new` (`(none)` where unpinned) once `with_values` gave
+    /// the values.
+    pub versions: Vec<String>,
+    /// The changed, added, removed and version keys with their values (`with_values`).
     pub changes: Vec<Change>,
 }
 
@@ -35,7 +46,11 @@ const MAX_SHOWN: usize = 200;
 
 impl Diff {
     pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.changed.is_empty()
+            && self.unverified.is_empty()
+            && self.versions.is_empty()
     }
 
     /// The same diff with the values of its keys, those `secret` says are
@@ -51,11 +66,13 @@ impl Diff {
             Some(Value::String(s)) => Some(s.clone()),
             Some(other) => Some(other.to_string()),
         };
-        let mut changes: Vec<Change> = [&self.changed, &self.added, &self.removed]
+        let mut changes: Vec<Change> = [&self.changed, &self.added, &self.removed, &self.versions]
             .into_iter()
             .flatten()
             .map(|key| {
-                let secret = secret(key);
+                // A key the worker masks is secret whatever its name.
+                let masked = matches!(current.get(key), Some(Value::String(v)) if is_mask(v));
+                let secret = masked || secret(key);
                 let value = |v: Option<String>| v.filter(|_| !secret);
                 Change {
                     key: key.clone(),
@@ -71,13 +88,18 @@ impl Diff {
     }
 
     /// `changed: a, b; added: c; removed: d`: key names, with their values where
-    /// `with_values` gave them (`a: 1 -> 2`, `pw (secret changed)`).
+    /// `with_values` gave them (`a: 1 -> 2`, `pw (secret changed)`). Masked keys
+    /// whose fingerprint matches are equal, and not named.
     pub fn describe(&self) -> String {
         let parts: Vec<String> = [
+            ("plugin version", &self.versions),
             ("changed", &self.changed),
             ("added", &self.added),
             ("removed", &self.removed),
-            ("masked by the worker, not compared", &self.masked),
+            (
+                "masked by the worker, not yet fingerprinted",
+                &self.unverified,
+            ),
         ]
         .iter()
         .filter(|(_, keys)| !keys.is_empty())
@@ -96,14 +118,20 @@ impl Diff {
             return name;
         };
         let value = |v: &str| cut(v, MAX_SHOWN);
+        let version = self.versions.iter().any(|k| k == key);
         match (&change.old, &change.new) {
             _ if change.secret => format!(
                 "{name} ({})",
-                if self.changed.iter().any(|k| k == key) {
+                if version || self.changed.iter().any(|k| k == key) {
                     "secret changed"
                 } else {
                     "secret"
                 }
+            ),
+            (old, new) if version => format!(
+                "{name} {} -> {}",
+                old.as_deref().map_or("(none)".into(), value),
+                new.as_deref().map_or("(none)".into(), value)
             ),
             (Some(old), Some(new)) => format!("{name}: {} -> {}", value(old), value(new)),
             (None, Some(new)) => format!("{name}: {}", value(new)),
@@ -113,29 +141,74 @@ impl Diff {
     }
 }
 
-/// Some vendor builds answer `GET .../config` with passwords replaced by a run of
-/// `*` or by `[hidden]`.
-pub fn is_masked(value: &str) -> bool {
-    value == "[hidden]" || (value.len() >= 3 && value.bytes().all(|b| b == b'*'))
-}
-
 /// Compare what the user wants with what `GET .../config` returned.
 pub fn diff(desired: &BTreeMap<String, String>, current: &Map<String, Value>) -> Diff {
+    diff_ignoring(desired, current, &IgnoreKeys::default())
+}
+
+/// Keys of `desired` whose current value is a mask.
+pub fn masked_keys(
+    desired: &BTreeMap<String, String>,
+    current: &Map<String, Value>,
+) -> Vec<String> {
+    desired
+        .keys()
+        .filter(|k| matches!(current.get(*k), Some(Value::String(v)) if is_mask(v)))
+        .cloned()
+        .collect()
+}
+
+/// As `diff`, leaving out the keys `ignore` names (`--ignore-keys`) on both sides.
+/// A masked value is never compared with a value: its fingerprint is.
+pub fn diff_ignoring(
+    desired: &BTreeMap<String, String>,
+    current: &Map<String, Value>,
+    ignore: &IgnoreKeys,
+) -> Diff {
     let mut d = Diff::default();
+    let mut masked = Vec::new();
     for (key, want) in desired {
+        if ignore.matches(key) {
+            continue;
+        }
         match current.get(key) {
             None => d.added.push(key.clone()),
+            Some(Value::String(have)) if is_mask(have) => masked.push(key.clone()),
             Some(Value::String(have)) if have == want => {}
-            Some(Value::String(have)) if is_masked(have) => d.masked.push(key.clone()),
             Some(_) => d.changed.push(key.clone()),
         }
     }
+    let verdict = verify(desired, &masked, current.get(FINGERPRINT_KEY));
+    d.masked = masked
+        .into_iter()
+        .filter(|k| !verdict.changed.contains(k) && !verdict.unverified.contains(k))
+        .collect();
+    d.changed.extend(verdict.changed);
+    d.changed.sort();
+    d.unverified = verdict.unverified;
     for key in current.keys() {
-        if !desired.contains_key(key) && !is_server_managed(key) && !is_tools_own(key) {
+        if !desired.contains_key(key)
+            && !is_server_managed(key)
+            && !is_tools_own(key)
+            && !ignore.matches(key)
+        {
             d.removed.push(key.clone());
         }
     }
     d.removed.sort();
+    let mut pinned: Vec<String> = d
+        .changed
+        .iter()
+        .chain(&d.added)
+        .chain(&d.removed)
+        .filter(|k| is_pin_key(k))
+        .cloned()
+        .collect();
+    pinned.sort();
+    d.versions = pinned;
+    for keys in [&mut d.changed, &mut d.added, &mut d.removed] {
+        keys.retain(|k| !is_pin_key(k));
+    }
     d
 }
 
@@ -185,14 +258,57 @@ mod tests {
             ("h".to_string(), "x".to_string()),
         ]
         .into();
-        for shown in ["********", "[hidden]", "***"] {
+        let keys = vec!["pw".to_string()];
+        let fingerprint = Value::from(crate::spec::masks::record(&desired, &keys));
+        for shown in ["********", "[hidden]", "***", "••••••••••••", "*"] {
+            // No fingerprint: unknown, so written once (with one).
             let d = diff(&desired, &map(&[("pw", shown.into()), ("h", "x".into())]));
+            assert!(!d.is_empty(), "{shown}");
+            assert_eq!(d.unverified, ["pw"]);
+            // The fingerprint matches: the same.
+            let stored = map(&[
+                ("pw", shown.into()),
+                ("h", "x".into()),
+                (FINGERPRINT_KEY, fingerprint.clone()),
+            ]);
+            let d = diff(&desired, &stored);
             assert!(d.is_empty(), "{shown}");
             assert_eq!(d.masked, ["pw"]);
+            assert_eq!(d.describe(), "");
+            // A rotation: changed, by name.
+            let mut rotated = desired.clone();
+            rotated.insert("pw".into(), "new".into());
+            let d = diff(&rotated, &stored);
+            assert_eq!(d.changed, ["pw"]);
+            assert!(d.masked.is_empty());
         }
-        assert_eq!(
-            diff(&desired, &map(&[("pw", "**".into()), ("h", "x".into())])).changed,
-            ["pw"]
-        );
+    }
+
+    #[test]
+    fn a_mask_is_never_compared_with_a_value() {
+        let desired: BTreeMap<String, String> =
+            [("pw".to_string(), "••••••••••••".to_string())].into();
+        let d = diff(&desired, &map(&[("pw", "••••••••••••".into())]));
+        assert_eq!(d.unverified, ["pw"]);
+    }
+
+    #[test]
+    fn ignored_keys_are_never_drift() {
+        let ignore = IgnoreKeys::parse("secret.bundle.id,pw").unwrap();
+        let desired: BTreeMap<String, String> = [
+            ("a".to_string(), "1".to_string()),
+            ("pw".to_string(), "s".to_string()),
+        ]
+        .into();
+        let current = map(&[
+            ("a", "1".into()),
+            ("pw", "${secret:x}".into()),
+            ("secret.bundle.id", "b1".into()),
+            (FINGERPRINT_KEY, "whatever".into()),
+        ]);
+        assert!(diff_ignoring(&desired, &current, &ignore).is_empty());
+        let d = diff(&desired, &current);
+        assert_eq!(d.changed, ["pw"]);
+        assert_eq!(d.removed, ["secret.bundle.id"]);
     }
 }

@@ -9,6 +9,7 @@ use crate::base::error::Error;
 use crate::base::text::one_line as printable;
 use crate::spec::json;
 use crate::spec::keys::{SecretKeys, is_server_managed, is_tools_own, looks_secret};
+use crate::spec::masks::{FINGERPRINT_KEY, is_copied_mask};
 use crate::spec::offsets::Offsets;
 use crate::spec::references::{self, Reference};
 
@@ -53,9 +54,13 @@ pub struct Definition {
 impl Definition {
     /// Whether the value of `key` (in this definition or stored on the worker) is
     /// a secret: by the plugin's PASSWORD type, a reference, the key's name or
-    /// `--secret-keys`.
+    /// `--secret-keys`; and the fingerprint of masked values (`spec::masks`), which
+    /// is derived from secrets.
     pub fn is_secret(&self, key: &str) -> bool {
-        self.secret_keys.contains(key) || looks_secret(key) || self.secret_globs.matches(key)
+        self.secret_keys.contains(key)
+            || looks_secret(key)
+            || self.secret_globs.matches(key)
+            || key == FINGERPRINT_KEY
     }
 }
 
@@ -189,6 +194,12 @@ fn definition(
             )));
         }
         let text = match scalar(value) {
+            Scalar::Text(s) if is_copied_mask(&s) => {
+                return Err(err(format!(
+                    "config key '{}' holds a mask a worker shows instead of a value (a run of U+2022, or [hidden]); writing it would replace the real value: write the value, or a {{\"file\"}}/{{\"env\"}} reference",
+                    printable(&key)
+                )));
+            }
             Scalar::Text(s) => s,
             Scalar::Null => {
                 return Err(err(format!(

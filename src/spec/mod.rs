@@ -3,9 +3,14 @@
 
 pub mod compare;
 pub mod definitions;
+pub mod fingerprint;
+pub mod ignore;
 pub mod json;
 pub mod keys;
 pub mod load;
+pub mod masks;
 pub mod offsets;
+pub mod pins;
+pub mod policy;
 pub mod references;
 pub mod scope;

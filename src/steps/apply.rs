@@ -1,6 +1,10 @@
 //! Create or update one connector: read its config, compare, and write only when it
 //! differs, because an identical PUT still restarts the connector.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 use ureq::http::Method;
 
@@ -11,11 +15,31 @@ use crate::connect::retry::Retry;
 use crate::connect::snapshot::Known;
 use crate::connect::version::Version;
 use crate::report::outcome::{Applied, Held, OffsetsProgress, Report, StateChange};
-use crate::spec::compare::{Diff, diff};
+use crate::spec::compare::{Diff, diff_ignoring, masked_keys};
 use crate::spec::definitions::{Definition, State, encode_name};
+use crate::spec::ignore::IgnoreKeys;
 use crate::spec::keys::UNFINISHED;
+use crate::spec::masks::{FINGERPRINT_KEY, record};
+use crate::spec::policy::refused_key;
 use crate::steps::offsets::{self, Pending};
+use crate::steps::pins;
+use crate::steps::plugins::PasswordKeys;
 use crate::steps::validate::validate;
+
+/// What the comparison leaves out, for every connector of the run.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// `--ignore-keys`: never compared, never drift.
+    pub ignore: IgnoreKeys,
+    /// The plugins the worker lists with their versions, when a definition pins one.
+    pub installed: Option<pins::Installed>,
+    /// The worker was seen to mask values (in the listing of every connector): a
+    /// connector it creates gets its fingerprint at once, as on a build known to mask.
+    pub masks_seen: bool,
+    /// The PASSWORD-typed keys of each plugin class, as `steps::plugins` read them
+    /// (once per class and run) for the classes the worker could describe.
+    pub password_keys: Arc<PasswordKeys>,
+}
 
 /// Create or update one connector and move it to its desired state; in a dry run,
 /// only find out what that would change. `report` may hold what an earlier round
@@ -27,7 +51,12 @@ pub fn apply(
     dry_run: bool,
     report: &mut Report,
     seen: Option<Option<&Known>>,
+    settings: &Settings,
 ) {
+    if let Err(e) = pins::check(def, version, settings.installed.as_ref()) {
+        report.error = Some(e);
+        return;
+    }
     if def.state == State::Stopped && version < Version::new(3, 5) {
         report.error = Some(Error::Rejected(format!(
             "state STOPPED needs Kafka Connect 3.5 or newer; this worker runs {version}"
@@ -41,7 +70,15 @@ pub fn apply(
     let earlier = std::mem::take(&mut report.held);
     // What a snapshot of the cluster showed stands in for the first reads.
     let seen_state = seen.flatten().and_then(|k| k.state.clone());
-    let result = apply_config(client, def, version, dry_run, report, seen, &mut creating);
+    let result = apply_config(
+        client,
+        def,
+        (version, settings),
+        dry_run,
+        report,
+        seen,
+        &mut creating,
+    );
     // A create with offsets that may have landed, its outcome unknown when the
     // connector's time ran out (a lost answer, then no read in time): it may exist
     // without its offsets, which the next run would take for an existing
@@ -53,7 +90,8 @@ pub fn apply(
     // Its offsets are written within the connector's slice too: a write that
     // outlasts it waits for a later round like the create, so that it never holds
     // the run's time from the connectors after it.
-    let result = result.and_then(|known| start_from_offsets(client, def, known, report));
+    let result = result
+        .and_then(|known| start_from_offsets(client, def, (version, settings), known, report));
     let created_here = creating.is_some() || matches!(report.first_seen, Some((false, _)));
     let result = match result {
         Err(Error::Deadline(m)) if !client.run_end.passed() => {
@@ -75,7 +113,24 @@ pub fn apply(
     drop(earlier);
     let result =
         result.and_then(|known| ensure_state(client, def, known, seen_state, dry_run, report));
-    report.error = result.err();
+    report.error = result
+        .err()
+        .map(|e| pins::explain(def, settings.installed.as_ref(), e))
+        .map(|e| policy_refusal(def, e));
+}
+
+/// A rejection that names a key a worker's policy may refuse (a client override, a
+/// JAAS line): the key named, Connect's words (which echo the value) left out.
+fn policy_refusal(def: &Definition, error: Error) -> Error {
+    let Error::Rejected(message) = &error else {
+        return error;
+    };
+    match refused_key(&def.config, message) {
+        Some(key) => Error::Rejected(format!(
+            "Kafka Connect refused '{key}': a worker policy allows only listed keys and values (client overrides: connector.client.config.override.policy, an allowlist from Kafka 4.2, KIP-1188; JAAS login modules: org.apache.kafka.allowed.login.modules, 4.0+; OAuth URLs: org.apache.kafka.sasl.oauthbearer.allowed.urls); allow it on the worker or remove it; Connect's message is not shown, as it holds the value"
+        )),
+        None => error,
+    }
 }
 
 /// A connector this run created, with `offsets` declared: write them while it is
@@ -83,6 +138,7 @@ pub fn apply(
 fn start_from_offsets(
     client: &mut Client,
     def: &Definition,
+    (version, settings): (Version, &Settings),
     known: Option<State>,
     report: &mut Report,
 ) -> Result<Option<State>, Error> {
@@ -110,7 +166,10 @@ fn start_from_offsets(
                 offsets.write(client, &def.name)?;
                 report.offsets_progress = OffsetsProgress::Written;
             }
-            offsets::unmark(client, def)?;
+            // Written as it was created, less the mark: a fingerprint of the same
+            // keys (on a worker that masks) keeps it settled.
+            let config = fingerprinted(client, def, version, None, &Diff::default(), settings);
+            offsets::unmark(client, def, &config)?;
             report.offsets_progress = OffsetsProgress::Done;
             Some(State::Stopped)
         }
@@ -144,7 +203,7 @@ fn undo(client: &mut Client, def: &Definition, e: Error, report: &mut Report) ->
 fn apply_config(
     client: &mut Client,
     def: &Definition,
-    version: Version,
+    (version, settings): (Version, &Settings),
     dry_run: bool,
     report: &mut Report,
     mut seen: Option<Option<&Known>>,
@@ -152,7 +211,6 @@ fn apply_config(
 ) -> Result<Option<State>, Error> {
     let base = format!("/connectors/{}", encode_name(&def.name));
     let path = format!("{base}/config");
-    let body = serde_json::to_string(&def.config).expect("a map of strings serialises");
     // New connectors that must not start running are created in their state where
     // the worker can (KIP-980); elsewhere they are created, then moved at once. One
     // whose offsets are to be written is created STOPPED, whatever its state.
@@ -194,7 +252,11 @@ fn apply_config(
                     Some(map) => {
                         // A stored secret (the password being rotated) is a secret too.
                         client.redactor.update(|s| def.register_stored(s, map));
-                        diff(&def.config, map).with_values(&def.config, map, |k| def.is_secret(k))
+                        diff_ignoring(&def.config, map, &settings.ignore).with_values(
+                            &def.config,
+                            map,
+                            |k| def.is_secret(k),
+                        )
                     }
                     // Nothing to compare with a connector that does not exist: no
                     // report shows a created connector's keys, and a fleet's would
@@ -253,8 +315,10 @@ fn apply_config(
                     offsets::delete_unfinished(client, &def.name)?;
                 }
                 report.attempts += 1;
+                let config = fingerprinted(client, def, version, current.as_ref(), &d, settings);
+                let body = serde_json::to_string(&config).expect("a map of strings serialises");
                 let sent = if let (None, Some(initial)) = (&current, initial_state) {
-                    let mut config = serde_json::json!(def.config);
+                    let mut config = serde_json::json!(&*config);
                     if def.offsets.is_some() {
                         config[UNFINISHED] = offsets::mark(client).into();
                     }
@@ -321,6 +385,57 @@ fn apply_config(
         };
         retry.settle(failure, client)?;
     }
+}
+
+/// The config to write: the definition's, and on a worker that masks values, the
+/// fingerprint of the keys it masks (`spec::masks`), so that the next run can tell
+/// whether they changed. Where nothing is masked, the definition's config as it is.
+fn fingerprinted<'a>(
+    client: &mut Client,
+    def: &'a Definition,
+    version: Version,
+    current: Option<&Map<String, Value>>,
+    d: &Diff,
+    settings: &Settings,
+) -> Cow<'a, BTreeMap<String, String>> {
+    let mut keys = current
+        .map(|c| masked_keys(&def.config, c))
+        .unwrap_or_default();
+    if keys.is_empty() && !version.masks && !settings.masks_seen {
+        return Cow::Borrowed(&def.config);
+    }
+    // Keys the worker does not hold yet: masked from now on if their type is
+    // PASSWORD (as `steps::plugins` read it, no second request); where the
+    // plugin's key types could not be read, those the run holds for secrets.
+    let added: Vec<&String> = match current {
+        None => def.config.keys().collect(),
+        Some(_) => d.added.iter().collect(),
+    };
+    let typed = def
+        .config
+        .get("connector.class")
+        .and_then(|class| settings.password_keys.get(class));
+    for key in added {
+        let secret = match typed {
+            Some(typed) => typed.contains(key),
+            None => def.is_secret(key),
+        };
+        if secret && !keys.contains(key) {
+            keys.push(key.clone());
+        }
+    }
+    keys.retain(|k| !settings.ignore.matches(k));
+    if keys.is_empty() {
+        return Cow::Borrowed(&def.config);
+    }
+    let fingerprint = record(&def.config, &keys);
+    // Derived from secrets: masked in any message that echoes the config, too.
+    client
+        .redactor
+        .update(|secrets| secrets.add_value(&fingerprint, true));
+    let mut config = def.config.clone();
+    config.insert(FINGERPRINT_KEY.to_string(), fingerprint);
+    Cow::Owned(config)
 }
 
 /// Move the connector to its desired state, unless it is known to be there.

@@ -337,10 +337,21 @@ fn not_attempted(report: &Report, deadline: Deadline) -> Option<Report> {
     })
 }
 
-/// Refused credentials are refused for every connector: the rest are skipped.
+/// Refused credentials are refused for every connector: the rest are skipped. Not
+/// a 403 on one connector's own resources: an authorizer that grants per connector
+/// name (Confluent RBAC, e.g. `team-a-*`) refuses that connector alone, which fails
+/// (77) while the others go on. (The cluster-wide reads happen before any step.)
 fn refused(report: &Report) -> bool {
-    matches!(report.error, Some(Error::Denied(_)))
+    matches!(&report.error, Some(Error::Denied(m)) if !forbidden_alone(m))
 }
+
+/// A refusal that concerns one connector: Connect's 403 on its own resources.
+pub fn forbidden_alone(message: &str) -> bool {
+    message.starts_with(FORBIDDEN_HERE)
+}
+
+/// How `connect::retry` words a 403.
+const FORBIDDEN_HERE: &str = "Kafka Connect refused access: HTTP 403";
 
 fn skipped_after_refusal(report: Report) -> Report {
     Report::failed(

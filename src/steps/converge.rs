@@ -14,6 +14,8 @@ use crate::connect::version::Version;
 use crate::report::log::{Level, Log};
 use crate::report::outcome::Report;
 use crate::spec::definitions::{Definition, State, encode_name};
+use crate::spec::pins::pins;
+use crate::steps::batch::forbidden_alone;
 
 /// Time between two looks at a connector's status.
 const POLL: Duration = Duration::from_millis(500);
@@ -29,6 +31,8 @@ pub struct Observed {
     /// (id, state, first line of the trace) per task.
     pub tasks: Vec<(i64, String, Option<String>)>,
     pub connector_trace: Option<String>,
+    /// The plugin version the connector runs (4.1+ status answers, KIP-891).
+    pub version: Option<String>,
 }
 
 impl Observed {
@@ -56,6 +60,10 @@ impl Observed {
             connector: connector.get("state")?.as_str()?.to_string(),
             tasks,
             connector_trace: first_line(connector),
+            version: connector
+                .get("version")
+                .and_then(Value::as_str)
+                .map(str::to_string),
         })
     }
 
@@ -213,7 +221,9 @@ pub fn wait(
                 Ok(true) => {}
                 Ok(false) => still.push(w),
                 Err(e) => {
-                    refused = matches!(e, Error::Denied(_));
+                    // A 403 on one connector's own status fails it alone (Confluent
+                    // RBAC per connector name); any other refusal, all.
+                    refused = matches!(&e, Error::Denied(m) if !forbidden_alone(m));
                     reports[index].error = Some(e);
                 }
             }
@@ -321,6 +331,19 @@ fn look(
     let since = *w.since.get_or_insert(now);
     if now.duration_since(since) >= settings.stable {
         report.final_state = Some(observed.describe());
+        // Where the definition pins a version: the one it runs, e.g.
+        // `RUNNING (4.1.0), 1 task`.
+        if !pins(&w.def.config).is_empty()
+            && let Some(version) = &observed.version
+        {
+            let shown = observed.describe();
+            let state = &observed.connector;
+            report.final_state = Some(match shown.strip_prefix(state.as_str()) {
+                Some(rest) => format!("{state} ({version}){rest}"),
+                None => shown,
+            });
+            report.plugin_version = Some(version.clone());
+        }
         return Ok(true);
     }
     Ok(false)

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod converge;
 pub mod offsets;
 pub mod pace;
+pub mod pins;
 pub mod plugins;
 pub mod prune;
 pub mod ready;

@@ -96,12 +96,17 @@ pub fn unfinished_by(mark: &serde_json::Value) -> Option<String> {
     (SystemTime::now() < end + MARK_GRACE).then(|| text.to_string())
 }
 
-/// Its offsets written, the connector loses its mark (`keys::UNFINISHED`): its
-/// config is written as the definition has it. It is still STOPPED; only then is it
-/// moved to its state.
-pub fn unmark(client: &mut Client, def: &Definition) -> Result<(), Error> {
+/// Its offsets written, the connector loses its mark (`keys::UNFINISHED`): `config`
+/// is written, the definition's as created without the mark (with the fingerprint
+/// of masked values where the worker masks, `steps::apply`). It is still STOPPED;
+/// only then is it moved to its state.
+pub fn unmark(
+    client: &mut Client,
+    def: &Definition,
+    config: &std::collections::BTreeMap<String, String>,
+) -> Result<(), Error> {
     let path = format!("/connectors/{}/config", encode_name(&def.name));
-    let body = serde_json::to_string(&def.config).expect("a map of strings serialises");
+    let body = serde_json::to_string(config).expect("a map of strings serialises");
     Retry::default().run(client, |c| {
         let r = c.send(Method::PUT, &path, Some(&body), Kind::Write)?;
         match r.status {

@@ -55,12 +55,22 @@ fn password_keys(client: &mut Client, class: &str) -> Result<Option<BTreeSet<Str
     }
 }
 
+/// The keys each plugin class declares PASSWORD, for the classes the worker could
+/// describe: the run's one read of them (a masking build masks exactly these).
+pub type PasswordKeys = BTreeMap<String, BTreeSet<String>>;
+
 /// Add the keys each definition's plugin declares PASSWORD to its secret keys,
 /// and make their values secrets of the run before anything about the connector
-/// is printed.
-pub fn learn_secrets(client: &Client, definitions: &mut [Definition], version: Version, log: &Log) {
+/// is printed. What was learnt, per class, is returned for the comparison of
+/// masked values (`steps::apply`).
+pub fn learn_secrets(
+    client: &Client,
+    definitions: &mut [Definition],
+    version: Version,
+    log: &Log,
+) -> PasswordKeys {
     if version < NEEDS {
-        return;
+        return PasswordKeys::new();
     }
     let mut client = client.clone();
     let left = client.run_end.remaining();
@@ -70,7 +80,7 @@ pub fn learn_secrets(client: &Client, definitions: &mut [Definition], version: V
         .iter()
         .map(|d| d.config["connector.class"].clone())
         .collect();
-    let mut declared: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut declared = PasswordKeys::new();
     for class in classes {
         match password_keys(&mut client, &class) {
             Ok(Some(keys)) => {
@@ -92,4 +102,5 @@ pub fn learn_secrets(client: &Client, definitions: &mut [Definition], version: V
     }
     log.redactor
         .update(|secrets| definitions.iter().for_each(|d| d.register(secrets)));
+    declared
 }

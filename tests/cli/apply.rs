@@ -354,6 +354,8 @@ fn every_connector_is_attempted_and_the_worst_code_wins() {
         .expect(78, "summary: 2 created, 0 updated, 0 unchanged, 2 failed");
 }
 
+/// A 401 refuses the credentials, for every connector (a 403 on one connector's
+/// own resources fails that one alone: tests/cli/vendors.rs).
 #[test]
 fn refused_credentials_stop_the_run_with_77() {
     let fake = FakeConnect::start(Config::default());
@@ -363,7 +365,7 @@ fn refused_credentials_stop_the_run_with_77() {
         "/connectors/a/config",
         1,
         Reply::raw(
-            403,
+            401,
             Some("application/json"),
             "User cannot access the resource.",
         ),

@@ -488,6 +488,8 @@ fn a_connector_created_by_someone_else_meanwhile_is_read_again() {
     assert_eq!(fake.connector("p").unwrap().target, "PAUSED");
 }
 
+/// Refused credentials (401) while waiting: the rest are not checked. (A 403 on one
+/// connector's status fails that one alone: tests/cli/vendors.rs.)
 #[test]
 fn refused_status_reads_leave_no_connector_counted_as_running() {
     let fake = FakeConnect::start(Config::default());
@@ -498,7 +500,7 @@ fn refused_status_reads_leave_no_connector_counted_as_running() {
         "/connectors/a/status",
         1,
         Reply::raw(
-            403,
+            401,
             Some("application/json"),
             "User cannot access the resource.",
         ),

@@ -33,3 +33,4 @@ mod shown;
 mod signals;
 #[cfg(feature = "tls")]
 mod tls;
+mod vendors;

@@ -435,3 +435,48 @@ fn definitions_from_standard_input() {
         .run()
         .expect(0, "rc-stdin: unchanged");
 }
+
+/// KIP-891 on a real 4.1.0 worker (FileStreamSource is installed at 4.1.0): a pin
+/// that exists creates and runs, and the result line names the running version;
+/// a missing one is 78, by full class name and by alias, with nothing written.
+#[test]
+#[ignore = "needs a real Kafka Connect 4.1.0: scripts/real-connect test"]
+fn pinned_plugin_versions() {
+    let rc = setup();
+    let dir = TempDir::new();
+    let mut def = file_source("rc-pinned", &input(&dir), "rc-pinned");
+    def["config"]["connector.plugin.version"] = "4.1.0".into();
+    dir.definition(&def);
+    deploy(&rc.single)
+        .args(["--wait-running", "--stable", "1s"])
+        .arg(dir.arg())
+        .run()
+        .expect(0, "rc-pinned: created; now RUNNING (4.1.0), 1 task");
+    deploy(&rc.single)
+        .arg(dir.arg())
+        .run()
+        .expect(0, "rc-pinned: unchanged");
+
+    for (name, class) in [
+        (
+            "rc-pin-missing",
+            "org.apache.kafka.connect.file.FileStreamSourceConnector",
+        ),
+        ("rc-pin-missing-alias", "FileStreamSource"),
+    ] {
+        let dir = TempDir::new();
+        let mut def = file_source(name, &input(&dir), name);
+        def["config"]["connector.class"] = class.into();
+        def["config"]["connector.plugin.version"] = "9.9.9".into();
+        dir.definition(&def);
+        let before = config_writes(&rc.log("single"), name);
+        deploy(&rc.single)
+            .arg(dir.arg())
+            .run()
+            .expect(78, "9.9.9")
+            .expect(78, "4.1.0")
+            .expect(78, class);
+        assert_eq!(stored_config(&rc.single, name), None, "{name}");
+        assert_eq!(config_writes(&rc.log("single"), name), before, "{name}");
+    }
+}

@@ -31,14 +31,29 @@ pub struct Config {
     /// Connector classes installed (full names; simple names and `...Connector`-less
     /// aliases are accepted as Connect does).
     pub plugins: Vec<String>,
-    /// Mask values of keys containing "password" in `GET .../config`, as some vendor
-    /// builds do.
+    /// Mask the values of PASSWORD-typed keys (`password_keys`) in `GET .../config`
+    /// and the expanded listing, as vendor builds do: by type, never by name.
     pub mask_passwords: bool,
     /// Keys a plugin declares, with their type (`PASSWORD`, `STRING`, ...), as
     /// `GET /connector-plugins/{class}/config` (3.2+) and validation list them:
     /// (class as listed in `plugins`, key, type). Undeclared keys are `STRING`, but
     /// for validation, where a key containing "password" is `PASSWORD`.
     pub declared: Vec<(String, String, String)>,
+    /// What a masked value is shown as (Confluent Platform: twelve U+2022).
+    pub mask: String,
+    /// The keys every plugin here declares PASSWORD-typed (`GET
+    /// /connector-plugins/{class}/config` lists them so).
+    pub password_keys: Vec<String>,
+    /// The version every plugin is installed at (KIP-891 listing, status `version`);
+    /// None: the worker's own version.
+    pub plugin_version: Option<String>,
+    /// Confluent RBAC per connector name: every request concerning a connector whose
+    /// name starts with one of these is answered 403, and the listing leaves it out.
+    pub forbidden_prefixes: Vec<String>,
+    /// A client-override allowlist policy (KIP-1188, 4.2): a write holding a
+    /// `*.override.*` key not listed here, or a `sasl.jaas.config` naming a login
+    /// module not listed, is refused with 400 echoing the value.
+    pub override_allowlist: Option<Vec<String>>,
     /// Accept only this bearer token.
     pub bearer: Option<String>,
     /// Serve HTTPS.
@@ -292,6 +307,23 @@ impl Default for Config {
             ],
             mask_passwords: false,
             declared: Vec::new(),
+            mask: "********".into(),
+            password_keys: [
+                "connection.password",
+                "database.password",
+                "ssl.key.password",
+                "ssl.keystore.password",
+                "ssl.truststore.password",
+                "ssl.keystore.key",
+                "ssl.truststore.certificates",
+                "sasl.jaas.config",
+            ]
+            .iter()
+            .map(|k| k.to_string())
+            .collect(),
+            plugin_version: None,
+            forbidden_prefixes: Vec::new(),
+            override_allowlist: None,
             bearer: None,
             tls: None,
             chaos: None,
@@ -339,6 +371,53 @@ impl Config {
             .iter()
             .find(|(c, k, _)| c == plugin && k == key)
             .map(|(_, _, t)| t.as_str())
+            .or_else(|| {
+                self.password_keys
+                    .iter()
+                    .any(|k| k == key)
+                    .then_some("PASSWORD")
+            })
+    }
+    /// Confluent Platform 8.x as it masks: `8.1.0-ccs`, PASSWORD-typed values shown
+    /// as twelve U+2022.
+    pub fn confluent_masking(mut self, version: &str) -> Self {
+        self.version = version.into();
+        self.mask_passwords = true;
+        self.mask = "\u{2022}".repeat(12);
+        self
+    }
+    pub fn mask_text(mut self, mask: &str) -> Self {
+        self.mask_passwords = true;
+        self.mask = mask.into();
+        self
+    }
+    pub fn password_keys(mut self, keys: &[&str]) -> Self {
+        self.password_keys = keys.iter().map(|k| k.to_string()).collect();
+        self
+    }
+    pub fn plugin_version(mut self, v: &str) -> Self {
+        self.plugin_version = Some(v.into());
+        self
+    }
+    pub fn forbid(mut self, prefix: &str) -> Self {
+        self.forbidden_prefixes.push(prefix.into());
+        self
+    }
+    pub fn override_allowlist(mut self, allowed: &[&str]) -> Self {
+        self.override_allowlist = Some(allowed.iter().map(|k| k.to_string()).collect());
+        self
+    }
+    fn installed_version(&self) -> String {
+        self.plugin_version.clone().unwrap_or_else(|| {
+            self.version
+                .split('-')
+                .next()
+                .unwrap_or(&self.version)
+                .to_string()
+        })
+    }
+    fn forbidden(&self, name: &str) -> bool {
+        self.forbidden_prefixes.iter().any(|p| name.starts_with(p))
     }
     pub fn bearer(mut self, token: &str) -> Self {
         self.bearer = Some(token.into());
@@ -1010,6 +1089,14 @@ fn respond(shared: &Shared, request: &Request) -> Reply {
             "Request timed out. The worker is currently initializing and reading to the end of internal topics.",
         );
     }
+    if let Some(name) = connector_of(request)
+        && config.forbidden(&name)
+    {
+        return Reply::error(
+            403,
+            &format!("User:alice is not permitted to access Connector:{name}"),
+        );
+    }
     if let Some(reply) = chaos(shared, request) {
         return reply;
     }
@@ -1305,6 +1392,9 @@ fn model(shared: &Shared, request: &Request) -> Reply {
         ("GET", ["connectors"]) if query.contains("expand=") && config.at_least(2, 3) => {
             let mut all = Map::new();
             for (name, c) in &st.connectors {
+                if config.forbidden(name) {
+                    continue;
+                }
                 let mut entry = Map::new();
                 if query.contains("expand=info") {
                     let mut shown = info(name, c);
@@ -1314,31 +1404,73 @@ fn model(shared: &Shared, request: &Request) -> Reply {
                     entry.insert("info".into(), shown);
                 }
                 if query.contains("expand=status") {
-                    entry.insert("status".into(), status(name, c));
+                    entry.insert("status".into(), status_of(config, name, c));
                 }
                 all.insert(name.clone(), Value::Object(entry));
             }
             json_reply(200, Value::Object(all))
         }
-        ("GET", ["connectors"]) => json_reply(200, Value::from(st.connectors.keys().cloned().collect::<Vec<_>>())),
-        ("GET", ["connector-plugins"]) => json_reply(
+        ("GET", ["connectors"]) => json_reply(
             200,
             Value::from(
-                config
-                    .plugins
-                    .iter()
-                    .map(|p| json!({"class": p, "type": if p.contains("Sink") {"sink"} else {"source"}, "version": config.version}))
+                st.connectors
+                    .keys()
+                    .filter(|n| !config.forbidden(n))
+                    .cloned()
                     .collect::<Vec<_>>(),
             ),
         ),
+        ("GET", ["connector-plugins"]) => {
+            let version = config.installed_version();
+            let mut listed: Vec<Value> = config
+                .plugins
+                .iter()
+                .map(|p| json!({"class": p, "type": if p.contains("Sink") {"sink"} else {"source"}, "version": version}))
+                .collect();
+            if query.contains("connectorsOnly=false") {
+                for (class, kind) in [
+                    (
+                        "org.apache.kafka.connect.storage.StringConverter",
+                        "converter",
+                    ),
+                    ("org.apache.kafka.connect.json.JsonConverter", "converter"),
+                    (
+                        "org.apache.kafka.connect.transforms.InsertField$Value",
+                        "transformation",
+                    ),
+                    (
+                        "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+                        "predicate",
+                    ),
+                ] {
+                    listed.push(json!({"class": class, "type": kind, "version": version}));
+                }
+            }
+            json_reply(200, Value::from(listed))
+        }
         ("GET", ["connector-plugins", class, "config"]) if config.at_least(3, 2) => {
             match resolve_plugin(config, class) {
                 None => Reply::error(404, &format!("Unknown plugin {class}.")),
                 Some(plugin) => {
-                    let mut keys: Vec<(String, String)> = ["name", "connector.class", "tasks.max", "key.converter", "value.converter"]
-                        .iter()
-                        .map(|k| (k.to_string(), if *k == "tasks.max" { "INT" } else { "STRING" }.to_string()))
-                        .collect();
+                    let mut keys: Vec<(String, String)> = [
+                        "name",
+                        "connector.class",
+                        "tasks.max",
+                        "key.converter",
+                        "value.converter",
+                    ]
+                    .iter()
+                    .map(|k| {
+                        (
+                            k.to_string(),
+                            if *k == "tasks.max" { "INT" } else { "STRING" }.to_string(),
+                        )
+                    })
+                    .collect();
+                    for k in &config.password_keys {
+                        keys.retain(|(have, _)| have != k);
+                        keys.push((k.clone(), "PASSWORD".to_string()));
+                    }
                     for (c, k, t) in &config.declared {
                         if c == plugin {
                             keys.retain(|(have, _)| have != k);
@@ -1369,7 +1501,7 @@ fn model(shared: &Shared, request: &Request) -> Reply {
             None => not_found(name),
         },
         ("GET", ["connectors", name, "status"]) => match st.connectors.get(*name) {
-            Some(c) => json_reply(200, status(name, c)),
+            Some(c) => json_reply(200, status_of(config, name, c)),
             None => Reply::error(404, &format!("No status found for connector {name}")),
         },
         ("PUT", ["connectors", name, "config"]) => {
@@ -1388,9 +1520,12 @@ fn model(shared: &Shared, request: &Request) -> Reply {
                 let known = ["name", "config"].contains(&key.as_str())
                     || (key == "initial_state" && config.at_least(3, 7));
                 if !known {
-                    return Reply::error(500, &format!(
-                        "Unrecognized field \"{key}\" (class org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest), not marked as ignorable"
-                    ));
+                    return Reply::error(
+                        500,
+                        &format!(
+                            "Unrecognized field \"{key}\" (class org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest), not marked as ignorable"
+                        ),
+                    );
                 }
             }
             let Some(name) = body.get("name").and_then(Value::as_str).map(str::trim) else {
@@ -1410,7 +1545,10 @@ fn model(shared: &Shared, request: &Request) -> Reply {
             if st.connectors.contains_key(name) {
                 return Reply::error(409, &format!("Connector {name} already exists"));
             }
-            let target = body.get("initial_state").and_then(Value::as_str).unwrap_or("RUNNING");
+            let target = body
+                .get("initial_state")
+                .and_then(Value::as_str)
+                .unwrap_or("RUNNING");
             let reply = put_config(config, &mut st, name, parsed);
             if let Some(c) = st.connectors.get_mut(name) {
                 c.target = target.to_string();
@@ -1437,9 +1575,11 @@ fn model(shared: &Shared, request: &Request) -> Reply {
         }
         ("POST", ["connectors", name, "restart"]) => {
             let name = name.to_string();
-            let Some(c) = st.connectors.get_mut(&name) else { return not_found(&name) };
+            let Some(c) = st.connectors.get_mut(&name) else {
+                return not_found(&name);
+            };
             c.restarts += 1;
-            let shown = status(&name, c);
+            let shown = status_of(config, &name, c);
             let next = st.after_restart.get(&name).cloned();
             let c = st.connectors.get_mut(&name).expect("present");
             c.created = Instant::now();
@@ -1473,7 +1613,9 @@ fn model(shared: &Shared, request: &Request) -> Reply {
             } else {
                 None
             };
-            let Some(c) = st.connectors.get(&name) else { return not_found(&name) };
+            let Some(c) = st.connectors.get(&name) else {
+                return not_found(&name);
+            };
             if c.target != "STOPPED" {
                 return Reply::error(
                     400,
@@ -1483,14 +1625,20 @@ fn model(shared: &Shared, request: &Request) -> Reply {
             match items {
                 None => {
                     st.offsets.remove(&name);
-                    json_reply(200, json!({"message": "The offsets for this connector have been reset successfully"}))
+                    json_reply(
+                        200,
+                        json!({"message": "The offsets for this connector have been reset successfully"}),
+                    )
                 }
                 Some(items) => {
                     for item in &items {
                         if let Some(p) = item["offset"].get("position")
                             && !p.is_i64()
                         {
-                            return Reply::error(500, "The value for the 'position' key in the offset is expected to be a Long value");
+                            return Reply::error(
+                                500,
+                                "The value for the 'position' key in the offset is expected to be a Long value",
+                            );
                         }
                     }
                     let stored = st.offsets.entry(name).or_default();
@@ -1500,7 +1648,10 @@ fn model(shared: &Shared, request: &Request) -> Reply {
                             stored.push(item);
                         }
                     }
-                    json_reply(200, json!({"message": "The offsets for this connector have been altered successfully"}))
+                    json_reply(
+                        200,
+                        json!({"message": "The offsets for this connector have been altered successfully"}),
+                    )
                 }
             }
         }
@@ -1617,9 +1768,15 @@ fn validate(config: &Config, name: &str, cfg: &Map<String, Value>) -> Option<Rep
         ));
     };
     let _ = name;
-    if resolve_plugin(config, class).is_none() {
+    let Some(full) = resolve_plugin(config, class) else {
         let status = if config.at_least(4, 1) { 400 } else { 500 };
         return Some(Reply::error(status, &unknown_plugin_message(config, class)));
+    };
+    if let Some(reply) = pin_refused(config, full, class, cfg) {
+        return Some(reply);
+    }
+    if let Some(reply) = policy_refused(config, cfg) {
+        return Some(reply);
     }
     let errors = config_errors(cfg);
     if errors.is_empty() {
@@ -1637,6 +1794,83 @@ fn validate(config: &Config, name: &str, cfg: &Map<String, Value>) -> Option<Rep
                 .join("\n")
         ),
     ))
+}
+
+/// KIP-891 (4.1+): a `connector.plugin.version` no installed version matches. With
+/// the full class name a 400 naming the range and what is installed; with an alias
+/// the 500 a real 4.1.0 worker answers (a Connect bug). Before 4.1 ignored.
+fn pin_refused(
+    config: &Config,
+    full: &str,
+    class: &str,
+    cfg: &Map<String, Value>,
+) -> Option<Reply> {
+    if !config.at_least(4, 1) {
+        return None;
+    }
+    let pin = cfg.get("connector.plugin.version")?.as_str()?;
+    let installed = config.installed_version();
+    let range = if pin.starts_with('[') || pin.starts_with('(') {
+        pin.to_string()
+    } else {
+        format!("[{pin},{pin}]")
+    };
+    let matches = match range.trim_matches(|c| c == '[' || c == ']').split_once(',') {
+        Some((low, high)) if range.starts_with('[') && range.ends_with(']') => {
+            let v =
+                |t: &str| -> Vec<u32> { t.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
+            (low.is_empty() || v(low) <= v(&installed))
+                && (high.is_empty() || v(&installed) <= v(high))
+        }
+        _ => false,
+    };
+    if matches {
+        return None;
+    }
+    if full == class {
+        Some(Reply::error(
+            400,
+            &format!(
+                "Plugin {full} not found that matches the version range {range}, available versions: [{installed}]"
+            ),
+        ))
+    } else {
+        Some(Reply::error(
+            500,
+            "Cannot invoke \"java.util.List.stream()\" because the return value of \"org.apache.kafka.connect.runtime.isolation.VersionedPluginLoadingException.availableVersions()\" is null",
+        ))
+    }
+}
+
+/// A client-override allowlist (KIP-1188) and a login-module allowlist: the key
+/// refused, in Connect's words, which echo the value.
+fn policy_refused(config: &Config, cfg: &Map<String, Value>) -> Option<Reply> {
+    let allowed = config.override_allowlist.as_ref()?;
+    for (k, v) in cfg {
+        let value = v.as_str().unwrap_or("");
+        let why = if k.contains(".override.") && !allowed.contains(k) {
+            format!(
+                "The 'Allowlist' policy does not allow '{k}' to be overridden in the connector configuration."
+            )
+        } else if k.ends_with("sasl.jaas.config") {
+            let module = value.split_whitespace().next().unwrap_or("");
+            if allowed.iter().any(|a| a == module) {
+                continue;
+            }
+            format!(
+                "{module} is not allowed. Update system property 'org.apache.kafka.allowed.login.modules' to allow {module}"
+            )
+        } else {
+            continue;
+        };
+        return Some(Reply::error(
+            400,
+            &format!(
+                "Connector configuration is invalid and contains the following 1 error(s):\nInvalid value {value} for configuration {k}: {why}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`"
+            ),
+        ));
+    }
+    None
 }
 
 /// (key, message) of each invalid value: `tasks.max` must be a positive INT,
@@ -1738,9 +1972,19 @@ fn jackson_message(e: &serde_json::Error) -> String {
 /// shows it in the config.
 fn vendor_keys(config: &Config, shown: &mut Map<String, Value>) {
     if config.mask_passwords {
+        let class = shown
+            .get("connector.class")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         for (k, v) in shown.iter_mut() {
-            if k.contains("password") {
-                *v = Value::from("********");
+            // By the key's type, as the plugin declares it: never by its name.
+            let password = match config.declared_type(&class, k) {
+                Some(t) => t == "PASSWORD",
+                None => config.password_keys.contains(k),
+            };
+            if password {
+                *v = Value::from(config.mask.as_str());
             }
         }
     }
@@ -1795,6 +2039,22 @@ fn current_status(c: &Connector) -> Status {
             },
         },
     }
+}
+
+/// The status answer; on 4.1+ with the plugin version of the connector and each
+/// task (KIP-891), as a real 4.1.0 worker answers.
+fn status_of(config: &Config, name: &str, c: &Connector) -> Value {
+    let mut shown = status(name, c);
+    if config.at_least(4, 1) {
+        let version = config.installed_version();
+        shown["connector"]["version"] = Value::from(version.as_str());
+        if let Some(tasks) = shown["tasks"].as_array_mut() {
+            for t in tasks {
+                t["version"] = Value::from(version.as_str());
+            }
+        }
+    }
+    shown
 }
 
 fn status(name: &str, c: &Connector) -> Value {
