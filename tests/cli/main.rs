@@ -14,6 +14,7 @@ mod attack2_stalled_output;
 mod attack3_concurrent;
 mod attack3_late_signal;
 mod attack3_later_round;
+mod attack4_exit_plan_mask_cost;
 mod attack4_secret_camel_case_names;
 mod attack4_secret_class_change;
 mod attack4_secret_oracle_url;
