@@ -1,6 +1,6 @@
 //! A small builder for running connect-deploy, and temporary definition directories.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -208,15 +208,27 @@ impl Output {
     }
 }
 
-/// Wait for a child within the hard limit, collecting its output.
+/// Wait for a child within the hard limit, collecting its output as it is
+/// written: a pipe nobody reads fills at 64 KB, and a child writing more (a large
+/// plan's JSON events) would stall until its deadline, a reader's fault, not its own.
 pub fn finish(mut child: Child) -> Output {
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
     let status = wait_within(&mut child, HARD_LIMIT)
         .unwrap_or_else(|| panic!("connect-deploy still running after {HARD_LIMIT:?}"));
-    let out = child.wait_with_output().unwrap();
     Output {
         code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
     }
 }
 
