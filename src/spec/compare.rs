@@ -87,6 +87,19 @@ impl Diff {
         self
     }
 
+    /// The same diff with each shown value passed through `mask` (the redaction
+    /// layer's): a plan cuts values to MAX_SHOWN bytes, and a value cut before it
+    /// is masked could keep the first bytes of a secret inside it (a URL's
+    /// `password=` near the cut), too few to be recognised afterwards.
+    pub fn masked(mut self, mask: impl Fn(&str) -> String) -> Diff {
+        for change in &mut self.changes {
+            for value in [&mut change.old, &mut change.new].into_iter().flatten() {
+                *value = mask(value);
+            }
+        }
+        self
+    }
+
     /// `changed: a, b; added: c; removed: d`: key names, with their values where
     /// `with_values` gave them (`a: 1 -> 2`, `pw (secret changed)`). Masked keys
     /// whose fingerprint matches are equal, and not named.
@@ -111,7 +124,8 @@ impl Diff {
         parts.join("; ")
     }
 
-    /// One key as the plan shows it.
+    /// One key as the plan shows it: values cut to MAX_SHOWN bytes, which `masked`
+    /// made safe to cut.
     fn describe_key(&self, key: &str) -> String {
         let name = one_line(key);
         let Some(change) = self.changes.iter().find(|c| c.key == key) else {

@@ -252,11 +252,10 @@ fn apply_config(
                     Some(map) => {
                         // A stored secret (the password being rotated) is a secret too.
                         client.redactor.update(|s| def.register_stored(s, map));
-                        diff_ignoring(&def.config, map, &settings.ignore).with_values(
-                            &def.config,
-                            map,
-                            |k| def.is_secret(k),
-                        )
+                        diff_ignoring(&def.config, map, &settings.ignore)
+                            .with_values(&def.config, map, |k| def.is_secret(k))
+                            // Masked before a plan cuts them: nothing is cut unmasked.
+                            .masked(|v| client.redactor.mask(v))
                     }
                     // Nothing to compare with a connector that does not exist: no
                     // report shows a created connector's keys, and a fleet's would
