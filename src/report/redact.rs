@@ -397,10 +397,14 @@ fn embedded_secrets(value: &str) -> Vec<&str> {
     found
 }
 
-/// Every pattern once, found by rolling hashes: for each length that some pattern
-/// has, one pass over the text, so the cost grows with the text and the number of
-/// distinct lengths, not with the number of values (30,000 keys of one file cost
-/// no more than 30). Secrets match in any ASCII case and are also found by their
+/// Every pattern once, found by hashes: patterns are grouped by the power of two
+/// at most their length (a *width*) and keyed by the hash of their first `width`
+/// bytes; one pass over the text per width (a dozen at most) finds where such a
+/// beginning stands, and only there is each length with that beginning checked,
+/// in constant time from the text's prefix hashes. The cost grows with the text,
+/// not with the number of values nor of their lengths (1,000 passwords of 100
+/// lengths and their encodings once made a pass per length: seconds for a plan).
+/// Secrets match in any ASCII case and are also found by their
 /// first and last six bytes (what is left when the echoing side cut them); other
 /// values match as written, and their beginnings only where the text was cut.
 #[derive(Debug, Default)]
@@ -418,13 +422,18 @@ struct Index {
     /// (length, hash of the folded bytes) -> the first pattern; `next` chains the
     /// others with that key (u32::MAX ends a chain): a Vec per key would double
     /// the memory of a run with 30,000 values.
-    by_hash: HashMap<(u32, u64), u32>,
+    by_hash: Fast<(u32, u64), u32>,
     next: Vec<u32>,
-    /// The lengths present, for the passes.
-    lengths: BTreeSet<u32>,
+    /// (width, hash of the first `width` folded bytes) -> the distinct lengths of
+    /// the patterns that begin so, `width` the power of two at most their length.
+    by_prefix: Fast<(u32, u64), Vec<u32>>,
+    /// The widths present, for the passes.
+    widths: BTreeSet<u32>,
+    /// BASE to the power of each length up to the longest pattern's.
+    powers: Vec<u64>,
     /// First and last ANCHOR bytes (folded) -> patterns longer than ANCHOR.
-    by_first: HashMap<[u8; ANCHOR], Vec<u32>>,
-    by_last: HashMap<[u8; ANCHOR], Vec<u32>>,
+    by_first: Fast<[u8; ANCHOR], Vec<u32>>,
+    by_last: Fast<[u8; ANCHOR], Vec<u32>>,
     /// Values longer than LONG are kept as their first and last LONG bytes, with
     /// the length and hash of the whole: per head or tail, the values it ends.
     reach: HashMap<u32, Vec<Reach>>,
@@ -433,7 +442,50 @@ struct Index {
     /// one) is found by the WINDOW bytes at every STRIDE-th offset.
     middles: Vec<Box<[u8]>>,
     /// Folded window -> (secret in `middles`, offset), one per secret and window.
-    by_window: HashMap<[u8; WINDOW], Vec<(u32, u32)>>,
+    by_window: Fast<[u8; WINDOW], Vec<(u32, u32)>>,
+}
+
+/// A map keyed by hashes and short byte strings, hashed cheaply: it is looked up
+/// at every byte of every view of every record.
+type Fast<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<QuickHasher>>;
+
+/// FxHash's step with a final mix (the keys' low bits alone are poorly spread).
+#[derive(Debug, Default, Clone, Copy)]
+struct QuickHasher(u64);
+
+impl QuickHasher {
+    fn add(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for QuickHasher {
+    fn finish(&self) -> u64 {
+        let x = self.0;
+        let x = (x ^ (x >> 31)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        x ^ (x >> 29)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+}
+
+/// The power of two at most `len` (len > 0).
+fn width(len: usize) -> usize {
+    1 << (usize::BITS - 1 - len.leading_zeros())
 }
 
 /// A piece of a secret's middle of WINDOW + STRIDE - 1 bytes or more holds a whole
@@ -654,7 +706,24 @@ impl Index {
                     std::mem::replace(head, p)
                 };
                 self.next.push(previous);
-                self.lengths.insert(len);
+                let w = width(bytes.len());
+                let lens = self
+                    .by_prefix
+                    .entry((w as u32, hash(&bytes[..w])))
+                    .or_default();
+                if !lens.contains(&len) {
+                    lens.push(len);
+                }
+                self.widths.insert(w as u32);
+                while self.powers.len() <= bytes.len() {
+                    let last = self.powers.last().copied().unwrap_or(1);
+                    let next = if self.powers.is_empty() {
+                        1
+                    } else {
+                        last.wrapping_mul(BASE)
+                    };
+                    self.powers.push(next);
+                }
                 p
             }
         };
@@ -714,23 +783,58 @@ impl Index {
         // Where long values were found (view bytes): not looked at again, so that
         // a value that repeats itself (a padding of one letter) costs one pass.
         let mut covered: Vec<(usize, usize)> = Vec::new();
-        for &len in &self.lengths {
-            let len = len as usize;
-            if len > data.len() {
+        // prefix[k]: the hash of the first k bytes; any slice's hash in constant time.
+        let mut prefix: Vec<u64> = Vec::with_capacity(data.len() + 1);
+        prefix.push(0);
+        for &b in data {
+            let h = *prefix.last().unwrap_or(&0);
+            prefix.push(h.wrapping_mul(BASE).wrapping_add(u64::from(fold(b))));
+        }
+        let slice_hash = |i: usize, len: usize| {
+            prefix[i + len].wrapping_sub(prefix[i].wrapping_mul(self.powers[len]))
+        };
+        for &w in &self.widths {
+            let w = w as usize;
+            if w > data.len() {
                 break;
             }
-            let top = (0..len - 1).fold(1u64, |h, _| h.wrapping_mul(BASE));
-            let mut h = hash(&data[..len]);
-            for i in 0..=data.len() - len {
-                if i > 0 {
-                    h = h
-                        .wrapping_sub(u64::from(fold(data[i - 1])).wrapping_mul(top))
-                        .wrapping_mul(BASE)
-                        .wrapping_add(u64::from(fold(data[i + len - 1])));
-                }
-                let Some(&first) = self.by_hash.get(&(len as u32, h)) else {
+            for i in 0..=data.len() - w {
+                let Some(lens) = self.by_prefix.get(&(w as u32, slice_hash(i, w))) else {
                     continue;
                 };
+                for &len in lens {
+                    let len = len as usize;
+                    if i + len > data.len() {
+                        continue;
+                    }
+                    let h = slice_hash(i, len);
+                    let Some(&first) = self.by_hash.get(&(len as u32, h)) else {
+                        continue;
+                    };
+                    self.found_at(view, i, len, first, spans, names, &mut covered);
+                }
+            }
+        }
+        self.find_pieces(view, spans, &covered);
+        self.find_middles(view, spans);
+    }
+
+    /// The patterns of one hash key whose length `len` stands at `i`: their spans,
+    /// and where a long value's ends reach.
+    #[allow(clippy::too_many_arguments)]
+    fn found_at(
+        &self,
+        view: &View,
+        i: usize,
+        len: usize,
+        first: u32,
+        spans: &mut Vec<(usize, usize)>,
+        names: &mut Vec<(usize, usize)>,
+        covered: &mut Vec<(usize, usize)>,
+    ) {
+        let data = &view.bytes;
+        {
+            {
                 for p in self.chain(first) {
                     if self.is(p, &data[i..i + len]) && self.stands_alone(p, data, i, i + len) {
                         let span = view.span(i, i + len);
@@ -762,8 +866,6 @@ impl Index {
                 }
             }
         }
-        self.find_pieces(view, spans, &covered);
-        self.find_middles(view, spans);
     }
 
     /// Beginnings and ends of values of more than ANCHOR bytes: a secret's anywhere,
