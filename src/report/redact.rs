@@ -244,9 +244,21 @@ impl Secrets {
         // (`unwrap` in `transforms.unwrap.type`; `clicks`, the beginning of the
         // secret `clicks-pw-1`, where the connector `clicks` is named), not an
         // echo: names are never masked.
+        // Names sorted by start, with the furthest end of any name starting there
+        // or before: a span is inside a name when that end reaches past it (a
+        // plan names thousands of keys beside as many spans: no pair is compared).
+        names.sort_unstable();
+        let mut reach = Vec::with_capacity(names.len());
+        for &(_, end) in &names {
+            reach.push(reach.last().map_or(end, |&r: &usize| r.max(end)));
+        }
+        let inside_a_name = |a: usize, b: usize| {
+            let before = names.partition_point(|&(na, _)| na <= a);
+            before > 0 && reach[before - 1] >= b
+        };
         let spans: Vec<(usize, usize)> = spans
             .into_iter()
-            .filter(|&(a, b)| !names.iter().any(|&(na, nb)| na <= a && b <= nb))
+            .filter(|&(a, b)| !inside_a_name(a, b))
             .collect();
         apply_spans(&text, spans)
     }
