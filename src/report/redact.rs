@@ -62,6 +62,29 @@ const VOCABULARY: [&str; 24] = [
 /// Cut markers (`...`) looked at in one text.
 const MAX_CUTS: usize = 16;
 
+/// What masking one text may cost beyond its passes, in units of about 16 bytes
+/// compared: this much per byte of the text, plus BASE_WORK. Only secrets chosen
+/// to share their beginnings or windows with a text that repeats them come near
+/// it; past it the text is withheld whole (nothing of it is shown, so no secret
+/// is), and the run keeps its deadline.
+const WORK_PER_BYTE: u64 = 64;
+const BASE_WORK: u64 = 1 << 16;
+pub const WITHHELD_COST: &str = "(text withheld: masking it would take too long)";
+
+thread_local! {
+    /// Work left for the text being masked on this thread.
+    static WORK: std::cell::Cell<u64> = const { std::cell::Cell::new(u64::MAX) };
+}
+
+/// Spend `units` of the current text's work; false once none is left.
+fn charge(units: u64) -> bool {
+    WORK.with(|w| {
+        let left = w.get().saturating_sub(units);
+        w.set(left);
+        left > 0
+    })
+}
+
 /// The run's secrets and the names that must stay readable, with the index that
 /// finds them, rebuilt whenever they change.
 #[derive(Debug, Default)]
@@ -237,9 +260,16 @@ impl Secrets {
         let text = self.mask_known_echoes(text);
         let mut spans: Vec<(usize, usize)> = Vec::new();
         let mut names: Vec<(usize, usize)> = Vec::new();
+        let budget = WORK_PER_BYTE
+            .saturating_mul(text.len() as u64)
+            .saturating_add(BASE_WORK);
+        WORK.with(|w| w.set(budget));
         View::each(text.as_bytes(), |view| {
             self.index.find(view, &mut spans, &mut names)
         });
+        if !charge(0) {
+            return WITHHELD_COST.into();
+        }
         // A value found inside a public name where it appears whole is the name
         // (`unwrap` in `transforms.unwrap.type`; `clicks`, the beginning of the
         // secret `clicks-pw-1`, where the connector `clicks` is named), not an
@@ -629,7 +659,8 @@ impl Index {
             let list = self.by_window.entry(window(&bytes[off..])).or_default();
             // One offset per secret and window: a secret that repeats itself (a
             // padding of one letter) is compared once where its window is found.
-            if !list.iter().any(|&(s, _)| s == m) {
+            // (This secret's entries are the last ones: it is the newest.)
+            if list.last().is_none_or(|&(s, _)| s != m) {
                 list.push((m, off as u32));
                 added = true;
             }
@@ -655,6 +686,9 @@ impl Index {
                 .into_iter()
                 .flatten()
             {
+                if !charge(1) {
+                    return;
+                }
                 let secret = &self.middles[m as usize];
                 let off = off as usize;
                 if !data[i..i + WINDOW].eq_ignore_ascii_case(&secret[off..off + WINDOW]) {
@@ -662,6 +696,9 @@ impl Index {
                 }
                 let before = common_suffix(&data[..i], &secret[..off]);
                 let after = common_prefix(&data[i..], &secret[off..], true);
+                if !charge(((before + after) / 16) as u64) {
+                    return;
+                }
                 spans.push(view.span(i - before, i + after));
                 furthest = furthest.max(i + after);
             }
@@ -815,6 +852,9 @@ impl Index {
                     continue;
                 };
                 for &len in lens {
+                    if !charge(1) {
+                        return;
+                    }
                     let len = len as usize;
                     if i + len > data.len() {
                         continue;
@@ -845,36 +885,59 @@ impl Index {
         covered: &mut Vec<(usize, usize)>,
     ) {
         let data = &view.bytes;
-        {
-            {
-                for p in self.chain(first) {
-                    if self.is(p, &data[i..i + len]) && self.stands_alone(p, data, i, i + len) {
-                        let span = view.span(i, i + len);
-                        if self.public[p as usize] {
-                            names.push(span);
-                        }
-                        if !self.value[p as usize] {
-                            continue;
-                        }
-                        spans.push(span);
-                        if covered.iter().any(|&(a, b)| a <= i && i + len <= b) {
-                            continue;
-                        }
-                        // A value found whole rules out the guesses of a cut: one
-                        // that repeats itself has the same head and tail.
-                        let found: Vec<((usize, usize), bool)> = self
-                            .reach
-                            .get(&p)
-                            .into_iter()
-                            .flatten()
-                            .map(|reach| reach.span(data, i))
-                            .collect();
-                        let whole = found.iter().any(|&(_, whole)| whole);
-                        for ((a, b), _) in found.into_iter().filter(|&(_, w)| w || !whole) {
-                            covered.push((a, b));
-                            spans.push(view.span(a, b));
-                        }
-                    }
+        for p in self.chain(first) {
+            if !charge(1 + (covered.len() / 16) as u64) {
+                return;
+            }
+            // Inside a long value found already (a value that repeats itself): its
+            // span is masked, and comparing again at every byte would cost the
+            // text's length times the value's.
+            let inside = |&(a, b): &(usize, usize)| a <= i && i + len <= b;
+            if !self.public[p as usize] && covered.iter().any(inside) {
+                continue;
+            }
+            if !charge(1 + (len / 16) as u64) {
+                return;
+            }
+            if self.is(p, &data[i..i + len]) && self.stands_alone(p, data, i, i + len) {
+                let span = view.span(i, i + len);
+                if self.public[p as usize] {
+                    names.push(span);
+                }
+                if !self.value[p as usize] {
+                    continue;
+                }
+                spans.push(span);
+                if !charge(1 + (covered.len() / 16) as u64) {
+                    return;
+                }
+                if covered.iter().any(|&(a, b)| a <= i && i + len <= b) {
+                    continue;
+                }
+                // Each end found is checked against its whole value.
+                let checks: u64 = self
+                    .reach
+                    .get(&p)
+                    .into_iter()
+                    .flatten()
+                    .map(|r| 1 + (r.len / 16) as u64)
+                    .sum();
+                if !charge(checks) {
+                    return;
+                }
+                // A value found whole rules out the guesses of a cut: one
+                // that repeats itself has the same head and tail.
+                let found: Vec<((usize, usize), bool)> = self
+                    .reach
+                    .get(&p)
+                    .into_iter()
+                    .flatten()
+                    .map(|reach| reach.span(data, i))
+                    .collect();
+                let whole = found.iter().any(|&(_, whole)| whole);
+                for ((a, b), _) in found.into_iter().filter(|&(_, w)| w || !whole) {
+                    covered.push((a, b));
+                    spans.push(view.span(a, b));
                 }
             }
         }
@@ -913,6 +976,9 @@ impl Index {
                 let pattern = &self.patterns[p as usize];
                 let secret = self.secret[p as usize];
                 let m = common_prefix(&data[i..], pattern, secret);
+                if !charge(1 + (m / 16) as u64) {
+                    return;
+                }
                 if m < ANCHOR || m >= pattern.len() {
                     continue;
                 }
@@ -932,6 +998,9 @@ impl Index {
                 let pattern = &self.patterns[p as usize];
                 let end = i + ANCHOR;
                 let m = common_suffix(&data[..end], pattern);
+                if !charge(1 + (m / 16) as u64) {
+                    return;
+                }
                 if m < pattern.len() {
                     spans.push(view.span(end - m, end));
                 }

@@ -591,3 +591,57 @@ fn a_piece_from_a_secrets_middle_is_masked() {
     // Fewer than 23 bytes of its middle are not found.
     assert_eq!(s.mask("abcdefghij"), "abcdefghij");
 }
+
+#[test]
+fn secrets_of_every_length_are_found_by_their_widths() {
+    // Lengths from 1 to 600 fall in ten widths; each is found whole, in any case,
+    // beside secrets that share its beginning (`x1`, `x12`, `x123`...).
+    let mut seed = 7u64;
+    let mut letter = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (b'a' + (seed >> 59) as u8 % 26) as char
+    };
+    let mut values: Vec<String> = Vec::new();
+    let mut shared = String::from("x");
+    for n in 1..=600 {
+        // Every tenth extends the one before it: the same beginning, another length.
+        if n % 10 != 0 {
+            shared = std::iter::once('x')
+                .chain((1..n).map(|_| letter()))
+                .collect();
+        } else {
+            while shared.len() < n {
+                shared.push(letter());
+            }
+        }
+        values.push(shared.clone());
+    }
+    let mut s = Secrets::default();
+    for v in &values {
+        s.add_value(v, true);
+    }
+    for (n, v) in values.iter().enumerate() {
+        let text = format!("before {} after", v.to_uppercase());
+        assert_eq!(s.mask(&text), "before *** after", "length {}", n + 1);
+    }
+}
+
+#[test]
+fn a_text_too_costly_to_mask_is_withheld_whole() {
+    // A thousand secrets sharing their first 1,000 bytes, each of its own length,
+    // against a text that repeats that beginning: every byte would be compared
+    // with each of them. Past its work the text is withheld, nothing of it shown.
+    let mut s = Secrets::default();
+    for k in 1000..2000 {
+        s.add_value(&format!("{}b", "a".repeat(k)), true);
+    }
+    let text = format!("{}{}", "a".repeat(200_000), "b");
+    let out = s.mask(&text);
+    assert!(
+        out == WITHHELD_COST || !out.contains("aaaaaa"),
+        "{}",
+        cut(&out, 200)
+    );
+}
