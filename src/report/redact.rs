@@ -1304,7 +1304,9 @@ impl Definition {
         if key == "name" {
             return;
         }
-        if self.is_secret(key) {
+        // Secret by this definition's rules, or by what the run learnt of a plugin
+        // (`--validate`'s types, the stored class's).
+        if self.is_secret(key) || secrets.secret_keys.contains(key) {
             secrets.add_secret_key(key);
             secrets.add_value(value, true);
         } else {
@@ -1322,6 +1324,16 @@ impl Redactor {
     pub fn update(&self, change: impl FnOnce(&mut Secrets)) {
         let mut guard = self.0.write().unwrap_or_else(|e| e.into_inner());
         change(&mut guard);
+    }
+
+    /// Whether the run holds `key` for a secret key (a plugin's PASSWORD key that
+    /// `--validate` or a stored class's description named).
+    pub fn is_secret_key(&self, key: &str) -> bool {
+        self.0
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .secret_keys
+            .contains(key)
     }
 
     pub fn mask(&self, text: &str) -> String {
