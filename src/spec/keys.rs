@@ -1,6 +1,8 @@
 //! What a config key says about its value: secret by its name, or managed by the
 //! worker itself.
 
+use crate::base::text::Globs;
+
 /// Key names that mark a secret by convention: judged by the words of the key
 /// (`conn.pw`, `api_key`, `sasl.jaas.config`), not by every "key" in it.
 pub fn looks_secret(key: &str) -> bool {
@@ -65,20 +67,16 @@ pub fn is_tools_own(key: &str) -> bool {
 /// `--secret-keys`: more keys whose values are secrets, as `*`/`?` patterns
 /// matched character by character, as `--prune-scope` matches names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SecretKeys(Vec<String>);
+pub struct SecretKeys(Globs);
 
 impl SecretKeys {
     /// `db.*,*.blob` -> the patterns; empty patterns are errors.
     pub fn parse(text: &str) -> Result<SecretKeys, String> {
-        let patterns: Vec<String> = text.split(',').map(|p| p.trim().to_string()).collect();
-        if patterns.iter().any(String::is_empty) {
-            return Err(format!("'{text}' holds an empty pattern"));
-        }
-        Ok(SecretKeys(patterns))
+        Globs::parse(text).map(SecretKeys)
     }
 
     pub fn matches(&self, key: &str) -> bool {
-        self.0.iter().any(|p| crate::base::text::glob(p, key))
+        self.0.matches(key)
     }
 }
 
