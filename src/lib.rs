@@ -202,7 +202,7 @@ fn finish(log: &Log, mode: Mode, detailed_exitcode: bool, reports: &[Report]) ->
         code = exit::CHANGES_PENDING;
     }
     let counts = summary(reports, mode);
-    log.finish(&counts, || report_json(code, mode, reports, None));
+    log.finish(code, &counts, || report_json(code, mode, reports, None));
     let summary = termination_summary(log, code, reports, &counts);
     Finished { code, summary }
 }

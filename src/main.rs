@@ -180,7 +180,8 @@ fn main() -> ExitCode {
                         // it sends it at once.
                         None => match finished.recv_timeout(Duration::from_millis(500)) {
                             Ok(f) => ending.finish(&f),
-                            Err(_) => ExitCode::from(code),
+                            // Its report is out: the code is the one it says.
+                            Err(_) => ExitCode::from(signals::out_report_code().unwrap_or(code)),
                         },
                     };
                 }
@@ -211,9 +212,11 @@ fn watchdog(deadline: Instant, stop: Stop, ending: Ending) {
             if now < limit {
                 continue;
             }
-            let (code, why) = match stop.requested() {
-                Some(code) => (code, format!("stopped by {}", Stop::name(code))),
-                None => (exit::TIMEOUT, "the deadline passed".to_string()),
+            let (code, why) = match (signals::out_report_code(), stop.requested()) {
+                // The run's report is out: the process ends with the code it says.
+                (Some(code), _) => (code, "its report is out".to_string()),
+                (None, Some(code)) => (code, format!("stopped by {}", Stop::name(code))),
+                (None, None) => (exit::TIMEOUT, "the deadline passed".to_string()),
             };
             let why = format!("{why}, and the run did not end in time");
             if let Some(target) = &ending.termination {

@@ -97,7 +97,7 @@ pub fn interrupted(
     log.error("stopped", &text);
     let counts = summary(&reports, mode);
     let summary = format!("{text}; so far {counts}");
-    log.print_report(&summary, || {
+    log.print_report(code, &summary, || {
         let mut report = report_json(code, mode, &reports, None);
         report["stopped_by"] = Value::from(why.name());
         report["error"] = Value::from(text.clone());
@@ -178,7 +178,9 @@ pub fn stopped_early(
         log.connector(Level::Error, "not_applied", &r.name, "not applied");
     }
     let text = "nothing was applied";
-    log.finish(text, || report_json(e.exit_code(), mode, reports, Some(e)));
+    log.finish(e.exit_code(), text, || {
+        report_json(e.exit_code(), mode, reports, Some(e))
+    });
     Finished {
         code: e.exit_code(),
         summary: format!("{text}: {}", e.message()),
