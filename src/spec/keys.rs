@@ -156,7 +156,10 @@ mod tests {
         ] {
             assert!(!looks_secret(key), "{key}");
         }
-        assert_eq!(words("SASKey.x_accountKey2"), ["sas", "key", "x", "account", "key2"]);
+        assert_eq!(
+            words("SASKey.x_accountKey2"),
+            ["sas", "key", "x", "account", "key2"]
+        );
     }
 
     #[test]

@@ -7,20 +7,25 @@
 //! end: masking a little more of a shown value is harmless, showing the tail of a
 //! password is not.
 
+use std::collections::HashSet;
+
 use crate::spec::keys::looks_secret;
 
 /// Every credential found inside `value`, each once, with its percent-decoded form
 /// where that differs (`%21Abc%21` is used as `!Abc!`).
 pub(super) fn embedded_secrets(value: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut add = |text: &str, decode: bool| {
         if text.is_empty() || text == value {
             return;
         }
-        if decode && let Some(decoded) = percent_decoded(text) {
-            push_once(&mut found, decoded);
+        let decoded = if decode { percent_decoded(text) } else { None };
+        for text in decoded.into_iter().chain([text.to_string()]) {
+            if seen.insert(text.clone()) {
+                found.push(text);
+            }
         }
-        push_once(&mut found, text.to_string());
     };
     for password in userinfo_passwords(value) {
         add(password, true);
@@ -32,12 +37,6 @@ pub(super) fn embedded_secrets(value: &str) -> Vec<String> {
         add(&secret, query);
     }
     found
-}
-
-fn push_once(found: &mut Vec<String>, text: String) {
-    if !text.is_empty() && !found.contains(&text) {
-        found.push(text);
-    }
 }
 
 /// The password of each `scheme://user:password@host`. The authority runs to the
@@ -65,7 +64,8 @@ fn userinfo_passwords(value: &str) -> Vec<&str> {
 }
 
 /// Oracle's `jdbc:oracle:DRIVER:user/password@...` (either part may be quoted,
-/// `scott/"p@ss word"@db`).
+/// `scott/"p@ss word"@db`). The search goes on where each reading stopped, so a
+/// value of many prefixes is read once.
 fn oracle_passwords(value: &str) -> Vec<&str> {
     const PREFIX: &str = "jdbc:oracle:";
     let lower = value.to_ascii_lowercase();
@@ -82,10 +82,19 @@ fn oracle_passwords(value: &str) -> Vec<&str> {
         let Some(creds) = rest[driver..].strip_prefix(':') else {
             continue;
         };
-        let Some((_, after_user)) = oracle_part(creds, '/') else {
+        let creds_at = start + driver + 1;
+        // A user name never holds ':' unquoted: its reading ends before the next
+        // prefix.
+        let (user, read) = oracle_part(creds, &['/', ':']);
+        from = from.max(creds_at + read);
+        let Some(after_user) = user.and_then(|_| creds[read..].strip_prefix('/')) else {
             continue;
         };
-        if let Some((password, _)) = oracle_part(after_user, '@')
+        let after_at = creds_at + read + 1;
+        let (password, read) = oracle_part(after_user, &['@']);
+        from = from.max(after_at + read);
+        if let Some(password) = password
+            && after_user[read..].starts_with('@')
             && !password.is_empty()
         {
             found.push(password);
@@ -95,16 +104,22 @@ fn oracle_passwords(value: &str) -> Vec<&str> {
 }
 
 /// One part of Oracle's `user/password@`: quoted to its closing `"`, or a run with
-/// no blank up to `end`; with the text after `end`.
-fn oracle_part(text: &str, end: char) -> Option<(&str, &str)> {
+/// no blank or quote up to one of `ends`; with how far it was read (to the end or
+/// the closing quote).
+fn oracle_part<'a>(text: &'a str, ends: &[char]) -> (Option<&'a str>, usize) {
     if let Some(quoted) = text.strip_prefix('"') {
-        let close = quoted.find('"')?;
-        let after = quoted[close + 1..].strip_prefix(end)?;
-        return Some((&quoted[..close], after));
+        return match quoted.find('"') {
+            Some(close) => (Some(&quoted[..close]), close + 2),
+            None => (None, text.len()),
+        };
     }
-    let stop = text.find(|c: char| c == end || c.is_whitespace() || c == '"')?;
-    let after = text[stop..].strip_prefix(end)?;
-    Some((&text[..stop], after))
+    match text.find(|c: char| ends.contains(&c) || c.is_whitespace() || c == '"') {
+        Some(stop) if ends.contains(&text[stop..].chars().next().unwrap_or(' ')) => {
+            (Some(&text[..stop]), stop)
+        }
+        Some(stop) => (None, stop),
+        None => (None, text.len()),
+    }
 }
 
 /// Characters of a parameter's name.
@@ -151,12 +166,22 @@ fn starts_parameter(text: &[u8]) -> bool {
 /// percent-encoded). A value quoted `{...}` (SQL Server, `}}` for `}`), `"..."` or
 /// `'...'` runs to its closing quote; an unquoted one in a URL's query to the next
 /// `&`, `#` or blank; any other to the next `;` or line end, and before a blank or
-/// `,` that another `name=` follows (`host=h password=p dbname=d`). The `=` inside
-/// a value are looked at too: an Azure `SharedAccessSignature=sv=..&sig=..` holds
-/// its `sig`.
+/// `,` that another `name=` follows (`host=h password=p dbname=d`). A value found
+/// is looked into once for query parameters: an Azure
+/// `SharedAccessSignature=sv=..&sig=..` holds its `sig`.
+///
+/// One pass: the scan goes on after each value found, so the cost grows with the
+/// value's length (`pw=pw=pw=...` reads each byte a bounded number of times).
 fn secret_parameters(value: &str) -> Vec<(String, bool)> {
-    let bytes = value.as_bytes();
     let mut found = Vec::new();
+    scan_parameters(value, false, &mut found);
+    found
+}
+
+/// One pass over `value`; `inner` for a value found by the outer pass, where only
+/// query parameters (at its start or after `?`/`&`) are looked for, and no deeper.
+fn scan_parameters(value: &str, inner: bool, found: &mut Vec<(String, bool)>) {
+    let bytes = value.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] != b'=' {
@@ -168,33 +193,45 @@ fn secret_parameters(value: &str) -> Vec<(String, bool)> {
         let Some((start, end)) = key_before(bytes, eq) else {
             continue;
         };
-        if !looks_secret(&value[start..end]) {
+        let query = start > 0 && matches!(bytes[start - 1], b'?' | b'&');
+        if (inner && !(query || start == 0)) || !looks_secret(&value[start..end]) {
             continue;
         }
-        let query = start > 0 && matches!(bytes[start - 1], b'?' | b'&');
+        let query = query || inner;
         let mut v = eq + 1;
         while v < bytes.len() && matches!(bytes[v], b' ' | b'\t') {
             v += 1;
         }
-        let secret = match bytes.get(v) {
+        let (secret, next) = match bytes.get(v) {
             Some(b'{') => braced(value, v + 1),
             Some(&q @ (b'"' | b'\'')) => quoted(value, v + 1, q),
             _ => unquoted(value, v, query),
         };
+        i = next.max(i);
         // Base64 padding (`k3y==`) is not a value of its own.
-        if !secret.trim_matches('=').is_empty() {
-            // SQL Server's `}}` is one `}`: the password as used, too.
-            if bytes.get(v) == Some(&b'{') && secret.contains("}}") {
+        if secret.trim_matches('=').is_empty() {
+            continue;
+        }
+        // SQL Server's `}}` is one `}`, JAAS's `\"` one `"`: the password as used,
+        // too.
+        match bytes.get(v) {
+            Some(b'{') if secret.contains("}}") => {
                 found.push((secret.replace("}}", "}"), false));
             }
-            found.push((secret, query));
+            Some(b'"' | b'\'') if secret.contains('\\') => {
+                found.push((unescaped(secret), false));
+            }
+            _ => {}
+        }
+        found.push((secret.to_string(), query));
+        if !inner && !query && secret.contains('=') {
+            scan_parameters(secret, true, found);
         }
     }
-    found
 }
 
 /// A `{...}` value from `from` (after the `{`): to the `}` not doubled.
-fn braced(value: &str, from: usize) -> String {
+fn braced(value: &str, from: usize) -> (&str, usize) {
     let bytes = value.as_bytes();
     let mut j = from;
     while j < bytes.len() {
@@ -203,7 +240,7 @@ fn braced(value: &str, from: usize) -> String {
                 j += 2;
                 continue;
             }
-            return value[from..j].to_string();
+            return (&value[from..j], j + 1);
         }
         j += 1;
     }
@@ -212,7 +249,7 @@ fn braced(value: &str, from: usize) -> String {
 
 /// A quoted value from `from` (after the quote): to the closing quote, `\` escaping
 /// the next character (JAAS).
-fn quoted(value: &str, from: usize, quote: u8) -> String {
+fn quoted(value: &str, from: usize, quote: u8) -> (&str, usize) {
     let bytes = value.as_bytes();
     let mut j = from;
     while j < bytes.len() {
@@ -221,22 +258,36 @@ fn quoted(value: &str, from: usize, quote: u8) -> String {
             continue;
         }
         if bytes[j] == quote {
-            return value[from..j].to_string();
+            return (&value[from..j], j + 1);
         }
         j += 1;
     }
     line_from(value, from)
 }
 
+/// A quoted value with each `\x` read as `x`.
+fn unescaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            out.extend(chars.next());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// An unclosed quote: the rest of its line.
-fn line_from(value: &str, from: usize) -> String {
+fn line_from(value: &str, from: usize) -> (&str, usize) {
     let rest = &value[from..];
     let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
-    rest[..end].trim().to_string()
+    (rest[..end].trim(), from + end)
 }
 
 /// An unquoted value from `from`.
-fn unquoted(value: &str, from: usize, query: bool) -> String {
+fn unquoted(value: &str, from: usize, query: bool) -> (&str, usize) {
     let bytes = value.as_bytes();
     let mut j = from;
     while j < bytes.len() {
@@ -246,7 +297,18 @@ fn unquoted(value: &str, from: usize, query: bool) -> String {
             b'&' | b'#' if query => true,
             b' ' | b'\t' if query => true,
             b';' if !query => true,
-            b' ' | b'\t' | b',' | b';' => starts_parameter(&bytes[j + 1..]),
+            b' ' | b'\t' | b',' | b';' => {
+                // Every blank of a run has the same text after it: looked at once.
+                let mut k = j + 1;
+                while k < bytes.len() && matches!(bytes[k], b' ' | b'\t') {
+                    k += 1;
+                }
+                if !starts_parameter(&bytes[k..]) {
+                    j = if query { j + 1 } else { k };
+                    continue;
+                }
+                true
+            }
             _ => false,
         };
         if ends {
@@ -255,8 +317,7 @@ fn unquoted(value: &str, from: usize, query: bool) -> String {
         j += 1;
     }
     let text = value[from..j].trim();
-    let text = text.trim_matches(['"', '\'']);
-    text.to_string()
+    (text.trim_matches(['"', '\'']), j)
 }
 
 /// `text` with its `%XX` decoded, where it holds any and decodes to UTF-8.
@@ -334,7 +395,7 @@ mod tests {
         assert_eq!(found("user=a,password=pw,w2, ssl=true"), ["pw,w2"]);
         assert_eq!(
             found("Module required username=\"u\" password=\"a \\\"b\\\" c\";"),
-            ["a \\\"b\\\" c"]
+            ["a \"b\" c", "a \\\"b\\\" c"]
         );
         assert_eq!(
             found("jdbc:postgresql://db/x?user=a&password=Pg%2Bw0rd&ssl=true"),
@@ -345,7 +406,9 @@ mod tests {
     #[test]
     fn azure_connection_strings_and_sas_urls() {
         assert_eq!(
-            found("DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=Zm9v+YmE/y==;EndpointSuffix=core.windows.net"),
+            found(
+                "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=Zm9v+YmE/y==;EndpointSuffix=core.windows.net"
+            ),
             ["Zm9v+YmE/y=="]
         );
         assert_eq!(
@@ -356,6 +419,21 @@ mod tests {
             found("BlobEndpoint=https://a/;SharedAccessSignature=sv=2020&sig=abc%3D"),
             ["sv=2020&sig=abc%3D", "abc=", "abc%3D"]
         );
+    }
+
+    /// Values made of prefixes that each start a reading: every reading ends where
+    /// the next begins or the search goes on past it, so these are read in one
+    /// pass (a reading to the end from each prefix would be 10^10 steps).
+    #[test]
+    fn repeated_prefixes_are_read_once() {
+        let n = 100_000;
+        assert!(found(&"pw=".repeat(n)).len() <= 2);
+        assert_eq!(found(&format!("pw=a{}", " ".repeat(n * 3))), ["a"]);
+        assert!(found(&"jdbc:oracle:thin:a/".repeat(n)).is_empty());
+        assert!(found(&"pw=\"".repeat(n)).len() <= 2);
+        assert_eq!(found(&"pw=x;".repeat(n)), ["x"]);
+        let many: String = (0..n).map(|i| format!("pw=s{i};")).collect();
+        assert_eq!(found(&many).len(), n);
     }
 
     #[test]
