@@ -20,7 +20,9 @@ use std::sync::{Arc, RwLock};
 
 use crate::base::text::{base64, cut, invisible, one_line};
 use crate::spec::definitions::Definition;
-use crate::spec::keys::looks_secret;
+use embedded::embedded_secrets;
+
+mod embedded;
 
 pub const MASK: &str = "***";
 
@@ -153,7 +155,7 @@ impl Secrets {
     /// line, `user:password@`), which itself stays readable.
     pub fn add_embedded(&mut self, value: &str) {
         for inner in embedded_secrets(value) {
-            self.add_value(inner, true);
+            self.add_value(&inner, true);
         }
     }
 
@@ -364,37 +366,6 @@ fn url_safe(standard: &str) -> String {
             c => c,
         })
         .collect()
-}
-
-/// Values of secret-like parameters inside a value: `password=x` in a URL's query,
-/// `password="x";` in a JAAS line, `pwd=x;` in a connection string, and the
-/// password of a URL's `user:password@`.
-fn embedded_secrets(value: &str) -> Vec<&str> {
-    let mut found = Vec::new();
-    let mut rest = value;
-    while let Some(i) = rest.find("://") {
-        let authority = &rest[i + 3..];
-        let end = authority
-            .find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == ',')
-            .unwrap_or(authority.len());
-        if let Some(at) = authority[..end].rfind('@')
-            && let Some((_, password)) = authority[..at].split_once(':')
-            && !password.is_empty()
-        {
-            found.push(password);
-        }
-        rest = &authority[end..];
-    }
-    for piece in value.split(['&', ';', '?', ' ', '\n', '\r', '\t', ',']) {
-        let Some((key, inner)) = piece.split_once('=') else {
-            continue;
-        };
-        let inner = inner.trim().trim_matches(['"', '\'']);
-        if looks_secret(key.trim()) && !inner.is_empty() && inner != value {
-            found.push(inner);
-        }
-    }
-    found
 }
 
 /// Every pattern once, found by rolling hashes: for each length that some pattern
