@@ -14,6 +14,7 @@ mod attack2_stalled_output;
 mod attack3_concurrent;
 mod attack3_late_signal;
 mod attack3_later_round;
+mod attack5_fingerprint_cost;
 mod attack_files;
 mod attack_headers;
 mod attack_long_secret;
