@@ -16,6 +16,7 @@ mod attack3_late_signal;
 mod attack3_later_round;
 mod attack5_fingerprint_cost;
 mod attack5_lost_create;
+mod attack5_names_listing;
 mod attack5_pin_listing;
 mod attack_files;
 mod attack_headers;
