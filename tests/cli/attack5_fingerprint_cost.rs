@@ -25,6 +25,10 @@ fn key(i: usize) -> String {
 }
 
 fn hostile_worker() -> FakeConnect {
+    hostile_worker_with(40_000, 16)
+}
+
+fn hostile_worker_with(rounds: u32, salt_bytes: usize) -> FakeConnect {
     let keys: Vec<String> = (0..KEYS).map(key).collect();
     let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
     let fake = FakeConnect::start(
@@ -38,7 +42,7 @@ fn hostile_worker() -> FakeConnect {
         hashes.insert(k.clone(), Value::from("00".repeat(16)));
     }
     let fingerprint =
-        json!({"v":1,"kdf":"pbkdf2-sha256","i":40000,"salt":"00".repeat(16),"keys":hashes})
+        json!({"v":1,"kdf":"pbkdf2-sha256","i":rounds,"salt":"00".repeat(salt_bytes),"keys":hashes})
             .to_string();
     for c in 0..CONNECTORS {
         let mut config = Map::new();
