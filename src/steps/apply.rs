@@ -366,6 +366,14 @@ fn apply_config(
                         // the write: it did not land, like a rejection.
                         if r.status == 409 {
                             report.wrote = wrote_before;
+                            // Created by someone else between our read and this
+                            // create, and no earlier write of ours may have landed:
+                            // it is theirs, never this run's to undo or to give
+                            // offsets. The next read sees it as existing.
+                            if !wrote_before && r.message().contains("already exists") {
+                                *creating = None;
+                                report.first_seen = None;
+                            }
                         }
                         classify(&r)
                     }

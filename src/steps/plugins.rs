@@ -4,11 +4,9 @@
 //! Where the worker cannot tell, the key names and `--secret-keys` decide alone.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::base::deadline::Deadline;
 use crate::connect::answer::classify;
 use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
@@ -18,12 +16,6 @@ use crate::spec::definitions::{Definition, encode_name};
 
 /// The first version that lists a plugin's keys with their types (KIP-769).
 const NEEDS: Version = Version::new(3, 2);
-
-/// What the whole look-up may take: a tenth of the run, at least 2 s (a loaded
-/// worker must not turn secrets into shown values) or half of a shorter run, at most
-/// 10 s: it must not eat the time the connectors need when the worker hangs.
-const BUDGET: Duration = Duration::from_secs(10);
-const MIN_BUDGET: Duration = Duration::from_secs(2);
 
 /// The keys of one plugin that it declares PASSWORD; None when the worker could
 /// not say (an older worker, an unknown plugin, an error).
@@ -102,10 +94,7 @@ pub fn learn_secrets(
     if version < NEEDS {
         return PasswordKeys::new();
     }
-    let mut client = client.clone();
-    let left = client.run_end.remaining();
-    let share = (left / 10).max(MIN_BUDGET.min(left / 2)).min(BUDGET);
-    client.deadline = client.run_end.min(Deadline::after(share));
+    let mut client = client.for_prelude();
     let classes: BTreeSet<String> = definitions
         .iter()
         .flat_map(|d| plugins_of(&d.config))
