@@ -103,7 +103,7 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
     let settings = apply::Settings {
         ignore: options.ignore_keys.clone(),
         installed: pinning
-            .then(|| steps::pins::Installed::read(&mut client.clone()))
+            .then(|| steps::pins::Installed::read(&mut client.for_prelude()))
             .flatten(),
         masks_seen: false,
         password_keys: std::sync::Arc::new(password_keys),
@@ -202,7 +202,7 @@ fn finish(log: &Log, mode: Mode, detailed_exitcode: bool, reports: &[Report]) ->
         code = exit::CHANGES_PENDING;
     }
     let counts = summary(reports, mode);
-    log.finish(&counts, || report_json(code, mode, reports, None));
+    log.finish(code, &counts, || report_json(code, mode, reports, None));
     let summary = termination_summary(log, code, reports, &counts);
     Finished { code, summary }
 }
@@ -251,24 +251,28 @@ fn apply_all(
 ) -> Vec<Report> {
     // One request for every config and state; per connector where it cannot be had.
     let ours = |name: &str| definitions.iter().any(|d| d.name == name);
-    let snapshot =
-        match Snapshot::read_unless_refused(&mut batch.client.clone(), version, true, &ours) {
-            Ok(snapshot) => snapshot,
-            Err(why) => {
-                // Refused for every connector: none is attempted.
-                return items
-                    .into_iter()
-                    .map(|r| {
-                        let r = match r.error {
-                            Some(_) => r,
-                            None => Report::failed(&r.name, Error::Denied(why.clone())),
-                        };
-                        reported(log, progress, &r);
-                        r
-                    })
-                    .collect();
-            }
-        };
+    let snapshot = match Snapshot::read_unless_refused(
+        &mut batch.client.for_prelude(),
+        version,
+        true,
+        &ours,
+    ) {
+        Ok(snapshot) => snapshot,
+        Err(why) => {
+            // Refused for every connector: none is attempted.
+            return items
+                .into_iter()
+                .map(|r| {
+                    let r = match r.error {
+                        Some(_) => r,
+                        None => Report::failed(&r.name, Error::Denied(why.clone())),
+                    };
+                    reported(log, progress, &r);
+                    r
+                })
+                .collect();
+        }
+    };
     // Connect leaves out of that listing a connector it cannot describe at that
     // moment (one without a status yet): absent there is not absent. The names
     // alone (one more request, only when a definition is missing) tell which of
@@ -276,7 +280,7 @@ fn apply_all(
     // found" again.
     let missing = |s: &Snapshot| definitions.iter().any(|d| s.get(&d.name).is_none());
     let existing = match &snapshot {
-        Some(s) if missing(s) => Snapshot::names(&mut batch.client.clone(), &ours),
+        Some(s) if missing(s) => Snapshot::names(&mut batch.client.for_prelude(), &ours),
         _ => None,
     };
     let settings = &apply::Settings {

@@ -180,7 +180,8 @@ fn main() -> ExitCode {
                         // it sends it at once.
                         None => match finished.recv_timeout(Duration::from_millis(500)) {
                             Ok(f) => ending.finish(&f),
-                            Err(_) => ExitCode::from(code),
+                            // Its report is out: the code is the one it says.
+                            Err(_) => ExitCode::from(signals::out_report_code().unwrap_or(code)),
                         },
                     };
                 }
@@ -211,9 +212,27 @@ fn watchdog(deadline: Instant, stop: Stop, ending: Ending) {
             if now < limit {
                 continue;
             }
-            let (code, why) = match stop.requested() {
-                Some(code) => (code, format!("stopped by {}", Stop::name(code))),
-                None => (exit::TIMEOUT, "the deadline passed".to_string()),
+            let (code, stopped_by, why) = match (signals::out_report_code(), stop.requested()) {
+                // The run's report is out: the process ends with the code it says.
+                (Some(code), _) => (code, "deadline", "its report is out".to_string()),
+                (None, Some(code)) => (
+                    code,
+                    Stop::name(code),
+                    format!("stopped by {}", Stop::name(code)),
+                ),
+                // One more failure among those the run has: a permanent one it
+                // knew of still decides the code.
+                (None, None) => (
+                    ending
+                        .progress
+                        .reports()
+                        .iter()
+                        .fold(exit::TIMEOUT, |code, r| {
+                            exit::most_severe(code, r.exit_code())
+                        }),
+                    "deadline",
+                    "the deadline passed".to_string(),
+                ),
             };
             let why = format!("{why}, and the run did not end in time");
             if let Some(target) = &ending.termination {
@@ -221,7 +240,8 @@ fn watchdog(deadline: Instant, stop: Stop, ending: Ending) {
             }
             // The one report, unless one is out: written without waiting, since
             // standard output may be what blocks.
-            if let Some(text) = report::last_resort(ending.log.format, code, &why, &ending.progress)
+            if let Some(text) =
+                report::last_resort(ending.log.format, code, stopped_by, &why, &ending.progress)
             {
                 write_without_waiting(text.as_bytes());
             }

@@ -4,7 +4,7 @@
 //! signals that have none. A second signal ends the process at once.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -81,9 +81,22 @@ pub fn claim_report() -> bool {
 /// Whether the claimed report has been written out.
 static REPORT_OUT: AtomicBool = AtomicBool::new(false);
 
-/// The claimed report is written out.
-pub fn report_out() {
+/// The exit code the report that is out says.
+static REPORT_CODE: AtomicU8 = AtomicU8::new(0);
+
+/// The claimed report, saying exit `code`, is written out: from now on every
+/// ending exits with that code (a backstop that finds the run slow to return after
+/// its report must not contradict it).
+pub fn report_out(code: u8) {
+    REPORT_CODE.store(code, Ordering::SeqCst);
     REPORT_OUT.store(true, Ordering::SeqCst);
+}
+
+/// The exit code of the report that is out, if one is.
+pub fn out_report_code() -> Option<u8> {
+    REPORT_OUT
+        .load(Ordering::SeqCst)
+        .then(|| REPORT_CODE.load(Ordering::SeqCst))
 }
 
 /// For the last resort: the right to print the one report when no report is out,

@@ -72,6 +72,38 @@ pub fn invisible(c: char) -> bool {
         | '\u{e0000}'..='\u{e0fff}')
 }
 
+/// A comma-separated list of `*`/`?` patterns (`--prune-scope`, `--ignore-keys`,
+/// `--secret-keys`), matched by `glob`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Globs(Vec<String>);
+
+impl Globs {
+    /// `team-a-*, legacy-?` -> the patterns, trimmed; an empty one is an error.
+    pub fn parse(text: &str) -> Result<Globs, String> {
+        let patterns: Vec<String> = text.split(',').map(|p| p.trim().to_string()).collect();
+        if patterns.iter().any(String::is_empty) {
+            return Err(format!("'{text}' holds an empty pattern"));
+        }
+        Ok(Globs(patterns))
+    }
+
+    /// Whether a pattern is wildcards only (`*`, `?*`): it matches (nearly) all.
+    pub fn any_matches_all(&self) -> bool {
+        self.0
+            .iter()
+            .any(|p| p.chars().all(|c| c == '*' || c == '?'))
+    }
+
+    pub fn matches(&self, text: &str) -> bool {
+        self.0.iter().any(|p| glob(p, text))
+    }
+
+    /// The patterns as given, comma-separated.
+    pub fn join(&self, separator: &str) -> String {
+        self.0.join(separator)
+    }
+}
+
 /// `*` and `?` wildcards, iteratively with one backtrack point. Both sides are
 /// compared character by character (Unicode scalar values), never byte by byte: `?`
 /// is one character, so `team-?` owns `team-é` and `team-??` does not.

@@ -197,6 +197,21 @@ impl Client {
         self.current = (self.current + 1) % self.endpoints.len();
     }
 
+    /// A copy for a read made once before any connector is worked on (the key
+    /// types of the plugins, the listing of every connector, the installed
+    /// versions): a tenth of the run, at least 2 s (or half of a shorter run), at
+    /// most 10 s, so that a worker that hangs there never takes the time the
+    /// connectors need. What it cannot learn in that time, the run does without.
+    pub fn for_prelude(&self) -> Client {
+        const MOST: Duration = Duration::from_secs(10);
+        const LEAST: Duration = Duration::from_secs(2);
+        let mut client = self.clone();
+        let left = client.run_end.remaining();
+        let share = (left / 10).max(LEAST.min(left / 2)).min(MOST);
+        client.deadline = client.run_end.min(Deadline::after(share));
+        client
+    }
+
     pub fn get(&mut self, path: &str, kind: Kind) -> Result<Reply, Failure> {
         self.send(Method::GET, path, None, kind)
     }

@@ -134,16 +134,17 @@ impl Log {
     /// (`claim_report`): false when another ending printed it already.
     /// `report` is built only when it is printed (JSON): with 200 connectors it is
     /// a good part of a run's memory.
-    pub fn finish(&self, summary: &str, report: impl FnOnce() -> Value) -> bool {
+    pub fn finish(&self, code: u8, summary: &str, report: impl FnOnce() -> Value) -> bool {
         if !claim_report() {
             return false;
         }
-        self.print_report(summary, report);
+        self.print_report(code, summary, report);
         true
     }
 
-    /// The report, by an ending that holds the claim already.
-    pub fn print_report(&self, summary: &str, report: impl FnOnce() -> Value) {
+    /// The report of a run ending with `code`, by an ending that holds the claim
+    /// already.
+    pub fn print_report(&self, code: u8, summary: &str, report: impl FnOnce() -> Value) {
         match self.format {
             Format::Text => {
                 let text = format!("summary: {}", self.redactor.record(summary));
@@ -156,7 +157,7 @@ impl Log {
                 line(std::io::stdout().lock(), &report.to_string());
             }
         }
-        report_out();
+        report_out(code);
     }
 
     /// Every string in a JSON value, masked and cut like any record; connector

@@ -20,7 +20,9 @@ use std::sync::{Arc, RwLock};
 
 use crate::base::text::{base64, cut, invisible, one_line};
 use crate::spec::definitions::Definition;
-use crate::spec::keys::looks_secret;
+use embedded::embedded_secrets;
+
+mod embedded;
 
 pub const MASK: &str = "***";
 
@@ -176,7 +178,7 @@ impl Secrets {
     /// line, `user:password@`), which itself stays readable.
     pub fn add_embedded(&mut self, value: &str) {
         for inner in embedded_secrets(value) {
-            self.add_value(inner, true);
+            self.add_value(&inner, true);
         }
     }
 
@@ -406,37 +408,6 @@ fn url_safe(standard: &str) -> String {
             c => c,
         })
         .collect()
-}
-
-/// Values of secret-like parameters inside a value: `password=x` in a URL's query,
-/// `password="x";` in a JAAS line, `pwd=x;` in a connection string, and the
-/// password of a URL's `user:password@`.
-fn embedded_secrets(value: &str) -> Vec<&str> {
-    let mut found = Vec::new();
-    let mut rest = value;
-    while let Some(i) = rest.find("://") {
-        let authority = &rest[i + 3..];
-        let end = authority
-            .find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == ',')
-            .unwrap_or(authority.len());
-        if let Some(at) = authority[..end].rfind('@')
-            && let Some((_, password)) = authority[..at].split_once(':')
-            && !password.is_empty()
-        {
-            found.push(password);
-        }
-        rest = &authority[end..];
-    }
-    for piece in value.split(['&', ';', '?', ' ', '\n', '\r', '\t', ',']) {
-        let Some((key, inner)) = piece.split_once('=') else {
-            continue;
-        };
-        let inner = inner.trim().trim_matches(['"', '\'']);
-        if looks_secret(key.trim()) && !inner.is_empty() && inner != value {
-            found.push(inner);
-        }
-    }
-    found
 }
 
 /// Every pattern once, found by hashes: patterns are grouped by the power of two
@@ -1487,7 +1458,9 @@ impl Definition {
         if key == "name" {
             return;
         }
-        if self.is_secret(key) {
+        // Secret by this definition's rules, or by what the run learnt of a plugin
+        // (`--validate`'s types, the stored class's).
+        if self.is_secret(key) || secrets.secret_keys.contains(key) {
             secrets.add_secret_key(key);
             secrets.add_value(value, true);
         } else {
@@ -1505,6 +1478,16 @@ impl Redactor {
     pub fn update(&self, change: impl FnOnce(&mut Secrets)) {
         let mut guard = self.0.write().unwrap_or_else(|e| e.into_inner());
         change(&mut guard);
+    }
+
+    /// Whether the run holds `key` for a secret key (a plugin's PASSWORD key that
+    /// `--validate` or a stored class's description named).
+    pub fn is_secret_key(&self, key: &str) -> bool {
+        self.0
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .secret_keys
+            .contains(key)
     }
 
     pub fn mask(&self, text: &str) -> String {

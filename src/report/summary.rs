@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 
 use crate::base::error::Error;
-use crate::base::exit;
-use crate::base::signals::{Stop, claim_report, claim_report_unless_out};
+use crate::base::exit::most_severe;
+use crate::base::signals::{claim_report, claim_report_unless_out};
 use crate::base::text::one_line;
 use crate::report::log::{Format, Level, Log};
 use crate::report::mode::Mode;
@@ -75,6 +75,14 @@ pub fn interrupted(
         }),
         _ => progress.reports(),
     };
+    // The deadline is one more failure among those the run already has: a
+    // permanent one (78, 77) it knew of still decides the code, as it would have.
+    let code = match why {
+        Interruption::Deadline => reports
+            .iter()
+            .fold(code, |code, r| most_severe(code, r.exit_code())),
+        _ => code,
+    };
     // Every connector has its line: those left unfinished, and those whose line
     // was not out yet (deferred until they run, or its masking still under way).
     if log.format == Format::Text {
@@ -97,7 +105,7 @@ pub fn interrupted(
     log.error("stopped", &text);
     let counts = summary(&reports, mode);
     let summary = format!("{text}; so far {counts}");
-    log.print_report(&summary, || {
+    log.print_report(code, &summary, || {
         let mut report = report_json(code, mode, &reports, None);
         report["stopped_by"] = Value::from(why.name());
         report["error"] = Value::from(text.clone());
@@ -110,7 +118,13 @@ pub fn interrupted(
 /// in time): every connector's name with its outcome so far, and fixed words, so
 /// that nothing in it needs masking (masking may be what blocks). None when a
 /// report is out already. One line of text, or the JSON report.
-pub fn last_resort(format: Format, code: u8, why: &str, progress: &Progress) -> Option<String> {
+pub fn last_resort(
+    format: Format,
+    code: u8,
+    stopped_by: &str,
+    why: &str,
+    progress: &Progress,
+) -> Option<String> {
     if !claim_report_unless_out() {
         return None;
     }
@@ -154,11 +168,7 @@ pub fn last_resort(format: Format, code: u8, why: &str, progress: &Progress) -> 
         }
         Format::Json => {
             let mut report = report_json(code, mode, &reports, None);
-            report["stopped_by"] = Value::from(if code == exit::TIMEOUT {
-                "deadline"
-            } else {
-                Stop::name(code)
-            });
+            report["stopped_by"] = Value::from(stopped_by);
             report["error"] = Value::from(why);
             format!("{report}\n")
         }
@@ -178,7 +188,9 @@ pub fn stopped_early(
         log.connector(Level::Error, "not_applied", &r.name, "not applied");
     }
     let text = "nothing was applied";
-    log.finish(text, || report_json(e.exit_code(), mode, reports, Some(e)));
+    log.finish(e.exit_code(), text, || {
+        report_json(e.exit_code(), mode, reports, Some(e))
+    });
     Finished {
         code: e.exit_code(),
         summary: format!("{text}: {}", e.message()),

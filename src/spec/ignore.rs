@@ -3,33 +3,27 @@
 //! patterns with the same rules as `--prune-scope`: never compared, never drift,
 //! never reported as removed.
 
-use crate::base::text::glob;
+use crate::base::text::Globs;
 
 /// Config-key patterns (`*` any run of characters, `?` one character); none by default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IgnoreKeys(Vec<String>);
+pub struct IgnoreKeys(Globs);
 
 impl IgnoreKeys {
     /// `secret.bundle.id,vendor.*` -> patterns; empty patterns, and one of wildcards
     /// only (which would ignore every key: no drift ever), are errors.
     pub fn parse(text: &str) -> Result<IgnoreKeys, String> {
-        let patterns: Vec<String> = text.split(',').map(|p| p.trim().to_string()).collect();
-        if patterns.iter().any(String::is_empty) {
-            return Err(format!("'{text}' holds an empty pattern"));
-        }
-        if patterns
-            .iter()
-            .any(|p| p.chars().all(|c| c == '*' || c == '?'))
-        {
+        let globs = Globs::parse(text)?;
+        if globs.any_matches_all() {
             return Err(format!(
                 "'{text}' would ignore every config key, so no change would ever be seen: name the keys, e.g. secret.bundle.id"
             ));
         }
-        Ok(IgnoreKeys(patterns))
+        Ok(IgnoreKeys(globs))
     }
 
     pub fn matches(&self, key: &str) -> bool {
-        self.0.iter().any(|p| glob(p, key))
+        self.0.matches(key)
     }
 }
 

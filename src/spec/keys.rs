@@ -1,8 +1,12 @@
 //! What a config key says about its value: secret by its name, or managed by the
 //! worker itself.
 
+use crate::base::text::Globs;
+
 /// Key names that mark a secret by convention: judged by the words of the key
-/// (`conn.pw`, `api_key`, `sasl.jaas.config`), not by every "key" in it.
+/// (`conn.pw`, `api_key`, `sasl.jaas.config`, `azure.accountKey`), not by every
+/// "key" in it. Words are split at every non-alphanumeric and at camelCase
+/// (`accountKey`, `SharedAccessKey`, `SASKey`).
 pub fn looks_secret(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     if [
@@ -19,30 +23,57 @@ pub fn looks_secret(key: &str) -> bool {
     {
         return true;
     }
-    let words: Vec<&str> = k.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+    let words = words(key);
+    let before = |i: usize, any: &[&str]| i > 0 && any.contains(&words[i - 1].as_str());
     words.iter().enumerate().any(|(i, w)| {
         matches!(
-            *w,
-            "pw" | "pwd" | "pass" | "apikey" | "privatekey" | "accesskey" | "secretkey"
-        ) || (*w == "key"
-            && i > 0
-            && matches!(
-                words[i - 1],
-                "api"
-                    | "access"
-                    | "private"
-                    | "secret"
-                    | "auth"
-                    | "account"
-                    | "sas"
-                    | "signing"
-                    | "keystore"
-            ))
+            w.as_str(),
+            "pw" | "pwd" | "pass" | "apikey" | "privatekey" | "accesskey" | "secretkey" | "sig"
+        ) || (w == "key"
+            && before(
+                i,
+                &[
+                    "api", "access", "private", "secret", "auth", "account", "sas", "signing",
+                    "keystore",
+                ],
+            )
+            // `SharedAccessKeyName`, `sas.key.name`: the key's name, not the key.
+            && words.get(i + 1).is_none_or(|next| next != "name"))
+            // Azure's `SharedAccessSignature` (a SAS token).
+            || (w == "signature" && before(i, &["access", "sas"]))
             // Schema Registry's `basic.auth.user.info` (`user:password`), which a
             // converter declares PASSWORD where the connector's plugin cannot say.
-            || (*w == "info" && i > 0 && words[i - 1] == "user")
-            || *w == "userinfo"
+            || (w == "info" && before(i, &["user"]))
+            || w == "userinfo"
     })
+}
+
+/// The lower-case words of a key name: split at every non-alphanumeric, between a
+/// lower-case letter or digit and an upper-case one (`accountKey`), and before the
+/// last capital of a run followed by a lower-case letter (`SASKey`).
+fn words(key: &str) -> Vec<String> {
+    let chars: Vec<char> = key.chars().collect();
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            words.push(std::mem::take(&mut word));
+            continue;
+        }
+        if c.is_ascii_uppercase() && i > 0 {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower)
+            {
+                words.push(std::mem::take(&mut word));
+            }
+        }
+        word.push(c.to_ascii_lowercase());
+    }
+    words.push(word);
+    words
 }
 
 /// Keys a vendor's worker adds to every stored config and manages itself
@@ -65,20 +96,16 @@ pub fn is_tools_own(key: &str) -> bool {
 /// `--secret-keys`: more keys whose values are secrets, as `*`/`?` patterns
 /// matched character by character, as `--prune-scope` matches names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SecretKeys(Vec<String>);
+pub struct SecretKeys(Globs);
 
 impl SecretKeys {
     /// `db.*,*.blob` -> the patterns; empty patterns are errors.
     pub fn parse(text: &str) -> Result<SecretKeys, String> {
-        let patterns: Vec<String> = text.split(',').map(|p| p.trim().to_string()).collect();
-        if patterns.iter().any(String::is_empty) {
-            return Err(format!("'{text}' holds an empty pattern"));
-        }
-        Ok(SecretKeys(patterns))
+        Globs::parse(text).map(SecretKeys)
     }
 
     pub fn matches(&self, key: &str) -> bool {
-        self.0.iter().any(|p| crate::base::text::glob(p, key))
+        self.0.matches(key)
     }
 }
 
@@ -98,6 +125,39 @@ mod tests {
         for key in ["user.name", "info", "keystore.type", "key.converter"] {
             assert!(!looks_secret(key), "{key}");
         }
+    }
+
+    #[test]
+    fn camel_case_words() {
+        for key in [
+            "azure.accountKey",
+            "azure.sasKey",
+            "authKey",
+            "signingKey",
+            "AccountKey",
+            "SharedAccessKey",
+            "SASKey",
+            "SharedAccessSignature",
+            "sig",
+            "dbPwd",
+        ] {
+            assert!(looks_secret(key), "{key}");
+        }
+        for key in [
+            "SharedAccessKeyName",
+            "AccountName",
+            "keyConverter",
+            "signature.algorithm",
+            "EndpointSuffix",
+            "bypassMode",
+            "topicKey",
+        ] {
+            assert!(!looks_secret(key), "{key}");
+        }
+        assert_eq!(
+            words("SASKey.x_accountKey2"),
+            ["sas", "key", "x", "account", "key2"]
+        );
     }
 
     #[test]

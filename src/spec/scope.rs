@@ -1,35 +1,29 @@
 //! The `--prune-scope`: the connector names one Job owns, as `*`/`?` patterns.
 
 use crate::base::error::Error;
-use crate::base::text::glob;
+use crate::base::text::Globs;
 use crate::spec::definitions::Definition;
 
 /// Connector-name patterns (`*` any run of characters, `?` one character).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scope(Vec<String>);
+pub struct Scope(Globs);
 
 impl Scope {
-    /// `team-a-*,legacy-?` -> a scope; empty patterns are errors.
+    /// `team-a-*,legacy-?` -> a scope; empty patterns are errors, and so is a
+    /// pattern of wildcards only (`*`, `?*`, `**?`), which owns (nearly) every
+    /// connector of the cluster.
     pub fn parse(text: &str) -> Result<Scope, String> {
-        let patterns: Vec<String> = text.split(',').map(|p| p.trim().to_string()).collect();
-        if patterns.iter().any(String::is_empty) {
-            return Err(format!("'{text}' holds an empty pattern"));
-        }
-        // A pattern of wildcards only (`*`, `?*`, `**?`) owns (nearly) every
-        // connector of the cluster.
-        if patterns
-            .iter()
-            .any(|p| p.chars().all(|c| c == '*' || c == '?'))
-        {
+        let globs = Globs::parse(text)?;
+        if globs.any_matches_all() {
             return Err(format!(
                 "'{text}' would own every connector of the cluster: name a prefix, e.g. team-a-*"
             ));
         }
-        Ok(Scope(patterns))
+        Ok(Scope(globs))
     }
 
     pub fn matches(&self, name: &str) -> bool {
-        self.0.iter().any(|p| glob(p, name))
+        self.0.matches(name)
     }
 
     /// Every definition of the run must fall inside the scope.
@@ -53,6 +47,7 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::base::text::glob;
 
     #[test]
     fn globs() {

@@ -250,12 +250,18 @@ fn apply_config(
                 }
                 let d = match &current {
                     Some(map) => {
+                        // The plugin the worker holds, when the definition names
+                        // another: its PASSWORD keys' stored values are secrets too.
+                        learn_stored_class(client, def, map);
                         // A stored secret (the password being rotated) is a secret too.
                         client.redactor.update(|s| def.register_stored(s, map));
+                        let redactor = client.redactor.clone();
                         diff_ignoring(&def.config, map, &settings.ignore)
-                            .with_values(&def.config, map, |k| def.is_secret(k))
+                            .with_values(&def.config, map, |k| {
+                                def.is_secret(k) || redactor.is_secret_key(k)
+                            })
                             // Masked before a plan cuts them: nothing is cut unmasked.
-                            .masked(|v| client.redactor.mask(v))
+                            .masked(|v| redactor.mask(v))
                     }
                     // Nothing to compare with a connector that does not exist: no
                     // report shows a created connector's keys, and a fleet's would
@@ -361,6 +367,14 @@ fn apply_config(
                         // the write: it did not land, like a rejection.
                         if r.status == 409 {
                             report.wrote = wrote_before;
+                            // Created by someone else between our read and this
+                            // create, and no earlier write of ours may have landed:
+                            // it is theirs, never this run's to undo or to give
+                            // offsets. The next read sees it as existing.
+                            if !wrote_before && r.message().contains("already exists") {
+                                *creating = None;
+                                report.first_seen = None;
+                            }
                         }
                         classify(&r)
                     }
@@ -435,6 +449,24 @@ fn fingerprinted<'a>(
     let mut config = def.config.clone();
     config.insert(FINGERPRINT_KEY.to_string(), fingerprint);
     Cow::Owned(config)
+}
+
+/// A connector the worker holds under another plugin class than the definition
+/// names: the keys that class declares PASSWORD are secret keys of the run, so
+/// their stored values are never shown (as removed or changed keys). One request,
+/// only when the class changes; where it cannot be answered, the name rules decide.
+fn learn_stored_class(client: &mut Client, def: &Definition, stored: &Map<String, Value>) {
+    let Some(class) = stored.get("connector.class").and_then(Value::as_str) else {
+        return;
+    };
+    if def.config.get("connector.class").map(String::as_str) == Some(class) {
+        return;
+    }
+    if let Ok(Some(keys)) = crate::steps::plugins::password_keys(client, class) {
+        client
+            .redactor
+            .update(|s| keys.iter().for_each(|k| s.add_secret_key(k)));
+    }
 }
 
 /// Move the connector to its desired state, unless it is known to be there.

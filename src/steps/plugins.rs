@@ -4,11 +4,9 @@
 //! Where the worker cannot tell, the key names and `--secret-keys` decide alone.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::base::deadline::Deadline;
 use crate::connect::answer::classify;
 use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
@@ -19,15 +17,9 @@ use crate::spec::definitions::{Definition, encode_name};
 /// The first version that lists a plugin's keys with their types (KIP-769).
 const NEEDS: Version = Version::new(3, 2);
 
-/// What the whole look-up may take: a tenth of the run, at least 2 s (a loaded
-/// worker must not turn secrets into shown values) or half of a shorter run, at most
-/// 10 s: it must not eat the time the connectors need when the worker hangs.
-const BUDGET: Duration = Duration::from_secs(10);
-const MIN_BUDGET: Duration = Duration::from_secs(2);
-
 /// The keys of one plugin that it declares PASSWORD; None when the worker could
 /// not say (an older worker, an unknown plugin, an error).
-fn password_keys(client: &mut Client, class: &str) -> Result<Option<BTreeSet<String>>, String> {
+pub fn password_keys(client: &mut Client, class: &str) -> Result<Option<BTreeSet<String>>, String> {
     let path = format!("/connector-plugins/{}/config", encode_name(class));
     let answer = Retry::default().run(client, |c| {
         let r = c.get(&path, Kind::Read)?;
@@ -55,6 +47,36 @@ fn password_keys(client: &mut Client, class: &str) -> Result<Option<BTreeSet<Str
     }
 }
 
+/// Every plugin a config names, with the prefix its own keys take there: the
+/// connector (``), its converters (`value.converter.`), transforms
+/// (`transforms.ALIAS.`) and predicates (`predicates.ALIAS.`). Connect 3.2+
+/// describes each kind at the same endpoint.
+pub fn plugins_of(config: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    let mut plugins = Vec::new();
+    for (key, class) in config {
+        let prefix = if key == "connector.class" {
+            String::new()
+        } else if matches!(
+            key.as_str(),
+            "key.converter" | "value.converter" | "header.converter"
+        ) {
+            format!("{key}.")
+        } else if let Some(alias) = ["transforms.", "predicates."]
+            .iter()
+            .find_map(|p| key.strip_prefix(p).and_then(|r| r.strip_suffix(".type")))
+            .filter(|alias| !alias.is_empty() && !alias.contains('.'))
+        {
+            format!("{}{alias}.", &key[..key.find('.').unwrap_or(0) + 1])
+        } else {
+            continue;
+        };
+        if !class.trim().is_empty() {
+            plugins.push((prefix, class.trim().to_string()));
+        }
+    }
+    plugins
+}
+
 /// The keys each plugin class declares PASSWORD, for the classes the worker could
 /// describe: the run's one read of them (a masking build masks exactly these).
 pub type PasswordKeys = BTreeMap<String, BTreeSet<String>>;
@@ -72,13 +94,11 @@ pub fn learn_secrets(
     if version < NEEDS {
         return PasswordKeys::new();
     }
-    let mut client = client.clone();
-    let left = client.run_end.remaining();
-    let share = (left / 10).max(MIN_BUDGET.min(left / 2)).min(BUDGET);
-    client.deadline = client.run_end.min(Deadline::after(share));
+    let mut client = client.for_prelude();
     let classes: BTreeSet<String> = definitions
         .iter()
-        .map(|d| d.config["connector.class"].clone())
+        .flat_map(|d| plugins_of(&d.config))
+        .map(|(_, class)| class)
         .collect();
     let mut declared = PasswordKeys::new();
     for class in classes {
@@ -96,11 +116,46 @@ pub fn learn_secrets(
         }
     }
     for def in definitions.iter_mut() {
-        if let Some(keys) = declared.get(&def.config["connector.class"]) {
-            def.secret_keys.extend(keys.iter().cloned());
+        for (prefix, class) in plugins_of(&def.config) {
+            if let Some(keys) = declared.get(&class) {
+                def.secret_keys
+                    .extend(keys.iter().map(|k| format!("{prefix}{k}")));
+            }
         }
     }
     log.redactor
         .update(|secrets| definitions.iter().for_each(|d| d.register(secrets)));
     declared
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_plugin_a_config_names_with_its_prefix() {
+        let config: BTreeMap<String, String> = [
+            ("connector.class", "C"),
+            ("value.converter", "V"),
+            ("transforms", "a,b"),
+            ("transforms.a.type", "T"),
+            ("transforms.a.b.type", "not a plugin"),
+            ("predicates.p.type", "P"),
+            ("topic", "t"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let mut found = plugins_of(&config);
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                ("".into(), "C".into()),
+                ("predicates.p.".into(), "P".into()),
+                ("transforms.a.".into(), "T".into()),
+                ("value.converter.".into(), "V".into()),
+            ]
+        );
+    }
 }

@@ -7,23 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-
 use crate::support::*;
-
-fn with_offsets(name: &str, offsets: Value, state: &str) -> String {
-    json!({
-        "name": name,
-        "config": {"connector.class": "FileStreamSource", "topic": "t", "file": "/data/in.txt"},
-        "state": state,
-        "offsets": offsets,
-    })
-    .to_string()
-}
-
-fn position(n: i64) -> Value {
-    json!([{"partition": {"filename": "/data/in.txt"}, "offset": {"position": n}}])
-}
 
 #[test]
 fn documented_exit_code_when_another_run_makes_anew_a_create_still_being_finished() {

@@ -62,3 +62,34 @@ fn ends_within_timeout_plus_one_second_when_sigterm_follows_the_deadline() {
         "--timeout 5s, SIGTERM at 5.9s, stdout blocked: ended after {took:?} (status {status:?})"
     );
 }
+
+/// The last resort ends a run whose standard output nobody reads: a connector
+/// Connect rejected before that is still the code (78, the Job stops), never the
+/// deadline's 124 (it retries what can never succeed).
+#[test]
+fn a_rejection_known_before_the_last_resort_still_decides_the_code() {
+    let fake = FakeConnect::start(Config::default());
+    let mut defs: serde_json::Value = serde_json::from_str(&many(3000)).unwrap();
+    defs[0]["config"]["connector.class"] = json!("NoSuchConnector");
+    let dir = TempDir::with(&[("all.json", &defs.to_string())]);
+    let mut child = bin_command()
+        .arg(dir.arg())
+        .env_clear()
+        .env("KAFKA_CONNECT_URL", fake.url())
+        .env("KAFKA_CONNECT_TIMEOUT", "4s")
+        .env("KAFKA_CONNECT_PARALLEL", "1")
+        .stdin(Stdio::null())
+        // Never read: the pipe fills and the run blocks on it.
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start connect-deploy");
+    let status = wait_within(&mut child, Duration::from_secs(30)).expect("it ends");
+    assert!(
+        fake.requests()
+            .iter()
+            .any(|r| r.path.contains("connector-with")),
+        "set-up: nothing was attempted"
+    );
+    assert_eq!(status.code(), Some(78), "{status:?}");
+}

@@ -4,36 +4,7 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
-
 use crate::support::*;
-
-fn with_offsets(name: &str, offsets: Value, state: &str) -> String {
-    json!({
-        "name": name,
-        "config": {"connector.class": "FileStreamSource", "topic": "t", "file": "/data/in.txt"},
-        "state": state,
-        "offsets": offsets,
-    })
-    .to_string()
-}
-
-fn position(n: i64) -> Value {
-    json!([{"partition": {"filename": "/data/in.txt"}, "offset": {"position": n}}])
-}
-
-fn source(name: &str) -> String {
-    json!({"name": name, "config": {"connector.class": "FileStreamSource", "topic": "t"}})
-        .to_string()
-}
-
-fn writes(fake: &FakeConnect) -> Vec<String> {
-    fake.requests()
-        .into_iter()
-        .filter(|r| r.method != "GET")
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect()
-}
 
 #[test]
 fn documented_exit_code_when_the_resume_after_the_offsets_outlasts_its_slice() {
@@ -53,7 +24,7 @@ fn documented_exit_code_when_the_resume_after_the_offsets_outlasts_its_slice() {
     ));
     let dir = TempDir::with(&[
         ("a.json", &with_offsets("src", position(3), "RUNNING")),
-        ("b.json", &source("b")),
+        ("b.json", &file_source("b")),
     ]);
     let out = deploy()
         .url(fake.url())

@@ -7,7 +7,6 @@
 use crate::support::*;
 
 #[test]
-#[ignore = "attack21: camelCase key names (accountKey, AccountKey= in a connection string) are not secret"]
 fn camel_case_key_names_and_azure_connection_strings_are_secret() {
     let fake = FakeConnect::start(Config::default());
     fake.put_connector(

@@ -9,7 +9,6 @@ use crate::support::*;
 const SOURCE: &str = "org.apache.kafka.connect.file.FileStreamSourceConnector";
 
 #[test]
-#[ignore = "attack21: a PASSWORD value of the connector's current (old) class is shown when the class changes"]
 fn the_old_classs_password_values_are_never_shown_when_the_class_changes() {
     let definition = json!({"name": "orders", "config": {
         "connector.class": "FileStreamSink", "topics": "orders", "file": "/data/orders.txt"}})

@@ -6,7 +6,6 @@
 use crate::support::*;
 
 #[test]
-#[ignore = "attack21: an Oracle thin URL's user/password@ is shown"]
 fn an_oracle_thin_url_password_is_never_shown() {
     let fake = FakeConnect::start(Config::default());
     fake.put_connector(

@@ -5,7 +5,6 @@
 use crate::support::*;
 
 #[test]
-#[ignore = "attack21: a percent-encoded URL password is not found in its decoded form"]
 fn a_percent_encoded_url_password_is_hidden_decoded_too() {
     let fake = FakeConnect::start(Config::default());
     fake.script(Rule::new(

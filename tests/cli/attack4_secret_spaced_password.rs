@@ -6,7 +6,6 @@
 use crate::support::*;
 
 #[test]
-#[ignore = "attack21: a connection-string password with blanks or braces is shown past its first word"]
 fn a_connection_string_passphrase_is_hidden_whole() {
     for (url, rest) in [
         (

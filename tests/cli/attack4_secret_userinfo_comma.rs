@@ -6,7 +6,6 @@
 use crate::support::*;
 
 #[test]
-#[ignore = "attack21: a URL password with a ',' is shown (authority cut at the comma)"]
 fn a_url_password_holding_a_comma_is_never_shown() {
     let fake = FakeConnect::start(Config::default());
     fake.put_connector(

@@ -9,7 +9,6 @@ use crate::support::*;
 const SINK: &str = "org.apache.kafka.connect.file.FileStreamSinkConnector";
 
 #[test]
-#[ignore = "attack21: the stored value of a key --validate types PASSWORD is shown in the plan"]
 fn a_stored_value_of_a_key_validation_types_password_is_never_shown() {
     let definition = json!({"name": "orders", "config": {
         "connector.class": "FileStreamSink", "topics": "orders",

@@ -6,28 +6,6 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-fn with_offsets(name: &str, offsets: Value, state: &str) -> String {
-    json!({
-        "name": name,
-        "config": {"connector.class": "FileStreamSource", "topic": "t", "file": "/data/in.txt"},
-        "state": state,
-        "offsets": offsets,
-    })
-    .to_string()
-}
-
-fn position(n: i64) -> Value {
-    json!([{"partition": {"filename": "/data/in.txt"}, "offset": {"position": n}}])
-}
-
-fn writes(fake: &FakeConnect) -> Vec<String> {
-    fake.requests()
-        .into_iter()
-        .filter(|r| r.method != "GET")
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect()
-}
-
 #[test]
 fn reset_clears_what_an_earlier_connector_of_that_name_left() {
     let fake = FakeConnect::start(Config::default());
@@ -145,11 +123,6 @@ fn bad_offsets_are_invalid_definitions() {
     }
 }
 
-fn source(name: &str) -> String {
-    json!({"name": name, "config": {"connector.class": "FileStreamSource", "topic": "t"}})
-        .to_string()
-}
-
 fn existing(fake: &FakeConnect, names: &[&str]) {
     for name in names {
         fake.put_connector(
@@ -164,8 +137,8 @@ fn prune_deletes_only_what_the_scope_owns_and_no_definition_names() {
     let fake = FakeConnect::start(Config::default());
     existing(&fake, &["team-a-old", "team-a-keep", "team-b-old", "other"]);
     let dir = TempDir::with(&[
-        ("keep.json", &source("team-a-keep")),
-        ("new.json", &source("team-a-new")),
+        ("keep.json", &file_source("team-a-keep")),
+        ("new.json", &file_source("team-a-new")),
     ]);
     let prune = |extra: &[&str]| {
         let mut run = deploy()
@@ -206,7 +179,7 @@ fn a_run_with_a_failed_connector_does_not_prune() {
         10,
         Reply::error(400, "Connector configuration is invalid"),
     ));
-    let dir = TempDir::with(&[("bad.json", &source("team-a-bad"))]);
+    let dir = TempDir::with(&[("bad.json", &file_source("team-a-bad"))]);
     let out = deploy()
         .url(fake.url())
         .arg("--prune")
@@ -222,8 +195,8 @@ fn a_run_with_a_failed_connector_does_not_prune() {
 #[test]
 fn prune_scope_rules_are_usage_errors() {
     let dir = TempDir::with(&[
-        ("a.json", &source("team-a-x")),
-        ("b.json", &source("team-b-y")),
+        ("a.json", &file_source("team-a-x")),
+        ("b.json", &file_source("team-b-y")),
     ]);
     deploy()
         .arg("--prune")
@@ -252,7 +225,7 @@ fn prune_scope_rules_are_usage_errors() {
 fn a_scope_that_matches_nothing_deletes_nothing() {
     let fake = FakeConnect::start(Config::default());
     existing(&fake, &["other-1", "other-2"]);
-    let dir = TempDir::with(&[("a.json", &source("team-z-a"))]);
+    let dir = TempDir::with(&[("a.json", &file_source("team-z-a"))]);
     deploy()
         .url(fake.url())
         .arg("--prune")
@@ -269,7 +242,7 @@ fn pruning_with_offsets_reset_clears_them_before_the_delete() {
     let fake = FakeConnect::start(Config::default());
     existing(&fake, &["team-a-old"]);
     fake.leave_offsets("team-a-old", position(3).as_array().unwrap().clone());
-    let dir = TempDir::with(&[("a.json", &source("team-a-new"))]);
+    let dir = TempDir::with(&[("a.json", &file_source("team-a-new"))]);
     deploy()
         .url(fake.url())
         .env("KAFKA_CONNECT_PRUNE", "true")
@@ -300,7 +273,7 @@ fn pruning_with_offsets_reset_clears_them_before_the_delete() {
 fn pruned_connectors_have_their_line_when_waiting_too() {
     let fake = FakeConnect::start(Config::default());
     existing(&fake, &["team-a-old"]);
-    let dir = TempDir::with(&[("a.json", &source("team-a-new"))]);
+    let dir = TempDir::with(&[("a.json", &file_source("team-a-new"))]);
     let out = deploy()
         .url(fake.url())
         .arg("--wait-running")
@@ -348,7 +321,7 @@ fn a_connector_connect_rejects_is_78_even_when_too_little_time_is_left_for_its_o
     let bad = with_offsets("src", json!("reset"), "RUNNING")
         .replace(r#""topic":"t""#, r#""topic":"t","tasks.max":"many-tasks""#);
     assert!(bad.contains("many-tasks"), "{bad}");
-    let dir = TempDir::with(&[("a.json", &source("hangs")), ("b.json", &bad)]);
+    let dir = TempDir::with(&[("a.json", &file_source("hangs")), ("b.json", &bad)]);
     let out = deploy().url(fake.url()).timeout("4s").arg(dir.arg()).run();
     out.expect(78, "src: failed");
     assert!(fake.connector("src").is_none(), "{}", out.all());
@@ -412,7 +385,7 @@ fn a_create_left_unanswered_when_the_deadline_passes_is_undone_not_left_without_
     ));
     let dir = TempDir::with(&[
         ("a.json", &with_offsets("src", json!("reset"), "RUNNING")),
-        ("b.json", &source("b")),
+        ("b.json", &file_source("b")),
     ]);
     let out = deploy()
         .url(fake.url())
@@ -473,7 +446,7 @@ fn a_lost_create_that_lands_late(fake: &FakeConnect) {
 fn scope_wildcards_match_characters_not_bytes() {
     let fake = FakeConnect::start(Config::default());
     existing(&fake, &["team-é"]);
-    let dir = TempDir::with(&[("a.json", &source("team-ab"))]);
+    let dir = TempDir::with(&[("a.json", &file_source("team-ab"))]);
     deploy()
         .url(fake.url())
         .arg("--prune")
@@ -486,7 +459,7 @@ fn scope_wildcards_match_characters_not_bytes() {
         fake.connector("team-é").is_some(),
         "team-é is outside team-?? and must not be deleted"
     );
-    let dir = TempDir::with(&[("a.json", &source("team-é"))]);
+    let dir = TempDir::with(&[("a.json", &file_source("team-é"))]);
     deploy()
         .url(fake.url())
         .arg("--prune")
@@ -634,7 +607,7 @@ fn offsets_that_cannot_be_written_do_not_starve_a_connector_connect_rejects() {
         10_000,
         Reply::error(500, "Request timed out"),
     ));
-    let bad = source("b").replace("FileStreamSource", "NoSuchConnector");
+    let bad = file_source("b").replace("FileStreamSource", "NoSuchConnector");
     let dir = TempDir::with(&[
         ("a.json", &with_offsets("a", position(3), "RUNNING")),
         ("b.json", &bad),

@@ -442,3 +442,34 @@ pub fn splice(client: std::net::TcpStream, server: std::net::TcpStream) {
         });
     }
 }
+
+/// A FileStreamSource definition with `offsets` and a desired `state`.
+pub fn with_offsets(name: &str, offsets: serde_json::Value, state: &str) -> String {
+    json!({
+        "name": name,
+        "config": {"connector.class": "FileStreamSource", "topic": "t", "file": "/data/in.txt"},
+        "state": state,
+        "offsets": offsets,
+    })
+    .to_string()
+}
+
+/// The FileStreamSource's one partition at `position` n, as `offsets` declares it.
+pub fn position(n: i64) -> serde_json::Value {
+    json!([{"partition": {"filename": "/data/in.txt"}, "offset": {"position": n}}])
+}
+
+/// A plain FileStreamSource definition.
+pub fn file_source(name: &str) -> String {
+    json!({"name": name, "config": {"connector.class": "FileStreamSource", "topic": "t"}})
+        .to_string()
+}
+
+/// Every request but reads, as `METHOD PATH`.
+pub fn writes(fake: &FakeConnect) -> Vec<String> {
+    fake.requests()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}

@@ -1,5 +1,6 @@
 use super::*;
 use crate::base::text::lines;
+use crate::spec::keys::looks_secret;
 
 fn secrets(values: &[(&str, bool)]) -> Secrets {
     let mut s = Secrets::default();
