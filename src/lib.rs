@@ -107,6 +107,8 @@ pub fn run(options: Options, env: &references::Env, log: &Log, progress: &Progre
             .flatten(),
         masks_seen: false,
         password_keys: std::sync::Arc::new(password_keys),
+        // A tenth of the run for hashing fingerprints, whatever the worker masks.
+        hashing: spec::masks::Budget::until(Instant::now() + client.run_end.remaining() / 10),
     };
     let mut reports = apply_all(
         &batch,

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::base::text::{cut, one_line};
 use crate::spec::ignore::IgnoreKeys;
 use crate::spec::keys::{is_server_managed, is_tools_own};
-use crate::spec::masks::{FINGERPRINT_KEY, is_mask, verify};
+use crate::spec::masks::{Budget, FINGERPRINT_KEY, is_mask, verify};
 use crate::spec::pins::is_pin_key;
 
 /// Key names that differ between the desired and the current config.
@@ -157,7 +157,12 @@ impl Diff {
 
 /// Compare what the user wants with what `GET .../config` returned.
 pub fn diff(desired: &BTreeMap<String, String>, current: &Map<String, Value>) -> Diff {
-    diff_ignoring(desired, current, &IgnoreKeys::default())
+    diff_ignoring(
+        desired,
+        current,
+        &IgnoreKeys::default(),
+        Budget::unlimited(),
+    )
 }
 
 /// Keys of `desired` whose current value is a mask.
@@ -178,6 +183,7 @@ pub fn diff_ignoring(
     desired: &BTreeMap<String, String>,
     current: &Map<String, Value>,
     ignore: &IgnoreKeys,
+    hashing: Budget,
 ) -> Diff {
     let mut d = Diff::default();
     let mut masked = Vec::new();
@@ -192,7 +198,7 @@ pub fn diff_ignoring(
             Some(_) => d.changed.push(key.clone()),
         }
     }
-    let verdict = verify(desired, &masked, current.get(FINGERPRINT_KEY));
+    let verdict = verify(desired, &masked, current.get(FINGERPRINT_KEY), hashing);
     d.masked = masked
         .into_iter()
         .filter(|k| !verdict.changed.contains(k) && !verdict.unverified.contains(k))
@@ -273,7 +279,11 @@ mod tests {
         ]
         .into();
         let keys = vec!["pw".to_string()];
-        let fingerprint = Value::from(crate::spec::masks::record(&desired, &keys));
+        let fingerprint = Value::from(crate::spec::masks::record(
+            &desired,
+            &keys,
+            Budget::unlimited(),
+        ));
         for shown in ["********", "[hidden]", "***", "••••••••••••", "*"] {
             // No fingerprint: unknown, so written once (with one).
             let d = diff(&desired, &map(&[("pw", shown.into()), ("h", "x".into())]));
@@ -320,7 +330,7 @@ mod tests {
             ("secret.bundle.id", "b1".into()),
             (FINGERPRINT_KEY, "whatever".into()),
         ]);
-        assert!(diff_ignoring(&desired, &current, &ignore).is_empty());
+        assert!(diff_ignoring(&desired, &current, &ignore, Budget::unlimited()).is_empty());
         let d = diff(&desired, &current);
         assert_eq!(d.changed, ["pw"]);
         assert_eq!(d.removed, ["secret.bundle.id"]);

@@ -10,6 +10,7 @@
 //! attacked by guessing, one slow derivation per guess, connector and key.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use serde_json::{Map, Value, json};
 
@@ -46,6 +47,33 @@ pub fn is_copied_mask(value: &str) -> bool {
     value == "[hidden]" || (!value.is_empty() && value.chars().all(|c| c == '\u{2022}'))
 }
 
+/// How long a run may spend hashing fingerprints: the worker chooses which keys it
+/// masks, so without a bound per run it could make every run spend its deadline
+/// hashing (one slow derivation per masked key and connector). A masked key the
+/// budget leaves no time for is not compared this run, as before fingerprints.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget(Option<Instant>);
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget::unlimited()
+    }
+}
+
+impl Budget {
+    pub fn unlimited() -> Budget {
+        Budget(None)
+    }
+
+    pub fn until(end: Instant) -> Budget {
+        Budget(Some(end))
+    }
+
+    fn allows(&self) -> bool {
+        self.0.is_none_or(|end| Instant::now() < end)
+    }
+}
+
 /// What the fingerprint says about the masked keys.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Verdict {
@@ -54,6 +82,8 @@ pub struct Verdict {
     /// Keys the fingerprint does not cover (none stored yet): unknown, written once
     /// so that the next run can tell.
     pub unverified: Vec<String>,
+    /// Keys the hashing budget left no time for: unknown, not a change.
+    pub not_compared: Vec<String>,
 }
 
 /// Compare the intended values of `masked` keys with the fingerprint the worker
@@ -62,6 +92,7 @@ pub fn verify(
     desired: &BTreeMap<String, String>,
     masked: &[String],
     stored: Option<&Value>,
+    budget: Budget,
 ) -> Verdict {
     let record = stored.and_then(Value::as_str).and_then(Record::parse);
     let mut verdict = Verdict::default();
@@ -69,7 +100,12 @@ pub fn verify(
         let Some(want) = desired.get(key) else {
             continue;
         };
-        match record.as_ref().and_then(|r| r.matches(key, want)) {
+        let covered = record.as_ref().filter(|r| r.keys.contains_key(key));
+        if covered.is_some() && !budget.allows() {
+            verdict.not_compared.push(key.clone());
+            continue;
+        }
+        match covered.and_then(|r| r.matches(key, want)) {
             Some(true) => {}
             Some(false) => verdict.changed.push(key.clone()),
             None => verdict.unverified.push(key.clone()),
@@ -79,10 +115,15 @@ pub fn verify(
 }
 
 /// The fingerprint of `keys`' intended values, to be written with the config.
-pub fn record(desired: &BTreeMap<String, String>, keys: &[String]) -> String {
+/// Keys the budget leaves no time for are left out (the next run with time records
+/// them).
+pub fn record(desired: &BTreeMap<String, String>, keys: &[String], budget: Budget) -> String {
     let salt = fresh_salt();
     let mut hashes = Map::new();
     for key in keys {
+        if !budget.allows() {
+            break;
+        }
         if let Some(value) = desired.get(key) {
             let h = derive(&salt, key, value, ITERATIONS);
             hashes.insert(key.clone(), Value::from(hex(&h)));
@@ -193,25 +234,34 @@ mod tests {
     fn a_fingerprint_settles_and_sees_rotations() {
         let keys = vec!["pw".to_string(), "other".to_string()];
         let want = desired(&[("pw", "s3cret"), ("other", "x"), ("plain", "p")]);
-        let stored = Value::from(record(&want, &keys));
-        assert_eq!(verify(&want, &keys, Some(&stored)), Verdict::default());
+        let stored = Value::from(record(&want, &keys, Budget::unlimited()));
+        assert_eq!(
+            verify(&want, &keys, Some(&stored), Budget::unlimited()),
+            Verdict::default()
+        );
         let rotated = desired(&[("pw", "n3w"), ("other", "x")]);
-        let v = verify(&rotated, &keys, Some(&stored));
+        let v = verify(&rotated, &keys, Some(&stored), Budget::unlimited());
         assert_eq!(v.changed, ["pw"]);
         assert!(v.unverified.is_empty());
         // A key it does not cover, or no fingerprint at all: unknown.
         let more = vec!["pw".to_string(), "new".to_string()];
         let with_new = desired(&[("pw", "s3cret"), ("new", "1")]);
-        assert_eq!(verify(&with_new, &more, Some(&stored)).unverified, ["new"]);
-        assert_eq!(verify(&want, &keys, None).unverified, keys);
+        assert_eq!(
+            verify(&with_new, &more, Some(&stored), Budget::unlimited()).unverified,
+            ["new"]
+        );
+        assert_eq!(
+            verify(&want, &keys, None, Budget::unlimited()).unverified,
+            keys
+        );
     }
 
     #[test]
     fn the_fingerprint_holds_no_value_and_differs_per_write() {
         let want = desired(&[("pw", "s3cret-value")]);
         let keys = vec!["pw".to_string()];
-        let a = record(&want, &keys);
-        let b = record(&want, &keys);
+        let a = record(&want, &keys, Budget::unlimited());
+        let b = record(&want, &keys, Budget::unlimited());
         assert_ne!(a, b, "a salt is never reused");
         assert!(!a.contains("s3cret"));
         assert!(!a.contains(&hex(&sha256(b"s3cret-value"))));
@@ -228,8 +278,21 @@ mod tests {
             r#"{"v":1,"kdf":"pbkdf2-sha256","i":1,"salt":"00","keys":{"pw":"00"}}"#,
             "••••••••••••",
         ] {
-            let v = verify(&want, &keys, Some(&Value::from(text)));
+            let v = verify(&want, &keys, Some(&Value::from(text)), Budget::unlimited());
             assert_eq!(v.unverified, ["pw"], "{text}");
         }
+    }
+
+    #[test]
+    fn a_spent_budget_compares_nothing_and_records_nothing() {
+        let want: BTreeMap<String, String> = [("pw".to_string(), "one".to_string())].into();
+        let keys = vec!["pw".to_string()];
+        let stored = Value::from(record(&want, &keys, Budget::unlimited()));
+        let spent = Budget::until(Instant::now());
+        let v = verify(&want, &keys, Some(&stored), spent);
+        assert_eq!(v.not_compared, keys);
+        assert!(v.changed.is_empty() && v.unverified.is_empty());
+        let none: Value = serde_json::from_str(&record(&want, &keys, spent)).unwrap();
+        assert!(none["keys"].as_object().unwrap().is_empty());
     }
 }

@@ -19,7 +19,7 @@ use crate::spec::compare::{Diff, diff_ignoring, masked_keys};
 use crate::spec::definitions::{Definition, State, encode_name};
 use crate::spec::ignore::IgnoreKeys;
 use crate::spec::keys::UNFINISHED;
-use crate::spec::masks::{FINGERPRINT_KEY, record};
+use crate::spec::masks::{Budget, FINGERPRINT_KEY, record};
 use crate::spec::policy::refused_key;
 use crate::steps::offsets::{self, Pending};
 use crate::steps::pins;
@@ -39,6 +39,8 @@ pub struct Settings {
     /// The PASSWORD-typed keys of each plugin class, as `steps::plugins` read them
     /// (once per class and run) for the classes the worker could describe.
     pub password_keys: Arc<PasswordKeys>,
+    /// How long the run may spend hashing fingerprints (`spec::masks::Budget`).
+    pub hashing: Budget,
 }
 
 /// Create or update one connector and move it to its desired state; in a dry run,
@@ -256,7 +258,7 @@ fn apply_config(
                         // A stored secret (the password being rotated) is a secret too.
                         client.redactor.update(|s| def.register_stored(s, map));
                         let redactor = client.redactor.clone();
-                        diff_ignoring(&def.config, map, &settings.ignore)
+                        diff_ignoring(&def.config, map, &settings.ignore, settings.hashing)
                             .with_values(&def.config, map, |k| {
                                 def.is_secret(k) || redactor.is_secret_key(k)
                             })
@@ -441,7 +443,7 @@ fn fingerprinted<'a>(
     if keys.is_empty() {
         return Cow::Borrowed(&def.config);
     }
-    let fingerprint = record(&def.config, &keys);
+    let fingerprint = record(&def.config, &keys, settings.hashing);
     // Derived from secrets: masked in any message that echoes the config, too.
     client
         .redactor

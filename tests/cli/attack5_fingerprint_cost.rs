@@ -78,7 +78,6 @@ fn definitions() -> TempDir {
 }
 
 #[test]
-#[ignore = "issue 20: a fingerprint's hashing is bounded per key (10,000 rounds, a 16-byte salt), not per run: a worker that masks 480 keys makes a debug build spend the deadline hashing"]
 fn attack22_maximal_fingerprints_on_every_key_spend_the_deadline_hashing() {
     let fake = hostile_worker();
     let dir = definitions();
