@@ -1,0 +1,609 @@
+//! The index of everything the redactor looks for: patterns found by hashes of
+//! their beginnings, pieces of secrets by their ends and by windows of their middles.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::{MIN_CUT_PREFIX, MIN_MASKED_LEN, View, charge, cut_points};
+
+/// Every pattern once, found by hashes: patterns are grouped by the power of two
+/// at most their length (a *width*) and keyed by the hash of their first `width`
+/// bytes; one pass over the text per width (a dozen at most) finds where such a
+/// beginning stands, and only there is each length with that beginning checked,
+/// in constant time from the text's prefix hashes. The cost grows with the text,
+/// not with the number of values nor of their lengths (1,000 passwords of 100
+/// lengths and their encodings once made a pass per length: seconds for a plan).
+/// Secrets match in any ASCII case and are also found by their
+/// first and last six bytes (what is left when the echoing side cut them); other
+/// values match as written, and their beginnings only where the text was cut.
+#[derive(Debug, Default)]
+pub(super) struct Index {
+    patterns: Vec<Box<[u8]>>,
+    /// Per pattern: a secret (any case, pieces too) or not.
+    secret: Vec<bool>,
+    /// Per pattern: a public name (it protects what lies inside it where it
+    /// appears whole; a secret equal to a name is the name).
+    public: Vec<bool>,
+    /// Per pattern: a value looked for (a pattern may be a name and a value).
+    value: Vec<bool>,
+    /// How many patterns are values, not names: checked before every record.
+    values: usize,
+    /// (length, hash of the folded bytes) -> the first pattern; `next` chains the
+    /// others with that key (u32::MAX ends a chain): a Vec per key would double
+    /// the memory of a run with 30,000 values.
+    by_hash: Fast<(u32, u64), u32>,
+    next: Vec<u32>,
+    /// (width, hash of the first `width` folded bytes) -> the distinct lengths of
+    /// the patterns that begin so, `width` the power of two at most their length.
+    by_prefix: Fast<(u32, u64), Vec<u32>>,
+    /// The widths present, for the passes.
+    widths: BTreeSet<u32>,
+    /// BASE to the power of each length up to the longest pattern's.
+    powers: Vec<u64>,
+    /// First and last ANCHOR bytes (folded) -> patterns longer than ANCHOR.
+    by_first: Fast<[u8; ANCHOR], Vec<u32>>,
+    by_last: Fast<[u8; ANCHOR], Vec<u32>>,
+    /// Values longer than LONG are kept as their first and last LONG bytes, with
+    /// the length and hash of the whole: per head or tail, the values it ends.
+    reach: HashMap<u32, Vec<Reach>>,
+    /// Secrets of MIDDLE_MIN to MIDDLE_MAX bytes, whole, in each form: a piece
+    /// from their middle (the middle line of a wrapped token, a window of a long
+    /// one) is found by the WINDOW bytes at every STRIDE-th offset.
+    middles: Vec<Box<[u8]>>,
+    /// Folded window -> (secret in `middles`, offset), one per secret and window.
+    by_window: Fast<[u8; WINDOW], Vec<(u32, u32)>>,
+}
+
+/// A map keyed by hashes and short byte strings, hashed cheaply: it is looked up
+/// at every byte of every view of every record.
+type Fast<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<QuickHasher>>;
+
+/// FxHash's step with a final mix (the keys' low bits alone are poorly spread).
+#[derive(Debug, Default, Clone, Copy)]
+struct QuickHasher(u64);
+
+impl QuickHasher {
+    fn add(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for QuickHasher {
+    fn finish(&self) -> u64 {
+        let x = self.0;
+        let x = (x ^ (x >> 31)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        x ^ (x >> 29)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+}
+
+/// The power of two at most `len` (len > 0).
+fn width(len: usize) -> usize {
+    1 << (usize::BITS - 1 - len.leading_zeros())
+}
+
+/// A piece of a secret's middle of WINDOW + STRIDE - 1 bytes or more holds a whole
+/// indexed window, and is found.
+const WINDOW: usize = 16;
+const STRIDE: usize = 8;
+const MIDDLE_MIN: usize = 24;
+/// Longer secrets (a keystore) are found by their ends alone: every form of a 1 MiB
+/// secret indexed by windows would cost tens of MB.
+pub(super) const MIDDLE_MAX: usize = 16 * 1024;
+
+/// Where the rest of a long value lies from one of its ends found in a text.
+#[derive(Debug, Clone, Copy)]
+struct Reach {
+    /// The end found is the value's head (the rest follows) or its tail.
+    head: bool,
+    /// The whole value's length and hash (of its folded bytes).
+    len: usize,
+    hash: u64,
+}
+
+impl Reach {
+    /// The span of `data` to mask for this end found at `at..at + LONG`, and
+    /// whether it is the whole value (its hash agrees). Otherwise the value may
+    /// have been cut anywhere after its head (or before its tail), and what was
+    /// kept of it is not known: everything it could cover is masked, to the end
+    /// (or from the start) of the text at most.
+    fn span(&self, data: &[u8], at: usize) -> ((usize, usize), bool) {
+        if self.head {
+            let end = (at + self.len).min(data.len());
+            let whole = end == at + self.len && hash(&data[at..end]) == self.hash;
+            ((at, end), whole)
+        } else {
+            let start = at.saturating_sub(self.len - LONG);
+            let whole = start + self.len == at + LONG && hash(&data[start..at + LONG]) == self.hash;
+            ((start, at + LONG), whole)
+        }
+    }
+}
+
+/// Longer values are indexed by their ends: a 1 MiB reference in its dozen forms
+/// would otherwise cost tens of MB.
+const LONG: usize = 4096;
+
+/// How many bytes find a piece of a value: its first or last ones.
+const ANCHOR: usize = MIN_CUT_PREFIX;
+const BASE: u64 = 0x100000001b3;
+
+fn fold(b: u8) -> u8 {
+    b.to_ascii_lowercase()
+}
+
+fn hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0u64, |h, &b| {
+        h.wrapping_mul(BASE).wrapping_add(u64::from(fold(b)))
+    })
+}
+
+fn window(bytes: &[u8]) -> [u8; WINDOW] {
+    let mut key = [0u8; WINDOW];
+    for (slot, &b) in key.iter_mut().zip(bytes) {
+        *slot = fold(b);
+    }
+    key
+}
+
+fn anchor(bytes: &[u8]) -> [u8; ANCHOR] {
+    let mut key = [0u8; ANCHOR];
+    for (slot, &b) in key.iter_mut().zip(bytes) {
+        *slot = fold(b);
+    }
+    key
+}
+
+impl Index {
+    /// Bytes of text the index holds: its patterns' and its middles'.
+    #[cfg(test)]
+    pub(super) fn held_bytes(&self) -> usize {
+        let patterns: usize = self.patterns.iter().map(|p| p.len()).sum();
+        patterns + self.middles.iter().map(|m| m.len()).sum::<usize>()
+    }
+
+    /// No value to look for (public names alone hide nothing).
+    pub(super) fn is_empty(&self) -> bool {
+        self.values == 0
+    }
+
+    /// The pattern with exactly these bytes, if there is one.
+    fn find_same(&self, bytes: &[u8]) -> Option<u32> {
+        let first = *self.by_hash.get(&(bytes.len() as u32, hash(bytes)))?;
+        self.chain(first)
+            .find(|&p| *self.patterns[p as usize] == *bytes)
+    }
+
+    /// The patterns of one hash key, from its first.
+    fn chain(&self, first: u32) -> impl Iterator<Item = u32> + '_ {
+        std::iter::successors(Some(first), |&p| {
+            Some(self.next[p as usize]).filter(|&n| n != u32::MAX)
+        })
+    }
+
+    /// Add a public name.
+    pub(super) fn add_public(&mut self, bytes: &[u8]) {
+        self.insert(bytes, false, true, false);
+    }
+
+    /// With `pieces`, a value's first and last bytes find it too (where the text
+    /// was cut, or anywhere for a secret).
+    pub(super) fn insert(&mut self, bytes: &[u8], secret: bool, public: bool, pieces: bool) {
+        if bytes.len() <= LONG || public {
+            self.insert_one(bytes, secret, public, pieces);
+            return;
+        }
+        let (len, whole) = (bytes.len(), hash(bytes));
+        for (end, head) in [(&bytes[..LONG], true), (&bytes[len - LONG..], false)] {
+            if let Some(p) = self.insert_one(end, secret, false, pieces) {
+                let reach = Reach {
+                    head,
+                    len,
+                    hash: whole,
+                };
+                self.reach.entry(p).or_default().push(reach);
+            }
+        }
+    }
+
+    /// A secret's windows, for the pieces of its middle: for its plain forms and
+    /// its base64 (the views decode every other form a text may hold).
+    pub(super) fn insert_middle(&mut self, bytes: &[u8]) {
+        if !(MIDDLE_MIN..=MIDDLE_MAX).contains(&bytes.len()) {
+            return;
+        }
+        let m = self.middles.len() as u32;
+        let mut added = false;
+        for off in (0..=bytes.len() - WINDOW).step_by(STRIDE) {
+            let list = self.by_window.entry(window(&bytes[off..])).or_default();
+            // One offset per secret and window: a secret that repeats itself (a
+            // padding of one letter) is compared once where its window is found.
+            // (This secret's entries are the last ones: it is the newest.)
+            if list.last().is_none_or(|&(s, _)| s != m) {
+                list.push((m, off as u32));
+                added = true;
+            }
+        }
+        if added {
+            self.middles.push(bytes.into());
+        }
+    }
+
+    /// Pieces of the middles of secrets: where a window is found, as far as the
+    /// text and the secret agree on both sides.
+    fn find_middles(&self, view: &View, spans: &mut Vec<(usize, usize)>) {
+        let data = &view.bytes;
+        if self.by_window.is_empty() || data.len() < WINDOW {
+            return;
+        }
+        let mut i = 0;
+        while i + WINDOW <= data.len() {
+            let mut furthest = 0;
+            for &(m, off) in self
+                .by_window
+                .get(&window(&data[i..]))
+                .into_iter()
+                .flatten()
+            {
+                if !charge(1) {
+                    return;
+                }
+                let secret = &self.middles[m as usize];
+                let off = off as usize;
+                if !data[i..i + WINDOW].eq_ignore_ascii_case(&secret[off..off + WINDOW]) {
+                    continue;
+                }
+                let before = common_suffix(&data[..i], &secret[..off]);
+                let after = common_prefix(&data[i..], &secret[off..], true);
+                if !charge(((before + after) / 16) as u64) {
+                    return;
+                }
+                spans.push(view.span(i - before, i + after));
+                furthest = furthest.max(i + after);
+            }
+            // What a piece covered is not looked at again.
+            i = if furthest > i + WINDOW {
+                furthest + 1 - WINDOW
+            } else {
+                i + 1
+            };
+        }
+    }
+
+    /// One pattern, as it is; its number unless it is a public name's.
+    fn insert_one(
+        &mut self,
+        bytes: &[u8],
+        secret: bool,
+        public: bool,
+        pieces: bool,
+    ) -> Option<u32> {
+        if bytes.is_empty() {
+            return None;
+        }
+        let p = match self.find_same(bytes) {
+            // A value that is a name too stays a value, and a name.
+            Some(p) if public => {
+                self.public[p as usize] = true;
+                return None;
+            }
+            Some(p) => {
+                let i = p as usize;
+                if self.value[i] && (self.secret[i] || !secret) {
+                    return Some(p);
+                }
+                if !self.value[i] {
+                    self.values += 1;
+                }
+                self.value[i] = true;
+                self.secret[i] |= secret;
+                p
+            }
+            None => {
+                let p = self.patterns.len() as u32;
+                self.patterns.push(bytes.into());
+                self.secret.push(secret);
+                self.public.push(public);
+                self.value.push(!public);
+                self.values += usize::from(!public);
+                let len = bytes.len() as u32;
+                let head = self.by_hash.entry((len, hash(bytes))).or_insert(p);
+                let previous = if *head == p {
+                    u32::MAX
+                } else {
+                    std::mem::replace(head, p)
+                };
+                self.next.push(previous);
+                let w = width(bytes.len());
+                let lens = self
+                    .by_prefix
+                    .entry((w as u32, hash(&bytes[..w])))
+                    .or_default();
+                if !lens.contains(&len) {
+                    lens.push(len);
+                }
+                self.widths.insert(w as u32);
+                while self.powers.len() <= bytes.len() {
+                    let last = self.powers.last().copied().unwrap_or(1);
+                    let next = if self.powers.is_empty() {
+                        1
+                    } else {
+                        last.wrapping_mul(BASE)
+                    };
+                    self.powers.push(next);
+                }
+                p
+            }
+        };
+        let len = bytes.len();
+        if public || !pieces || len <= ANCHOR {
+            return (!public).then_some(p);
+        }
+        let first = self.by_first.entry(anchor(bytes)).or_default();
+        if !first.contains(&p) {
+            first.push(p);
+        }
+        if secret {
+            let last = self
+                .by_last
+                .entry(anchor(&bytes[len - ANCHOR..]))
+                .or_default();
+            if !last.contains(&p) {
+                last.push(p);
+            }
+        }
+        Some(p)
+    }
+
+    /// Whether a match of `p` at `a..b` counts: a secret shorter than the shortest
+    /// value masked elsewhere only where no letter or digit touches it, since holes
+    /// cut inside words (`***af***a` for `k`) would tell it.
+    fn stands_alone(&self, p: u32, data: &[u8], a: usize, b: usize) -> bool {
+        if b - a >= MIN_MASKED_LEN || !self.secret[p as usize] {
+            return true;
+        }
+        // The characters around it, decoded (`«`, `…` and a no-break space are not
+        // letters; `é` and `ß` are).
+        let before = (1..=4.min(a))
+            .find_map(|n| std::str::from_utf8(&data[a - n..a]).ok())
+            .and_then(|t| t.chars().next_back());
+        let after = (1..=4.min(data.len() - b))
+            .find_map(|n| std::str::from_utf8(&data[b..b + n]).ok())
+            .and_then(|t| t.chars().next());
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        !(word(before) || word(after))
+    }
+
+    /// Whether the text's bytes are pattern `p` (in any case for a secret).
+    fn is(&self, p: u32, text: &[u8]) -> bool {
+        let pattern = &self.patterns[p as usize];
+        if self.secret[p as usize] {
+            text.eq_ignore_ascii_case(pattern)
+        } else {
+            text == &**pattern
+        }
+    }
+
+    /// Spans of the original text where any value appears (or a piece of one), and
+    /// the spans of the public names.
+    pub(super) fn find(
+        &self,
+        view: &View,
+        spans: &mut Vec<(usize, usize)>,
+        names: &mut Vec<(usize, usize)>,
+    ) {
+        let data = &view.bytes;
+        // Where long values were found (view bytes): not looked at again, so that
+        // a value that repeats itself (a padding of one letter) costs one pass.
+        let mut covered: Vec<(usize, usize)> = Vec::new();
+        // prefix[k]: the hash of the first k bytes; any slice's hash in constant time.
+        let mut prefix: Vec<u64> = Vec::with_capacity(data.len() + 1);
+        prefix.push(0);
+        for &b in data {
+            let h = *prefix.last().unwrap_or(&0);
+            prefix.push(h.wrapping_mul(BASE).wrapping_add(u64::from(fold(b))));
+        }
+        let slice_hash = |i: usize, len: usize| {
+            prefix[i + len].wrapping_sub(prefix[i].wrapping_mul(self.powers[len]))
+        };
+        for &w in &self.widths {
+            let w = w as usize;
+            if w > data.len() {
+                break;
+            }
+            for i in 0..=data.len() - w {
+                let Some(lens) = self.by_prefix.get(&(w as u32, slice_hash(i, w))) else {
+                    continue;
+                };
+                for &len in lens {
+                    if !charge(1) {
+                        return;
+                    }
+                    let len = len as usize;
+                    if i + len > data.len() {
+                        continue;
+                    }
+                    let h = slice_hash(i, len);
+                    let Some(&first) = self.by_hash.get(&(len as u32, h)) else {
+                        continue;
+                    };
+                    self.found_at(view, i, len, first, spans, names, &mut covered);
+                }
+            }
+        }
+        self.find_pieces(view, spans, &covered);
+        self.find_middles(view, spans);
+    }
+
+    /// The patterns of one hash key whose length `len` stands at `i`: their spans,
+    /// and where a long value's ends reach.
+    #[allow(clippy::too_many_arguments)]
+    fn found_at(
+        &self,
+        view: &View,
+        i: usize,
+        len: usize,
+        first: u32,
+        spans: &mut Vec<(usize, usize)>,
+        names: &mut Vec<(usize, usize)>,
+        covered: &mut Vec<(usize, usize)>,
+    ) {
+        let data = &view.bytes;
+        for p in self.chain(first) {
+            if !charge(1 + (covered.len() / 16) as u64) {
+                return;
+            }
+            // Inside a long value found already (a value that repeats itself): its
+            // span is masked, and comparing again at every byte would cost the
+            // text's length times the value's.
+            let inside = |&(a, b): &(usize, usize)| a <= i && i + len <= b;
+            if !self.public[p as usize] && covered.iter().any(inside) {
+                continue;
+            }
+            if !charge(1 + (len / 16) as u64) {
+                return;
+            }
+            if self.is(p, &data[i..i + len]) && self.stands_alone(p, data, i, i + len) {
+                let span = view.span(i, i + len);
+                if self.public[p as usize] {
+                    names.push(span);
+                }
+                if !self.value[p as usize] {
+                    continue;
+                }
+                spans.push(span);
+                if !charge(1 + (covered.len() / 16) as u64) {
+                    return;
+                }
+                if covered.iter().any(|&(a, b)| a <= i && i + len <= b) {
+                    continue;
+                }
+                // Each end found is checked against its whole value.
+                let checks: u64 = self
+                    .reach
+                    .get(&p)
+                    .into_iter()
+                    .flatten()
+                    .map(|r| 1 + (r.len / 16) as u64)
+                    .sum();
+                if !charge(checks) {
+                    return;
+                }
+                // A value found whole rules out the guesses of a cut: one
+                // that repeats itself has the same head and tail.
+                let found: Vec<((usize, usize), bool)> = self
+                    .reach
+                    .get(&p)
+                    .into_iter()
+                    .flatten()
+                    .map(|reach| reach.span(data, i))
+                    .collect();
+                let whole = found.iter().any(|&(_, whole)| whole);
+                for ((a, b), _) in found.into_iter().filter(|&(_, w)| w || !whole) {
+                    covered.push((a, b));
+                    spans.push(view.span(a, b));
+                }
+            }
+        }
+    }
+
+    /// Beginnings and ends of values of more than ANCHOR bytes: a secret's anywhere,
+    /// another value's only where the text was cut.
+    fn find_pieces(
+        &self,
+        view: &View,
+        spans: &mut Vec<(usize, usize)>,
+        covered: &[(usize, usize)],
+    ) {
+        let data = &view.bytes;
+        if data.len() < ANCHOR || (self.by_first.is_empty() && self.by_last.is_empty()) {
+            return;
+        }
+        let cuts = cut_points(data);
+        let mut i = 0;
+        while i + ANCHOR <= data.len() {
+            if let Some(&(_, b)) = covered.iter().find(|&&(a, b)| a <= i && i + ANCHOR <= b) {
+                i = b.saturating_sub(ANCHOR - 1).max(i + 1);
+                continue;
+            }
+            self.pieces_at(view, i, &cuts, spans);
+            i += 1;
+        }
+    }
+
+    /// The pieces of values whose first or last ANCHOR bytes stand at `i`.
+    fn pieces_at(&self, view: &View, i: usize, cuts: &[usize], spans: &mut Vec<(usize, usize)>) {
+        let data = &view.bytes;
+        {
+            let key = anchor(&data[i..i + ANCHOR]);
+            for &p in self.by_first.get(&key).into_iter().flatten() {
+                let pattern = &self.patterns[p as usize];
+                let secret = self.secret[p as usize];
+                let m = common_prefix(&data[i..], pattern, secret);
+                if !charge(1 + (m / 16) as u64) {
+                    return;
+                }
+                if m < ANCHOR || m >= pattern.len() {
+                    continue;
+                }
+                let end = if secret {
+                    Some(i + m)
+                } else {
+                    cuts.iter()
+                        .copied()
+                        .filter(|&c| c >= i + ANCHOR && c <= i + m)
+                        .max()
+                };
+                if let Some(end) = end {
+                    spans.push(view.span(i, end));
+                }
+            }
+            for &p in self.by_last.get(&key).into_iter().flatten() {
+                let pattern = &self.patterns[p as usize];
+                let end = i + ANCHOR;
+                let m = common_suffix(&data[..end], pattern);
+                if !charge(1 + (m / 16) as u64) {
+                    return;
+                }
+                if m < pattern.len() {
+                    spans.push(view.span(end - m, end));
+                }
+            }
+        }
+    }
+}
+
+fn common_prefix(text: &[u8], pattern: &[u8], fold_case: bool) -> usize {
+    text.iter()
+        .zip(pattern)
+        .take_while(|(a, b)| {
+            if fold_case {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            }
+        })
+        .count()
+}
+
+fn common_suffix(text: &[u8], pattern: &[u8]) -> usize {
+    text.iter()
+        .rev()
+        .zip(pattern.iter().rev())
+        .take_while(|(a, b)| a.eq_ignore_ascii_case(b))
+        .count()
+}
