@@ -15,26 +15,30 @@ use super::{MIN_CUT_PREFIX, MIN_MASKED_LEN, View, charge, cut_points};
 /// Secrets match in any ASCII case and are also found by their
 /// first and last six bytes (what is left when the echoing side cut them); other
 /// values match as written, and their beginnings only where the text was cut.
+///
+/// Its size grows with the run's secrets (1,000 connectors with a password and a
+/// JAAS line each: 33,000 patterns), so it holds no allocation per pattern: the
+/// patterns' bytes lie one after another in `bytes`, every list is a chain through
+/// a flat Vec (u32::MAX ends one), and a secret whose pieces are not looked for
+/// (a JAAS line, whose password is a secret of its own) is kept as its length and
+/// hash alone: it is found where the text's hash of that length agrees, a chance
+/// agreement of another text only masking more.
 #[derive(Debug, Default)]
 pub(super) struct Index {
-    patterns: Vec<Box<[u8]>>,
-    /// Per pattern: a secret (any case, pieces too) or not.
-    secret: Vec<bool>,
-    /// Per pattern: a public name (it protects what lies inside it where it
-    /// appears whole; a secret equal to a name is the name).
-    public: Vec<bool>,
-    /// Per pattern: a value looked for (a pattern may be a name and a value).
-    value: Vec<bool>,
+    /// Every pattern's bytes (and the middles'), one after another.
+    bytes: Vec<u8>,
+    patterns: Vec<Pattern>,
     /// How many patterns are values, not names: checked before every record.
     values: usize,
-    /// (length, hash of the folded bytes) -> the first pattern; `next` chains the
-    /// others with that key (u32::MAX ends a chain): a Vec per key would double
-    /// the memory of a run with 30,000 values.
-    by_hash: Fast<(u32, u64), u32>,
+    /// Key (length, hash of the folded bytes) -> the first pattern; `next` chains
+    /// the others with that key.
+    by_hash: Fast<u64, u32>,
     next: Vec<u32>,
-    /// (width, hash of the first `width` folded bytes) -> the distinct lengths of
-    /// the patterns that begin so, `width` the power of two at most their length.
-    by_prefix: Fast<(u32, u64), Vec<u32>>,
+    /// Key (width, hash of the first `width` folded bytes) -> the first of the
+    /// distinct lengths of the patterns that begin so, `width` the power of two at
+    /// most their length; `lens` holds (length, next in the chain).
+    by_prefix: Fast<u64, u32>,
+    lens: Vec<(u32, u32)>,
     /// The widths present, for the passes.
     widths: BTreeSet<u32>,
     /// BASE to the power of each length up to the longest pattern's.
@@ -45,12 +49,53 @@ pub(super) struct Index {
     /// Values longer than LONG are kept as their first and last LONG bytes, with
     /// the length and hash of the whole: per head or tail, the values it ends.
     reach: HashMap<u32, Vec<Reach>>,
-    /// Secrets of MIDDLE_MIN to MIDDLE_MAX bytes, whole, in each form: a piece
-    /// from their middle (the middle line of a wrapped token, a window of a long
-    /// one) is found by the WINDOW bytes at every STRIDE-th offset.
-    middles: Vec<Box<[u8]>>,
-    /// Folded window -> (secret in `middles`, offset), one per secret and window.
-    by_window: Fast<[u8; WINDOW], Vec<(u32, u32)>>,
+    /// Secrets of MIDDLE_MIN to MIDDLE_MAX bytes, whole, in each form (where in
+    /// `bytes`, how long): a piece from their middle (the middle line of a wrapped
+    /// token, a window of a long one) is found by the WINDOW bytes at every
+    /// STRIDE-th offset.
+    middles: Vec<(u32, u32)>,
+    /// Folded window -> the first of its (middle, offset, next) in `windows`, one
+    /// per middle and window.
+    by_window: Fast<[u8; WINDOW], u32>,
+    windows: Vec<(u32, u32, u32)>,
+}
+
+/// One pattern: where its bytes lie in `Index::bytes` (none when it is kept as
+/// its hash alone), its length, what it is.
+#[derive(Debug, Clone, Copy)]
+struct Pattern {
+    at: u32,
+    len: u32,
+    flags: u8,
+}
+
+/// A secret: any case, pieces too.
+const SECRET: u8 = 1;
+/// A public name: it protects what lies inside it where it appears whole; a
+/// secret equal to a name is the name.
+const PUBLIC: u8 = 2;
+/// A value looked for (a pattern may be a name and a value).
+const VALUE: u8 = 4;
+/// Kept as its length and hash alone, its bytes not held.
+const HASHED: u8 = 8;
+
+/// Secrets at least this long whose pieces are not looked for are kept as hashes.
+const HASHED_MIN: usize = 16;
+
+/// The end of a chain.
+const END: u32 = u32::MAX;
+
+/// One key for a length (or width) and a hash: for a given length, distinct
+/// hashes give distinct keys.
+fn key(len: usize, hash: u64) -> u64 {
+    hash ^ (len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// The items of a chain through `next` from `first`.
+fn chain(first: u32, next: impl Fn(u32) -> u32) -> impl Iterator<Item = u32> {
+    std::iter::successors(Some(first).filter(|&p| p != END), move |&p| {
+        Some(next(p)).filter(|&n| n != END)
+    })
 }
 
 /// A map keyed by hashes and short byte strings, hashed cheaply: it is looked up
@@ -106,7 +151,7 @@ const MIDDLE_MIN: usize = 24;
 pub(super) const MIDDLE_MAX: usize = 16 * 1024;
 
 /// Where the rest of a long value lies from one of its ends found in a text.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Reach {
     /// The end found is the value's head (the rest follows) or its tail.
     head: bool,
@@ -172,8 +217,13 @@ impl Index {
     /// Bytes of text the index holds: its patterns' and its middles'.
     #[cfg(test)]
     pub(super) fn held_bytes(&self) -> usize {
-        let patterns: usize = self.patterns.iter().map(|p| p.len()).sum();
-        patterns + self.middles.iter().map(|m| m.len()).sum::<usize>()
+        self.bytes.len()
+    }
+
+    /// Patterns, middles and windows held.
+    #[cfg(test)]
+    pub(super) fn entries(&self) -> usize {
+        self.patterns.len() + self.middles.len() + self.windows.len()
     }
 
     /// No value to look for (public names alone hide nothing).
@@ -181,18 +231,53 @@ impl Index {
         self.values == 0
     }
 
-    /// The pattern with exactly these bytes, if there is one.
-    fn find_same(&self, bytes: &[u8]) -> Option<u32> {
-        let first = *self.by_hash.get(&(bytes.len() as u32, hash(bytes)))?;
-        self.chain(first)
-            .find(|&p| *self.patterns[p as usize] == *bytes)
+    fn flags(&self, p: u32) -> u8 {
+        self.patterns[p as usize].flags
+    }
+
+    fn has(&self, p: u32, flag: u8) -> bool {
+        self.flags(p) & flag != 0
+    }
+
+    /// The bytes of pattern `p` (none for a pattern kept as its hash).
+    fn bytes_of(&self, p: u32) -> &[u8] {
+        let Pattern { at, len, flags } = self.patterns[p as usize];
+        if flags & HASHED != 0 {
+            return &[];
+        }
+        &self.bytes[at as usize..(at + len) as usize]
+    }
+
+    /// The bytes of middle `m`.
+    fn middle(&self, m: u32) -> &[u8] {
+        let (at, len) = self.middles[m as usize];
+        &self.bytes[at as usize..(at + len) as usize]
+    }
+
+    /// These bytes, added to `bytes`: where they start.
+    fn hold(&mut self, bytes: &[u8]) -> u32 {
+        let at = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(bytes);
+        at
+    }
+
+    /// The pattern these bytes would be: one with exactly these bytes, or, for a
+    /// secret kept as its hash, one kept so with the same length and hash.
+    fn find_same(&self, bytes: &[u8], hashed: bool) -> Option<u32> {
+        let h = hash(bytes);
+        let first = *self.by_hash.get(&key(bytes.len(), h))?;
+        self.chain(first).find(|&p| {
+            if hashed {
+                self.has(p, HASHED) && self.patterns[p as usize].len as usize == bytes.len()
+            } else {
+                !self.has(p, HASHED) && self.bytes_of(p) == bytes
+            }
+        })
     }
 
     /// The patterns of one hash key, from its first.
     fn chain(&self, first: u32) -> impl Iterator<Item = u32> + '_ {
-        std::iter::successors(Some(first), |&p| {
-            Some(self.next[p as usize]).filter(|&n| n != u32::MAX)
-        })
+        chain(first, |p| self.next[p as usize])
     }
 
     /// Add a public name.
@@ -215,31 +300,42 @@ impl Index {
                     len,
                     hash: whole,
                 };
-                self.reach.entry(p).or_default().push(reach);
+                let reaches = self.reach.entry(p).or_default();
+                if !reaches.contains(&reach) {
+                    reaches.push(reach);
+                }
             }
         }
     }
 
     /// A secret's windows, for the pieces of its middle: for its plain forms and
-    /// its base64 (the views decode every other form a text may hold).
+    /// its base64 (the views decode every other form a text may hold). A middle
+    /// held already (the same secret registered again) is not added twice.
     pub(super) fn insert_middle(&mut self, bytes: &[u8]) {
         if !(MIDDLE_MIN..=MIDDLE_MAX).contains(&bytes.len()) {
             return;
         }
-        let m = self.middles.len() as u32;
-        let mut added = false;
-        for off in (0..=bytes.len() - WINDOW).step_by(STRIDE) {
-            let list = self.by_window.entry(window(&bytes[off..])).or_default();
-            // One offset per secret and window: a secret that repeats itself (a
-            // padding of one letter) is compared once where its window is found.
-            // (This secret's entries are the last ones: it is the newest.)
-            if list.last().is_none_or(|&(s, _)| s != m) {
-                list.push((m, off as u32));
-                added = true;
-            }
+        let first = self.by_window.get(&window(bytes)).copied().unwrap_or(END);
+        let held = chain(first, |e| self.windows[e as usize].2).any(|e| {
+            self.windows[e as usize].1 == 0 && self.middle(self.windows[e as usize].0) == bytes
+        });
+        if held {
+            return;
         }
-        if added {
-            self.middles.push(bytes.into());
+        let m = self.middles.len() as u32;
+        let at = self.hold(bytes);
+        self.middles.push((at, bytes.len() as u32));
+        for off in (0..=bytes.len() - WINDOW).step_by(STRIDE) {
+            let e = self.windows.len() as u32;
+            let head = self.by_window.entry(window(&bytes[off..])).or_insert(END);
+            // One offset per middle and window: a secret that repeats itself (a
+            // padding of one letter) is compared once where its window is found.
+            // (This middle's entry would head the chain: it is the newest.)
+            if *head != END && self.windows[*head as usize].0 == m {
+                continue;
+            }
+            self.windows.push((m, off as u32, *head));
+            *head = e;
         }
     }
 
@@ -253,16 +349,17 @@ impl Index {
         let mut i = 0;
         while i + WINDOW <= data.len() {
             let mut furthest = 0;
-            for &(m, off) in self
+            let first = self
                 .by_window
                 .get(&window(&data[i..]))
-                .into_iter()
-                .flatten()
-            {
+                .copied()
+                .unwrap_or(END);
+            for e in chain(first, |e| self.windows[e as usize].2) {
                 if !charge(1) {
                     return;
                 }
-                let secret = &self.middles[m as usize];
+                let (m, off, _) = self.windows[e as usize];
+                let secret = self.middle(m);
                 let off = off as usize;
                 if !data[i..i + WINDOW].eq_ignore_ascii_case(&secret[off..off + WINDOW]) {
                     continue;
@@ -295,46 +392,57 @@ impl Index {
         if bytes.is_empty() {
             return None;
         }
-        let p = match self.find_same(bytes) {
+        // A secret whose pieces are not looked for needs no bytes to be found.
+        let hashed = secret && !public && !pieces && bytes.len() >= HASHED_MIN;
+        let p = match self.find_same(bytes, hashed) {
             // A value that is a name too stays a value, and a name.
             Some(p) if public => {
-                self.public[p as usize] = true;
+                self.patterns[p as usize].flags |= PUBLIC;
                 return None;
             }
             Some(p) => {
-                let i = p as usize;
-                if self.value[i] && (self.secret[i] || !secret) {
+                let flags = self.flags(p);
+                if flags & VALUE != 0 && (flags & SECRET != 0 || !secret) {
                     return Some(p);
                 }
-                if !self.value[i] {
+                if flags & VALUE == 0 {
                     self.values += 1;
                 }
-                self.value[i] = true;
-                self.secret[i] |= secret;
+                let new = VALUE | if secret { SECRET } else { 0 };
+                self.patterns[p as usize].flags |= new;
                 p
             }
             None => {
                 let p = self.patterns.len() as u32;
-                self.patterns.push(bytes.into());
-                self.secret.push(secret);
-                self.public.push(public);
-                self.value.push(!public);
-                self.values += usize::from(!public);
+                let flags = if public { PUBLIC } else { VALUE }
+                    | if secret { SECRET } else { 0 }
+                    | if hashed { HASHED } else { 0 };
+                let at = if hashed { 0 } else { self.hold(bytes) };
                 let len = bytes.len() as u32;
-                let head = self.by_hash.entry((len, hash(bytes))).or_insert(p);
+                self.patterns.push(Pattern { at, len, flags });
+                self.values += usize::from(!public);
+                let head = self
+                    .by_hash
+                    .entry(key(bytes.len(), hash(bytes)))
+                    .or_insert(p);
                 let previous = if *head == p {
-                    u32::MAX
+                    END
                 } else {
                     std::mem::replace(head, p)
                 };
                 self.next.push(previous);
                 let w = width(bytes.len());
-                let lens = self
+                let first = self
                     .by_prefix
-                    .entry((w as u32, hash(&bytes[..w])))
-                    .or_default();
-                if !lens.contains(&len) {
-                    lens.push(len);
+                    .get(&key(w, hash(&bytes[..w])))
+                    .copied()
+                    .unwrap_or(END);
+                if !chain(first, |l| self.lens[l as usize].1)
+                    .any(|l| self.lens[l as usize].0 == len)
+                {
+                    self.lens.push((len, first));
+                    self.by_prefix
+                        .insert(key(w, hash(&bytes[..w])), self.lens.len() as u32 - 1);
                 }
                 self.widths.insert(w as u32);
                 while self.powers.len() <= bytes.len() {
@@ -353,6 +461,7 @@ impl Index {
         if public || !pieces || len <= ANCHOR {
             return (!public).then_some(p);
         }
+        // (A pattern with pieces is never one kept as its hash: `hashed` above.)
         let first = self.by_first.entry(anchor(bytes)).or_default();
         if !first.contains(&p) {
             first.push(p);
@@ -373,7 +482,7 @@ impl Index {
     /// value masked elsewhere only where no letter or digit touches it, since holes
     /// cut inside words (`***af***a` for `k`) would tell it.
     fn stands_alone(&self, p: u32, data: &[u8], a: usize, b: usize) -> bool {
-        if b - a >= MIN_MASKED_LEN || !self.secret[p as usize] {
+        if b - a >= MIN_MASKED_LEN || !self.has(p, SECRET) {
             return true;
         }
         // The characters around it, decoded (`«`, `…` and a no-break space are not
@@ -388,13 +497,17 @@ impl Index {
         !(word(before) || word(after))
     }
 
-    /// Whether the text's bytes are pattern `p` (in any case for a secret).
+    /// Whether the text's bytes, whose key (length and hash) is pattern `p`'s, are
+    /// that pattern (in any case for a secret; a pattern kept as its hash is any
+    /// text of its length and hash).
     fn is(&self, p: u32, text: &[u8]) -> bool {
-        let pattern = &self.patterns[p as usize];
-        if self.secret[p as usize] {
-            text.eq_ignore_ascii_case(pattern)
+        let flags = self.flags(p);
+        if flags & HASHED != 0 {
+            self.patterns[p as usize].len as usize == text.len()
+        } else if flags & SECRET != 0 {
+            text.eq_ignore_ascii_case(self.bytes_of(p))
         } else {
-            text == &**pattern
+            text == self.bytes_of(p)
         }
     }
 
@@ -426,19 +539,19 @@ impl Index {
                 break;
             }
             for i in 0..=data.len() - w {
-                let Some(lens) = self.by_prefix.get(&(w as u32, slice_hash(i, w))) else {
+                let Some(&first) = self.by_prefix.get(&key(w, slice_hash(i, w))) else {
                     continue;
                 };
-                for &len in lens {
+                for l in chain(first, |l| self.lens[l as usize].1) {
                     if !charge(1) {
                         return;
                     }
-                    let len = len as usize;
+                    let len = self.lens[l as usize].0 as usize;
                     if i + len > data.len() {
                         continue;
                     }
                     let h = slice_hash(i, len);
-                    let Some(&first) = self.by_hash.get(&(len as u32, h)) else {
+                    let Some(&first) = self.by_hash.get(&key(len, h)) else {
                         continue;
                     };
                     self.found_at(view, i, len, first, spans, names, &mut covered);
@@ -471,7 +584,7 @@ impl Index {
             // span is masked, and comparing again at every byte would cost the
             // text's length times the value's.
             let inside = |&(a, b): &(usize, usize)| a <= i && i + len <= b;
-            if !self.public[p as usize] && covered.iter().any(inside) {
+            if !self.has(p, PUBLIC) && covered.iter().any(inside) {
                 continue;
             }
             if !charge(1 + (len / 16) as u64) {
@@ -479,10 +592,10 @@ impl Index {
             }
             if self.is(p, &data[i..i + len]) && self.stands_alone(p, data, i, i + len) {
                 let span = view.span(i, i + len);
-                if self.public[p as usize] {
+                if self.has(p, PUBLIC) {
                     names.push(span);
                 }
-                if !self.value[p as usize] {
+                if !self.has(p, VALUE) {
                     continue;
                 }
                 spans.push(span);
@@ -551,8 +664,8 @@ impl Index {
         {
             let key = anchor(&data[i..i + ANCHOR]);
             for &p in self.by_first.get(&key).into_iter().flatten() {
-                let pattern = &self.patterns[p as usize];
-                let secret = self.secret[p as usize];
+                let pattern = self.bytes_of(p);
+                let secret = self.has(p, SECRET);
                 let m = common_prefix(&data[i..], pattern, secret);
                 if !charge(1 + (m / 16) as u64) {
                     return;
@@ -573,7 +686,7 @@ impl Index {
                 }
             }
             for &p in self.by_last.get(&key).into_iter().flatten() {
-                let pattern = &self.patterns[p as usize];
+                let pattern = self.bytes_of(p);
                 let end = i + ANCHOR;
                 let m = common_suffix(&data[..end], pattern);
                 if !charge(1 + (m / 16) as u64) {

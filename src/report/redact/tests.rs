@@ -646,3 +646,47 @@ fn a_text_too_costly_to_mask_is_withheld_whole() {
         cut(&out, 200)
     );
 }
+
+const FLEET_JAAS: &str = "org.apache.kafka.common.security.plain.PlainLoginModule required \
+     username=\"svc-0001\" password=\"jaas-0001-Lk8jH6gF4dS2aP0o\";";
+
+/// A secret registered again (a definition's value, then the value the worker
+/// holds, on every re-apply) adds nothing to the index.
+#[test]
+fn a_secret_registered_again_adds_nothing() {
+    let mut s = secrets(&[("pw-0001-Zq9xW7vT5rS3pN1m", true), (FLEET_JAAS, true)]);
+    let before = (s.index.held_bytes(), s.index.entries());
+    s.add_value("pw-0001-Zq9xW7vT5rS3pN1m", true);
+    s.add_value(FLEET_JAAS, true);
+    assert_eq!((s.index.held_bytes(), s.index.entries()), before);
+}
+
+/// A secret whose pieces are not looked for (a JAAS line: its password is a secret
+/// of its own) is found in every form by hashes: the index keeps no copy of its
+/// forms, only of its password's (issue 22: about 3 KB a connector).
+#[test]
+fn the_forms_of_a_secret_without_pieces_are_kept_as_hashes() {
+    let s = secrets(&[(FLEET_JAAS, true)]);
+    let password = secrets(&[("jaas-0001-Lk8jH6gF4dS2aP0o", true)]);
+    assert!(
+        s.index.held_bytes() <= password.index.held_bytes(),
+        "{} bytes held for the JAAS line, {} for its password alone",
+        s.index.held_bytes(),
+        password.index.held_bytes()
+    );
+    for form in [
+        FLEET_JAAS.to_string(),
+        FLEET_JAAS.to_uppercase(),
+        json_escaped(FLEET_JAAS),
+        json_escaped(&json_escaped(FLEET_JAAS)),
+        percent(FLEET_JAAS, true, false),
+        percent(FLEET_JAAS, false, true),
+        base64(FLEET_JAAS.as_bytes()),
+    ] {
+        let masked = s.mask(&format!("echo: {form} end"));
+        assert_eq!(masked, "echo: *** end", "{form}");
+    }
+    // Inside a longer base64 text (`u:` before it) only what holds `u:` alone stays.
+    let basic = base64(format!("u:{FLEET_JAAS}").as_bytes());
+    assert_eq!(s.mask(&format!("Basic {basic}")), "Basic dTp***");
+}
