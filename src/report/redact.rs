@@ -196,7 +196,8 @@ impl Secrets {
         }
     }
 
-    /// A secret's base64 (standard and URL-safe, padded and not) and hex. Inside a
+    /// A secret's base64 (padded and not; the index finds the URL-safe alphabet
+    /// as the standard one) and hex. Inside a
     /// longer base64 text (`Basic base64(user:password)`) the secret starts 0, 1 or
     /// 2 bytes after a 3-byte boundary, and each alignment encodes it differently:
     /// for each, the characters that hold the secret's bits alone are looked for,
@@ -236,7 +237,6 @@ impl Secrets {
             ] {
                 if form.len() >= min {
                     add(form);
-                    add(&url_safe(form));
                 }
             }
         }
@@ -248,7 +248,6 @@ impl Secrets {
         add(std::str::from_utf8(&hex).unwrap_or_default());
         for inner in middles {
             self.index.insert_middle(inner.as_bytes());
-            self.index.insert_middle(url_safe(&inner).as_bytes());
         }
     }
 
@@ -398,18 +397,6 @@ fn escaped_forms(value: &str, mut each: impl FnMut(String)) {
     if once != value {
         each(once);
     }
-}
-
-/// Base64 in the URL-safe alphabet.
-fn url_safe(standard: &str) -> String {
-    standard
-        .chars()
-        .map(|c| match c {
-            '+' => '-',
-            '/' => '_',
-            c => c,
-        })
-        .collect()
 }
 
 /// Where a text may have been cut: its end, before `...` or `…`, and before an

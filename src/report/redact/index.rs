@@ -187,8 +187,21 @@ const LONG: usize = 4096;
 const ANCHOR: usize = MIN_CUT_PREFIX;
 const BASE: u64 = 0x100000001b3;
 
+/// A byte as secrets compare it: ASCII letters in lower case, and the URL-safe
+/// base64 alphabet's `-` and `_` as the standard one's `+` and `/`, so that a
+/// secret's base64 is found in either alphabet without forms of its own (a
+/// secret's own `-` then also matches a `+`: only more is masked).
 fn fold(b: u8) -> u8 {
-    b.to_ascii_lowercase()
+    match b {
+        b'-' => b'+',
+        b'_' => b'/',
+        b => b.to_ascii_lowercase(),
+    }
+}
+
+/// Whether two byte strings are the same as secrets compare them.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| fold(x) == fold(y))
 }
 
 fn hash(bytes: &[u8]) -> u64 {
@@ -218,6 +231,12 @@ impl Index {
     #[cfg(test)]
     pub(super) fn held_bytes(&self) -> usize {
         self.bytes.len()
+    }
+
+    /// The bytes the index holds.
+    #[cfg(test)]
+    pub(super) fn held(&self) -> &[u8] {
+        &self.bytes
     }
 
     /// Patterns, middles and windows held.
@@ -361,7 +380,7 @@ impl Index {
                 let (m, off, _) = self.windows[e as usize];
                 let secret = self.middle(m);
                 let off = off as usize;
-                if !data[i..i + WINDOW].eq_ignore_ascii_case(&secret[off..off + WINDOW]) {
+                if !same(&data[i..i + WINDOW], &secret[off..off + WINDOW]) {
                     continue;
                 }
                 let before = common_suffix(&data[..i], &secret[..off]);
@@ -505,7 +524,7 @@ impl Index {
         if flags & HASHED != 0 {
             self.patterns[p as usize].len as usize == text.len()
         } else if flags & SECRET != 0 {
-            text.eq_ignore_ascii_case(self.bytes_of(p))
+            same(text, self.bytes_of(p))
         } else {
             text == self.bytes_of(p)
         }
@@ -705,7 +724,7 @@ fn common_prefix(text: &[u8], pattern: &[u8], fold_case: bool) -> usize {
         .zip(pattern)
         .take_while(|(a, b)| {
             if fold_case {
-                a.eq_ignore_ascii_case(b)
+                fold(**a) == fold(**b)
             } else {
                 a == b
             }
@@ -717,6 +736,6 @@ fn common_suffix(text: &[u8], pattern: &[u8]) -> usize {
     text.iter()
         .rev()
         .zip(pattern.iter().rev())
-        .take_while(|(a, b)| a.eq_ignore_ascii_case(b))
+        .take_while(|(a, b)| fold(**a) == fold(**b))
         .count()
 }

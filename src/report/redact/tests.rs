@@ -690,3 +690,27 @@ fn the_forms_of_a_secret_without_pieces_are_kept_as_hashes() {
     let basic = base64(format!("u:{FLEET_JAAS}").as_bytes());
     assert_eq!(s.mask(&format!("Basic {basic}")), "Basic dTp***");
 }
+
+/// A secret's URL-safe base64 is its standard base64 to the index (`-` and `_`
+/// compare as `+` and `/`): found in either alphabet, held once.
+#[test]
+fn url_safe_base64_is_found_without_forms_of_its_own() {
+    let secret = "n>?~z?>~n>?~z?>~n>?~z";
+    let s = secrets(&[(secret, true)]);
+    assert!(
+        !s.index.held().contains(&b'-') && !s.index.held().contains(&b'_'),
+        "URL-safe forms held"
+    );
+    for prefix in ["", "u:", "us:"] {
+        let standard = base64(format!("{prefix}{secret}").as_bytes());
+        let url = standard.replace('+', "-").replace('/', "_");
+        assert_ne!(standard, url);
+        for text in [standard, url.clone(), url.trim_end_matches('=').to_string()] {
+            let masked = s.mask(&format!("token {text} end"));
+            assert!(
+                masked.contains("***") && masked.len() < 24,
+                "{text}: {masked}"
+            );
+        }
+    }
+}
