@@ -27,17 +27,19 @@ use super::{MIN_CUT_PREFIX, MIN_MASKED_LEN, View, charge, cut_points};
 pub(super) struct Index {
     /// Every pattern's bytes (and the middles'), one after another.
     bytes: Vec<u8>,
+    /// The whole hash of each pattern kept as its hash alone.
+    hashes: Vec<u64>,
     patterns: Vec<Pattern>,
     /// How many patterns are values, not names: checked before every record.
     values: usize,
     /// Key (length, hash of the folded bytes) -> the first pattern; `next` chains
     /// the others with that key.
-    by_hash: Fast<u64, u32>,
+    by_hash: Fast<u32, u32>,
     next: Vec<u32>,
     /// Key (width, hash of the first `width` folded bytes) -> the first of the
     /// distinct lengths of the patterns that begin so, `width` the power of two at
     /// most their length; `lens` holds (length, next in the chain).
-    by_prefix: Fast<u64, u32>,
+    by_prefix: Fast<u32, u32>,
     lens: Vec<(u32, u32)>,
     /// The widths present, for the passes.
     widths: BTreeSet<u32>,
@@ -56,12 +58,12 @@ pub(super) struct Index {
     middles: Vec<(u32, u32)>,
     /// Folded window -> the first of its (middle, offset, next) in `windows`, one
     /// per middle and window.
-    by_window: Fast<[u8; WINDOW], u32>,
+    by_window: Fast<u32, u32>,
     windows: Vec<(u32, u32, u32)>,
 }
 
-/// One pattern: where its bytes lie in `Index::bytes` (none when it is kept as
-/// its hash alone), its length, what it is.
+/// One pattern: where its bytes lie in `Index::bytes` (or, kept as its hash alone,
+/// where that hash lies in `Index::hashes`), its length, what it is.
 #[derive(Debug, Clone, Copy)]
 struct Pattern {
     at: u32,
@@ -85,10 +87,12 @@ const HASHED_MIN: usize = 16;
 /// The end of a chain.
 const END: u32 = u32::MAX;
 
-/// One key for a length (or width) and a hash: for a given length, distinct
-/// hashes give distinct keys.
-fn key(len: usize, hash: u64) -> u64 {
-    hash ^ (len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+/// The key of a length (or width) and a hash in the maps: a pattern found by its
+/// key is then compared (its bytes, or its whole hash and length), so 32 bits
+/// keep the maps small without finding anything that is not there.
+fn key(len: usize, hash: u64) -> u32 {
+    let k = hash ^ (len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (k ^ (k >> 32)) as u32
 }
 
 /// The items of a chain through `next` from `first`.
@@ -210,12 +214,9 @@ fn hash(bytes: &[u8]) -> u64 {
     })
 }
 
-fn window(bytes: &[u8]) -> [u8; WINDOW] {
-    let mut key = [0u8; WINDOW];
-    for (slot, &b) in key.iter_mut().zip(bytes) {
-        *slot = fold(b);
-    }
-    key
+/// The key of the WINDOW bytes at the start of `bytes` (folded).
+fn window(bytes: &[u8]) -> u32 {
+    key(WINDOW, hash(&bytes[..WINDOW]))
 }
 
 fn anchor(bytes: &[u8]) -> [u8; ANCHOR] {
@@ -287,7 +288,7 @@ impl Index {
         let first = *self.by_hash.get(&key(bytes.len(), h))?;
         self.chain(first).find(|&p| {
             if hashed {
-                self.has(p, HASHED) && self.patterns[p as usize].len as usize == bytes.len()
+                self.has(p, HASHED) && self.is(p, bytes, h)
             } else {
                 !self.has(p, HASHED) && self.bytes_of(p) == bytes
             }
@@ -436,7 +437,12 @@ impl Index {
                 let flags = if public { PUBLIC } else { VALUE }
                     | if secret { SECRET } else { 0 }
                     | if hashed { HASHED } else { 0 };
-                let at = if hashed { 0 } else { self.hold(bytes) };
+                let at = if hashed {
+                    self.hashes.push(hash(bytes));
+                    self.hashes.len() as u32 - 1
+                } else {
+                    self.hold(bytes)
+                };
                 let len = bytes.len() as u32;
                 self.patterns.push(Pattern { at, len, flags });
                 self.values += usize::from(!public);
@@ -516,13 +522,13 @@ impl Index {
         !(word(before) || word(after))
     }
 
-    /// Whether the text's bytes, whose key (length and hash) is pattern `p`'s, are
-    /// that pattern (in any case for a secret; a pattern kept as its hash is any
-    /// text of its length and hash).
-    fn is(&self, p: u32, text: &[u8]) -> bool {
-        let flags = self.flags(p);
+    /// Whether the text's bytes, whose hash is `h`, are pattern `p` (in any case
+    /// for a secret; a pattern kept as its hash is any text of its length and
+    /// hash).
+    fn is(&self, p: u32, text: &[u8], h: u64) -> bool {
+        let Pattern { at, len, flags } = self.patterns[p as usize];
         if flags & HASHED != 0 {
-            self.patterns[p as usize].len as usize == text.len()
+            len as usize == text.len() && self.hashes[at as usize] == h
         } else if flags & SECRET != 0 {
             same(text, self.bytes_of(p))
         } else {
@@ -573,7 +579,7 @@ impl Index {
                     let Some(&first) = self.by_hash.get(&key(len, h)) else {
                         continue;
                     };
-                    self.found_at(view, i, len, first, spans, names, &mut covered);
+                    self.found_at(view, (i, len, h), first, spans, names, &mut covered);
                 }
             }
         }
@@ -587,8 +593,7 @@ impl Index {
     fn found_at(
         &self,
         view: &View,
-        i: usize,
-        len: usize,
+        (i, len, h): (usize, usize, u64),
         first: u32,
         spans: &mut Vec<(usize, usize)>,
         names: &mut Vec<(usize, usize)>,
@@ -609,7 +614,7 @@ impl Index {
             if !charge(1 + (len / 16) as u64) {
                 return;
             }
-            if self.is(p, &data[i..i + len]) && self.stands_alone(p, data, i, i + len) {
+            if self.is(p, &data[i..i + len], h) && self.stands_alone(p, data, i, i + len) {
                 let span = view.span(i, i + len);
                 if self.has(p, PUBLIC) {
                     names.push(span);
