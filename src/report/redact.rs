@@ -21,7 +21,7 @@ use std::sync::{Arc, RwLock};
 use crate::base::text::{base64, cut, invisible, one_line};
 use crate::spec::definitions::Definition;
 use embedded::embedded_secrets;
-use index::{Index, MIDDLE_MAX};
+use index::{Index, LONG, MIDDLE_MAX};
 
 mod embedded;
 mod index;
@@ -206,9 +206,9 @@ impl Secrets {
         let bytes = value.as_bytes();
         // Each form is indexed as it is made (the index keeps one of each): a
         // 1 MiB reference's eighteen base64 forms together would take 25 MB.
-        let mut add = |form: &str| {
+        let add = |index: &mut Index, form: &str| {
             if form.len() >= 2 {
-                self.index.insert(form.as_bytes(), true, false, pieces);
+                index.insert(form.as_bytes(), true, false, pieces);
             }
         };
         let mut middles: Vec<String> = Vec::new();
@@ -230,13 +230,20 @@ impl Secrets {
             if pieces && inner.len() <= MIDDLE_MAX {
                 middles.push(inner.to_string());
             }
+            // The character after the inner ones (and the padding) is found with
+            // them: one pattern for the alignment.
+            if inner.len() >= MIN_MASKED_LEN && inner.len() <= LONG {
+                let tail = tail.trim_end_matches('=').len() > inner.len();
+                self.index.insert_base64(inner.as_bytes(), pieces, tail);
+                continue;
+            }
             for (form, min) in [
                 (inner, MIN_MASKED_LEN),
                 (tail, whole),
                 (tail.trim_end_matches('='), whole),
             ] {
                 if form.len() >= min {
-                    add(form);
+                    add(&mut self.index, form);
                 }
             }
         }
@@ -245,7 +252,10 @@ impl Secrets {
             .iter()
             .flat_map(|&b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
             .collect();
-        add(std::str::from_utf8(&hex).unwrap_or_default());
+        add(
+            &mut self.index,
+            std::str::from_utf8(&hex).unwrap_or_default(),
+        );
         for inner in middles {
             self.index.insert_middle(inner.as_bytes());
         }

@@ -81,6 +81,11 @@ const VALUE: u8 = 4;
 /// Kept as its length and hash alone, its bytes not held.
 const HASHED: u8 = 8;
 
+/// A secret's base64 characters that do not end on a character boundary: the
+/// character after them holds its last bits, and belongs to it (with the padding
+/// that may follow).
+const TAIL: u8 = 16;
+
 /// Secrets at least this long whose pieces are not looked for are kept as hashes.
 const HASHED_MIN: usize = 16;
 
@@ -185,7 +190,7 @@ impl Reach {
 
 /// Longer values are indexed by their ends: a 1 MiB reference in its dozen forms
 /// would otherwise cost tens of MB.
-const LONG: usize = 4096;
+pub(super) const LONG: usize = 4096;
 
 /// How many bytes find a piece of a value: its first or last ones.
 const ANCHOR: usize = MIN_CUT_PREFIX;
@@ -232,6 +237,12 @@ impl Index {
     #[cfg(test)]
     pub(super) fn held_bytes(&self) -> usize {
         self.bytes.len()
+    }
+
+    /// How many patterns the index holds.
+    #[cfg(test)]
+    pub(super) fn pattern_count(&self) -> usize {
+        self.patterns.len()
     }
 
     /// The bytes the index holds.
@@ -326,6 +337,36 @@ impl Index {
                 }
             }
         }
+    }
+
+    /// A secret's base64 characters at one alignment (those that hold its bits
+    /// alone); with `tail`, the character after them holds its last bits.
+    pub(super) fn insert_base64(&mut self, bytes: &[u8], pieces: bool, tail: bool) {
+        if bytes.len() > LONG {
+            return self.insert(bytes, true, false, pieces);
+        }
+        if let Some(p) = self.insert_one(bytes, true, false, pieces) {
+            if tail {
+                self.patterns[p as usize].flags |= TAIL;
+            }
+        }
+    }
+
+    /// Where a match of `p` ending at `end` of `data` ends with what belongs to it:
+    /// for a base64 form with a tail, the next base64 character and padding.
+    fn end_of(&self, p: u32, data: &[u8], end: usize) -> usize {
+        if !self.has(p, TAIL) {
+            return end;
+        }
+        let base64 = |b: u8| b.is_ascii_alphanumeric() || b"+/-_".contains(&b);
+        let mut e = end;
+        if data.get(e).is_some_and(|&b| base64(b)) {
+            e += 1;
+        }
+        while e < end + 3 && data.get(e) == Some(&b'=') {
+            e += 1;
+        }
+        e
     }
 
     /// A secret's windows, for the pieces of its middle: for its plain forms and
@@ -622,7 +663,7 @@ impl Index {
                 if !self.has(p, VALUE) {
                     continue;
                 }
-                spans.push(span);
+                spans.push(view.span(i, self.end_of(p, data, i + len)));
                 if !charge(1 + (covered.len() / 16) as u64) {
                     return;
                 }
@@ -717,7 +758,7 @@ impl Index {
                     return;
                 }
                 if m < pattern.len() {
-                    spans.push(view.span(end - m, end));
+                    spans.push(view.span(end - m, self.end_of(p, data, end)));
                 }
             }
         }

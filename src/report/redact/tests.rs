@@ -714,3 +714,29 @@ fn url_safe_base64_is_found_without_forms_of_its_own() {
         }
     }
 }
+
+/// The character after a secret's own base64 characters still holds its last bits
+/// (with the next byte's first ones): it is masked with them, inside a longer
+/// base64 text as at its end (with the padding), at every alignment. One pattern
+/// per alignment finds both.
+#[test]
+fn the_character_holding_a_secrets_last_bits_is_masked_too() {
+    let secret = "pw-0001-Zq9xW7vT5rS3pN1m";
+    let s = secrets(&[(secret, true)]);
+    // The secret, its three alignments' base64 and its hex.
+    assert_eq!(s.index.pattern_count(), 5);
+    for prefix in ["", "u", "us", "user:"] {
+        for suffix in ["", ":tail", "x"] {
+            let raw = base64(format!("{prefix}{secret}{suffix}").as_bytes());
+            let bits = |bytes: usize| 8 * bytes;
+            let start = bits(prefix.len()).div_ceil(6);
+            let end = bits(prefix.len() + secret.len()).div_ceil(6);
+            let rest = if suffix.is_empty() { "" } else { &raw[end..] };
+            assert_eq!(
+                s.mask(&format!("Basic {raw} rejected")),
+                format!("Basic {}***{rest} rejected", &raw[..start]),
+                "{prefix:?} {suffix:?}"
+            );
+        }
+    }
+}
