@@ -384,7 +384,12 @@ impl Index {
             return;
         }
         let m = self.middles.len() as u32;
-        let at = self.hold(bytes);
+        // A middle is mostly a pattern too (the secret, its base64): its bytes
+        // are held once.
+        let at = match self.find_same(bytes, false) {
+            Some(p) => self.patterns[p as usize].at,
+            None => self.hold(bytes),
+        };
         self.middles.push((at, bytes.len() as u32));
         for off in (0..=bytes.len() - WINDOW).step_by(STRIDE) {
             let e = self.windows.len() as u32;

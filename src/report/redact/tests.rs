@@ -740,3 +740,17 @@ fn the_character_holding_a_secrets_last_bits_is_masked_too() {
         }
     }
 }
+
+/// A secret's middles (itself, its base64) are patterns too: their bytes are held
+/// once.
+#[test]
+fn a_secrets_middles_share_its_patterns_bytes() {
+    let secret = "pw-0001-Zq9xW7vT5rS3pN1m";
+    let s = secrets(&[(secret, true)]);
+    let forms = secret.len() + 3 * base64(secret.as_bytes()).len() + 2 * secret.len();
+    assert!(
+        s.index.held_bytes() <= forms,
+        "{} bytes held",
+        s.index.held_bytes()
+    );
+}
