@@ -4,7 +4,8 @@
 //! The hash is a polynomial modulo 2^64 with an odd base: moving each byte of a
 //! 1024-byte block by +-1 along the Thue-Morse sequence keeps it (a textbook
 //! collision, no search). A connector whose name ends in such a twin of a secret's
-//! beginning is printed as `orders-***`: names are never masked.
+//! beginning is printed as `orders-***` in the termination message: names are never
+//! masked.
 
 use crate::support::*;
 

@@ -765,7 +765,13 @@ fn thue_morse_twin(block: &[u8]) -> Vec<u8> {
     block
         .iter()
         .enumerate()
-        .map(|(i, &b)| if i.count_ones() % 2 == 1 { b - 1 } else { b + 1 })
+        .map(|(i, &b)| {
+            if i.count_ones() % 2 == 1 {
+                b - 1
+            } else {
+                b + 1
+            }
+        })
         .collect()
 }
 
@@ -804,7 +810,8 @@ fn attack6_a_hash_collision_hides_connects_explanation() {
     block.resize(1024, b'm');
     let twin = String::from_utf8(thue_morse_twin(&block)).unwrap();
     let s = secrets(&[(&String::from_utf8(block).unwrap(), true)]);
-    let message = format!("Connector configuration is invalid: topics.regex {twin} does not compile");
+    let message =
+        format!("Connector configuration is invalid: topics.regex {twin} does not compile");
     assert_eq!(s.mask(&message), message);
 }
 
