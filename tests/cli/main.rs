@@ -28,6 +28,8 @@ mod attack5_fingerprint_cost;
 mod attack5_lost_create;
 mod attack5_names_listing;
 mod attack5_pin_listing;
+mod attack6_hash_collision;
+mod attack6_window_collision;
 mod attack_files;
 mod attack_headers;
 mod attack_long_secret;

@@ -754,3 +754,166 @@ fn a_secrets_middles_share_its_patterns_bytes() {
         s.index.held_bytes()
     );
 }
+
+// ---- attack6 (attack23): the rewritten index (issue 22) ----
+
+/// Text whose 64-bit polynomial hash (folded, BASE 0x100000001b3, mod 2^64) equals
+/// that of `block` (1024 bytes): each byte moved by +-1 along the Thue-Morse
+/// sequence (the classic collision of any odd base modulo 2^64).
+fn thue_morse_twin(block: &[u8]) -> Vec<u8> {
+    assert_eq!(block.len(), 1024);
+    block
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            if i.count_ones() % 2 == 1 {
+                b - 1
+            } else {
+                b + 1
+            }
+        })
+        .collect()
+}
+
+/// A secret whose pieces are not looked for (it holds `password=`) is kept as its
+/// length and 64-bit hash alone (ba77785), and any text of that length and hash is
+/// masked as it. Such a hash is a polynomial modulo 2^64: a colliding text is
+/// built in microseconds, and where it runs over a connector's name (here the name
+/// and its `: created`), the name is hidden. Names are never masked.
+#[test]
+#[ignore = "attack6: a Thue-Morse collision with a hashed JAAS-like secret hides a connector name"]
+fn attack6_a_hash_collision_with_a_hashed_secret_hides_a_connector_name() {
+    let mut block = "q".repeat(400).into_bytes();
+    block.extend_from_slice(b";password=hunterhunter;");
+    block.resize(1024, b'q');
+    let twin = String::from_utf8(thue_morse_twin(&block)).unwrap();
+    let secret = format!("{}: created", String::from_utf8(block).unwrap());
+    let name = format!("orders-{twin}");
+    let mut s = Secrets::default();
+    s.add_value(&secret, true);
+    s.add_public(&name);
+    s.add_public("connection.password");
+    // The secret itself is masked (a sanity check of the set-up).
+    assert_eq!(s.mask(&format!("echo {secret}")), "echo ***");
+    let line = format!("{name}: created");
+    let masked = s.mask(&line);
+    assert_eq!(masked, line, "the connector's name was hidden");
+}
+
+/// The same collision hides Connect's own explanation (a worker message that holds
+/// no secret at all).
+#[test]
+#[ignore = "attack6: a Thue-Morse collision with a hashed secret hides Connect's explanation"]
+fn attack6_a_hash_collision_hides_connects_explanation() {
+    let mut block = "m".repeat(300).into_bytes();
+    block.extend_from_slice(b";password=hunterhunter;");
+    block.resize(1024, b'm');
+    let twin = String::from_utf8(thue_morse_twin(&block)).unwrap();
+    let s = secrets(&[(&String::from_utf8(block).unwrap(), true)]);
+    let message =
+        format!("Connector configuration is invalid: topics.regex {twin} does not compile");
+    assert_eq!(s.mask(&message), message);
+}
+
+/// The windows of a secret's middle key by 32 bits now (e54843e), and a window whose
+/// key is held already for the same secret is not added ("one offset per middle
+/// and window"). Two different windows of one secret whose keys agree (found by a
+/// birthday search in well under a second) leave the second out: a 30-byte piece
+/// from the secret's middle that holds only that window is printed whole.
+#[test]
+#[ignore = "attack6: a 32-bit window key collision inside one secret leaks a 30-byte middle piece"]
+fn attack6_a_window_key_collision_leaks_a_middle_piece() {
+    // key(16, hash(w0)) == key(16, hash(w24)) == 1595139434.
+    let (w0, w24) = ("a7lpk5ypez2znudx", "6uiuekqyysh9721p");
+    assert_eq!(
+        index_key_of_window(w0.as_bytes()),
+        index_key_of_window(w24.as_bytes())
+    );
+    let secret = format!("{w0}Rt5yUi8o{w24}Mn3bVc6xZl9kJh2g");
+    assert_eq!(secret.len(), 56);
+    let s = secrets(&[(&secret, true)]);
+    // A piece from its middle (bytes 17..47): only the window at 24 lies inside.
+    let piece = &secret[17..47];
+    let masked = s.mask(&format!("token rejected: [{piece}]"));
+    assert!(!masked.contains(piece), "{piece:?} shown: {masked}");
+    // The same cut of a secret without the collision is masked (the control).
+    let control = format!("{w0}Rt5yUi8oqwertyuiopasdfghMn3bVc6xZl9kJh2g");
+    let s = secrets(&[(&control, true)]);
+    let piece = &control[17..47];
+    let masked = s.mask(&format!("token rejected: [{piece}]"));
+    assert!(!masked.contains(piece), "control: {masked}");
+}
+
+fn index_key_of_window(w: &[u8]) -> u32 {
+    const BASE: u64 = 0x100000001b3;
+    let h = w.iter().fold(0u64, |h, &b| {
+        h.wrapping_mul(BASE)
+            .wrapping_add(u64::from(b.to_ascii_lowercase()))
+    });
+    let k = h ^ 16u64.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (k ^ (k >> 32)) as u32
+}
+
+/// A secret whose window repeats at two stride offsets keeps only the first; a
+/// piece holding only the second is compared from the first's place, so what lies
+/// around it (7 bytes each side) is printed.
+#[test]
+#[ignore = "attack6: a secret with a repeated 16-byte window leaks 7-byte pieces around its second copy"]
+fn attack6_a_repeated_window_leaks_the_bytes_around_its_second_copy() {
+    let w = "Kd8sPq2mZx7vLw4n";
+    let secret = format!("{w}Rt5yUi8o{w}Mn3bVc6xZl9kJh2g");
+    let s = secrets(&[(&secret, true)]);
+    let piece = &secret[17..47];
+    let masked = s.mask(&format!("token rejected: [{piece}]"));
+    for shown in [&secret[17..24], &secret[40..47]] {
+        assert!(!masked.contains(shown), "{shown:?} shown: {masked}");
+    }
+}
+
+/// At alignment 1 (the secret 1 byte after a 3-byte boundary: `Basic
+/// base64("abc:" + password)`), the character before the secret's own characters
+/// holds 4 bits of its first byte; the character after its last ones is masked for
+/// the same reason (1a432b2: "up to 4 bits of the secret"), this one is printed.
+#[test]
+#[ignore = "attack6: the base64 character holding a secret's first 4 bits is printed"]
+fn attack6_the_character_holding_a_secrets_first_bits_is_printed() {
+    let secret = "pw-0001-Zq9xW7vT5rS3pN1m";
+    let s = secrets(&[(secret, true)]);
+    let raw = base64(format!("abc:{secret}").as_bytes());
+    // Characters 0..4 hold `abc`, 4 holds `:`'s 6 high bits... character 5 holds
+    // `:`'s low 2 bits and the secret's first 4.
+    let masked = s.mask(&format!("Basic {raw} rejected"));
+    assert_eq!(masked, format!("Basic {}*** rejected", &raw[..5]));
+}
+/// A secret's middle is found by windows of its plain form and of its base64, and
+/// its other forms are decoded by the views; its hex is found whole or by its ends
+/// only. A hex dump of 28 bytes from a 40-byte secret's middle (the same piece in
+/// plain or base64 is masked) is printed.
+#[test]
+#[ignore = "attack6: the hex of a 28-byte piece from a secret's middle is printed"]
+fn attack6_the_hex_of_a_piece_from_a_secrets_middle_is_printed() {
+    let secret = "pw-0001-Zq9xW7vT5rS3pN1m-Kd8sPq2mZx7vLw4n";
+    let s = secrets(&[(secret, true)]);
+    let piece = &secret[8..36];
+    // The control: the piece in plain and in base64 is masked.
+    assert_eq!(s.mask(&format!("dump {piece} end")), "dump *** end");
+    let hex: String = piece.bytes().map(|b| format!("{b:02x}")).collect();
+    let masked = s.mask(&format!("dump {hex} end"));
+    assert!(!masked.contains(&hex), "{piece:?} in hex shown: {masked}");
+}
+
+/// A secret's base64 characters now carry the character after them (1a432b2) wherever
+/// they stand. Found inside a connector's name (`SiNKS`, the base64 of the 4-byte
+/// secret `J#JH`, folded, at the end of `orders-sinks`), the span reaches one
+/// character past the name (the `/` of a REST path) and is no longer inside it: the
+/// name is masked. Before, the characters alone matched inside the name, which
+/// stayed readable.
+#[test]
+#[ignore = "attack6: a secret's base64 with its next character masks the end of a connector name in a REST path"]
+fn attack6_a_base64_tail_reaching_past_a_name_masks_the_name() {
+    let mut s = secrets(&[("J#JH", true)]);
+    assert_eq!(base64(b"J#JH"), "SiNKSA==");
+    s.add_public("orders-sinks");
+    let text = "GET /connectors/orders-sinks/status: HTTP 500";
+    assert_eq!(s.mask(text), text);
+}
