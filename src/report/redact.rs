@@ -234,7 +234,8 @@ impl Secrets {
             // them: one pattern for the alignment.
             if inner.len() >= MIN_MASKED_LEN && inner.len() <= LONG {
                 let tail = tail.trim_end_matches('=').len() > inner.len();
-                self.index.insert_base64(inner.as_bytes(), pieces, tail);
+                self.index
+                    .insert_base64(inner.as_bytes(), pieces, align != 0, tail);
                 continue;
             }
             for (form, min) in [
@@ -256,6 +257,10 @@ impl Secrets {
             &mut self.index,
             std::str::from_utf8(&hex).unwrap_or_default(),
         );
+        // A piece of its middle in hex (a dump of bytes) is found as in base64.
+        if pieces && hex.len() <= MIDDLE_MAX {
+            middles.push(String::from_utf8(hex).unwrap_or_default());
+        }
         for inner in middles {
             self.index.insert_middle(inner.as_bytes());
         }
@@ -273,12 +278,13 @@ impl Secrets {
         let text = self.mask_known_echoes(text);
         let mut spans: Vec<(usize, usize)> = Vec::new();
         let mut names: Vec<(usize, usize)> = Vec::new();
+        let mut around: Vec<index::Around> = Vec::new();
         let budget = WORK_PER_BYTE
             .saturating_mul(text.len() as u64)
             .saturating_add(BASE_WORK);
         WORK.with(|w| w.set(budget));
         View::each(text.as_bytes(), |view| {
-            self.index.find(view, &mut spans, &mut names)
+            self.index.find(view, &mut spans, &mut names, &mut around)
         });
         if !charge(0) {
             return WITHHELD_COST.into();
@@ -299,10 +305,23 @@ impl Secrets {
             let before = names.partition_point(|&(na, _)| na <= a);
             before > 0 && reach[before - 1] >= b
         };
-        let spans: Vec<(usize, usize)> = spans
+        let mut spans: Vec<(usize, usize)> = spans
             .into_iter()
             .filter(|&(a, b)| !inside_a_name(a, b))
             .collect();
+        // What belongs around a match (the base64 characters that hold a
+        // secret's first or last bits) goes with it, unless the match is inside a
+        // name; and a character of a name stays.
+        for ((a, b), (start, end)) in around {
+            if inside_a_name(a, b) {
+                continue;
+            }
+            for (x, y) in [(start, a), (b, end)] {
+                if x < y && !inside_a_name(x, y) {
+                    spans.push((x, y));
+                }
+            }
+        }
         apply_spans(&text, spans)
     }
 

@@ -28,7 +28,6 @@ fn thue_morse_twin(block: &[u8]) -> String {
 }
 
 #[test]
-#[ignore = "attack6: a Thue-Morse twin of a hashed secret hides a connector's name in the termination message and the report"]
 fn attack6_a_hash_collision_hides_a_connector_name() {
     let fake = FakeConnect::start(Config::default());
     // Connect refuses the config (its explanation names no value).

@@ -10,7 +10,6 @@
 use crate::support::*;
 
 #[test]
-#[ignore = "attack6: a 32-bit window key collision inside a password leaks a 30-byte piece of it in every output"]
 fn attack6_a_window_key_collision_leaks_a_piece_of_a_password() {
     // key(16, hash(w0)) == key(16, hash(w24)) in the index's terms.
     let (w0, w24) = ("a7lpk5ypez2znudx", "6uiuekqyysh9721p");

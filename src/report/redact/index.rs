@@ -27,8 +27,10 @@ use super::{MIN_CUT_PREFIX, MIN_MASKED_LEN, View, charge, cut_points};
 pub(super) struct Index {
     /// Every pattern's bytes (and the middles'), one after another.
     bytes: Vec<u8>,
-    /// The whole hash of each pattern kept as its hash alone.
+    /// The strong hash (`strong`) of each pattern kept as its hash alone.
     hashes: Vec<u64>,
+    /// This run's random keys of the strong hash.
+    keys: std::hash::RandomState,
     patterns: Vec<Pattern>,
     /// How many patterns are values, not names: checked before every record.
     values: usize,
@@ -85,6 +87,21 @@ const HASHED: u8 = 8;
 /// character after them holds its last bits, and belongs to it (with the padding
 /// that may follow).
 const TAIL: u8 = 16;
+/// A secret's base64 characters that do not start on a character boundary: the
+/// character before them holds its first bits, and belongs to it.
+const HEAD: u8 = 32;
+
+/// Spans of a text (its own offsets): a match, and the match with what belongs
+/// to it around it (`Index::around`).
+pub(super) type Around = ((usize, usize), (usize, usize));
+
+/// Where a pass puts what it finds: spans of values, spans of names, and what
+/// belongs around matches.
+type Found<'a> = (
+    &'a mut Vec<(usize, usize)>,
+    &'a mut Vec<(usize, usize)>,
+    &'a mut Vec<Around>,
+);
 
 /// Secrets at least this long whose pieces are not looked for are kept as hashes.
 const HASHED_MIN: usize = 16;
@@ -155,6 +172,8 @@ fn width(len: usize) -> usize {
 const WINDOW: usize = 16;
 const STRIDE: usize = 8;
 const MIDDLE_MIN: usize = 24;
+/// How many places of one window of a secret are entered.
+const SAME: usize = 64;
 /// Longer secrets (a keystore) are found by their ends alone: every form of a 1 MiB
 /// secret indexed by windows would cost tens of MB.
 pub(super) const MIDDLE_MAX: usize = 16 * 1024;
@@ -175,14 +194,20 @@ impl Reach {
     /// have been cut anywhere after its head (or before its tail), and what was
     /// kept of it is not known: everything it could cover is masked, to the end
     /// (or from the start) of the text at most.
-    fn span(&self, data: &[u8], at: usize) -> ((usize, usize), bool) {
+    fn span(
+        &self,
+        data: &[u8],
+        at: usize,
+        strong: impl Fn(&[u8]) -> u64,
+    ) -> ((usize, usize), bool) {
         if self.head {
             let end = (at + self.len).min(data.len());
-            let whole = end == at + self.len && hash(&data[at..end]) == self.hash;
+            let whole = end == at + self.len && strong(&data[at..end]) == self.hash;
             ((at, end), whole)
         } else {
             let start = at.saturating_sub(self.len - LONG);
-            let whole = start + self.len == at + LONG && hash(&data[start..at + LONG]) == self.hash;
+            let whole =
+                start + self.len == at + LONG && strong(&data[start..at + LONG]) == self.hash;
             ((start, at + LONG), whole)
         }
     }
@@ -292,6 +317,24 @@ impl Index {
         at
     }
 
+    /// A hash of the folded bytes with this run's random keys (SipHash): what a
+    /// pattern kept as its hash, or a long value's whole, is compared by. The
+    /// hash that finds candidates is polynomial, and texts that agree with a
+    /// secret's under it can be made at will (a connector name that would be
+    /// masked); under this one they cannot.
+    fn strong(&self, bytes: &[u8]) -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = self.keys.build_hasher();
+        let mut folded = [0u8; 64];
+        for chunk in bytes.chunks(folded.len()) {
+            for (f, &b) in folded.iter_mut().zip(chunk) {
+                *f = fold(b);
+            }
+            h.write(&folded[..chunk.len()]);
+        }
+        h.finish()
+    }
+
     /// The pattern these bytes would be: one with exactly these bytes, or, for a
     /// secret kept as its hash, one kept so with the same length and hash.
     fn find_same(&self, bytes: &[u8], hashed: bool) -> Option<u32> {
@@ -299,7 +342,7 @@ impl Index {
         let first = *self.by_hash.get(&key(bytes.len(), h))?;
         self.chain(first).find(|&p| {
             if hashed {
-                self.has(p, HASHED) && self.is(p, bytes, h)
+                self.has(p, HASHED) && self.is(p, bytes)
             } else {
                 !self.has(p, HASHED) && self.bytes_of(p) == bytes
             }
@@ -323,7 +366,7 @@ impl Index {
             self.insert_one(bytes, secret, public, pieces);
             return;
         }
-        let (len, whole) = (bytes.len(), hash(bytes));
+        let (len, whole) = (bytes.len(), self.strong(bytes));
         for (end, head) in [(&bytes[..LONG], true), (&bytes[len - LONG..], false)] {
             if let Some(p) = self.insert_one(end, secret, false, pieces) {
                 let reach = Reach {
@@ -340,33 +383,49 @@ impl Index {
     }
 
     /// A secret's base64 characters at one alignment (those that hold its bits
-    /// alone); with `tail`, the character after them holds its last bits.
-    pub(super) fn insert_base64(&mut self, bytes: &[u8], pieces: bool, tail: bool) {
+    /// alone); with `head` and `tail`, the characters before and after them hold
+    /// its first and last bits.
+    pub(super) fn insert_base64(&mut self, bytes: &[u8], pieces: bool, head: bool, tail: bool) {
         if bytes.len() > LONG {
             return self.insert(bytes, true, false, pieces);
         }
         if let Some(p) = self.insert_one(bytes, true, false, pieces) {
-            if tail {
-                self.patterns[p as usize].flags |= TAIL;
-            }
+            let flags = if head { HEAD } else { 0 } | if tail { TAIL } else { 0 };
+            self.patterns[p as usize].flags |= flags;
         }
     }
 
-    /// Where a match of `p` ending at `end` of `data` ends with what belongs to it:
-    /// for a base64 form with a tail, the next base64 character and padding.
-    fn end_of(&self, p: u32, data: &[u8], end: usize) -> usize {
-        if !self.has(p, TAIL) {
-            return end;
+    /// A match of `p` at `a..b` of the view, with what belongs to it around it
+    /// (before it when `before`, after it when `after`): for a base64 form, the
+    /// base64 character before that holds its first bits and the one after that
+    /// holds its last bits, with the padding. Kept apart from the match, for a
+    /// match inside a name is the name and takes nothing around it.
+    fn around(
+        &self,
+        p: u32,
+        view: &View,
+        (a, b): (usize, usize),
+        (before, after): (bool, bool),
+        around: &mut Vec<Around>,
+    ) {
+        let data = &view.bytes;
+        let base64 = |c: &u8| c.is_ascii_alphanumeric() || b"+/-_".contains(c);
+        let mut start = a;
+        if before && self.has(p, HEAD) && a > 0 && base64(&data[a - 1]) {
+            start -= 1;
         }
-        let base64 = |b: u8| b.is_ascii_alphanumeric() || b"+/-_".contains(&b);
-        let mut e = end;
-        if data.get(e).is_some_and(|&b| base64(b)) {
-            e += 1;
+        let mut end = b;
+        if after && self.has(p, TAIL) {
+            if data.get(end).is_some_and(base64) {
+                end += 1;
+            }
+            while end < b + 3 && data.get(end) == Some(&b'=') {
+                end += 1;
+            }
         }
-        while e < end + 3 && data.get(e) == Some(&b'=') {
-            e += 1;
+        if (start, end) != (a, b) {
+            around.push((view.span(a, b), view.span(start, end)));
         }
-        e
     }
 
     /// A secret's windows, for the pieces of its middle: for its plain forms and
@@ -392,16 +451,27 @@ impl Index {
         };
         self.middles.push((at, bytes.len() as u32));
         for off in (0..=bytes.len() - WINDOW).step_by(STRIDE) {
-            let e = self.windows.len() as u32;
-            let head = self.by_window.entry(window(&bytes[off..])).or_insert(END);
-            // One offset per middle and window: a secret that repeats itself (a
-            // padding of one letter) is compared once where its window is found.
-            // (This middle's entry would head the chain: it is the newest.)
-            if *head != END && self.windows[*head as usize].0 == m {
+            let k = window(&bytes[off..]);
+            let first = self.by_window.get(&k).copied().unwrap_or(END);
+            // A window the secret repeats is entered at each place, for a piece
+            // found there is compared from each (from the first alone, what
+            // stands around a later copy was shown); but at most SAME times, so
+            // that a secret that repeats itself (a padding of one letter) costs
+            // a text that repeats its window little. This middle's entries head
+            // the chain: it is the newest. Same key, other bytes: another window.
+            let window = &bytes[off..off + WINDOW];
+            let same = chain(first, |e| self.windows[e as usize].2)
+                .take_while(|&e| self.windows[e as usize].0 == m)
+                .filter(|&e| {
+                    let o = self.windows[e as usize].1 as usize;
+                    &bytes[o..o + WINDOW] == window
+                })
+                .count();
+            if same >= SAME {
                 continue;
             }
-            self.windows.push((m, off as u32, *head));
-            *head = e;
+            self.windows.push((m, off as u32, first));
+            self.by_window.insert(k, self.windows.len() as u32 - 1);
         }
     }
 
@@ -484,7 +554,7 @@ impl Index {
                     | if secret { SECRET } else { 0 }
                     | if hashed { HASHED } else { 0 };
                 let at = if hashed {
-                    self.hashes.push(hash(bytes));
+                    self.hashes.push(self.strong(bytes));
                     self.hashes.len() as u32 - 1
                 } else {
                     self.hold(bytes)
@@ -568,13 +638,12 @@ impl Index {
         !(word(before) || word(after))
     }
 
-    /// Whether the text's bytes, whose hash is `h`, are pattern `p` (in any case
-    /// for a secret; a pattern kept as its hash is any text of its length and
-    /// hash).
-    fn is(&self, p: u32, text: &[u8], h: u64) -> bool {
+    /// Whether the text's bytes are pattern `p` (in any case for a secret; a
+    /// pattern kept as its hash is any text of its length and strong hash).
+    fn is(&self, p: u32, text: &[u8]) -> bool {
         let Pattern { at, len, flags } = self.patterns[p as usize];
         if flags & HASHED != 0 {
-            len as usize == text.len() && self.hashes[at as usize] == h
+            len as usize == text.len() && self.hashes[at as usize] == self.strong(text)
         } else if flags & SECRET != 0 {
             same(text, self.bytes_of(p))
         } else {
@@ -589,6 +658,7 @@ impl Index {
         view: &View,
         spans: &mut Vec<(usize, usize)>,
         names: &mut Vec<(usize, usize)>,
+        around: &mut Vec<Around>,
     ) {
         let data = &view.bytes;
         // Where long values were found (view bytes): not looked at again, so that
@@ -625,11 +695,12 @@ impl Index {
                     let Some(&first) = self.by_hash.get(&key(len, h)) else {
                         continue;
                     };
-                    self.found_at(view, (i, len, h), first, spans, names, &mut covered);
+                    let found = (&mut *spans, &mut *names, &mut *around);
+                    self.found_at(view, (i, len), first, found, &mut covered);
                 }
             }
         }
-        self.find_pieces(view, spans, &covered);
+        self.find_pieces(view, spans, around, &covered);
         self.find_middles(view, spans);
     }
 
@@ -639,10 +710,9 @@ impl Index {
     fn found_at(
         &self,
         view: &View,
-        (i, len, h): (usize, usize, u64),
+        (i, len): (usize, usize),
         first: u32,
-        spans: &mut Vec<(usize, usize)>,
-        names: &mut Vec<(usize, usize)>,
+        (spans, names, around): Found<'_>,
         covered: &mut Vec<(usize, usize)>,
     ) {
         let data = &view.bytes;
@@ -660,7 +730,7 @@ impl Index {
             if !charge(1 + (len / 16) as u64) {
                 return;
             }
-            if self.is(p, &data[i..i + len], h) && self.stands_alone(p, data, i, i + len) {
+            if self.is(p, &data[i..i + len]) && self.stands_alone(p, data, i, i + len) {
                 let span = view.span(i, i + len);
                 if self.has(p, PUBLIC) {
                     names.push(span);
@@ -668,7 +738,8 @@ impl Index {
                 if !self.has(p, VALUE) {
                     continue;
                 }
-                spans.push(view.span(i, self.end_of(p, data, i + len)));
+                spans.push(view.span(i, i + len));
+                self.around(p, view, (i, i + len), (true, true), around);
                 if !charge(1 + (covered.len() / 16) as u64) {
                     return;
                 }
@@ -693,7 +764,7 @@ impl Index {
                     .get(&p)
                     .into_iter()
                     .flatten()
-                    .map(|reach| reach.span(data, i))
+                    .map(|reach| reach.span(data, i, |b| self.strong(b)))
                     .collect();
                 let whole = found.iter().any(|&(_, whole)| whole);
                 for ((a, b), _) in found.into_iter().filter(|&(_, w)| w || !whole) {
@@ -710,6 +781,7 @@ impl Index {
         &self,
         view: &View,
         spans: &mut Vec<(usize, usize)>,
+        around: &mut Vec<Around>,
         covered: &[(usize, usize)],
     ) {
         let data = &view.bytes;
@@ -723,13 +795,19 @@ impl Index {
                 i = b.saturating_sub(ANCHOR - 1).max(i + 1);
                 continue;
             }
-            self.pieces_at(view, i, &cuts, spans);
+            self.pieces_at(view, i, &cuts, (spans, around));
             i += 1;
         }
     }
 
     /// The pieces of values whose first or last ANCHOR bytes stand at `i`.
-    fn pieces_at(&self, view: &View, i: usize, cuts: &[usize], spans: &mut Vec<(usize, usize)>) {
+    fn pieces_at(
+        &self,
+        view: &View,
+        i: usize,
+        cuts: &[usize],
+        (spans, around): (&mut Vec<(usize, usize)>, &mut Vec<Around>),
+    ) {
         let data = &view.bytes;
         {
             let key = anchor(&data[i..i + ANCHOR]);
@@ -753,6 +831,7 @@ impl Index {
                 };
                 if let Some(end) = end {
                     spans.push(view.span(i, end));
+                    self.around(p, view, (i, end), (true, false), around);
                 }
             }
             for &p in self.by_last.get(&key).into_iter().flatten() {
@@ -763,7 +842,8 @@ impl Index {
                     return;
                 }
                 if m < pattern.len() {
-                    spans.push(view.span(end - m, self.end_of(p, data, end)));
+                    spans.push(view.span(end - m, end));
+                    self.around(p, view, (end - m, end), (false, true), around);
                 }
             }
         }
