@@ -12,9 +12,16 @@ use crate::spec::keys::{is_server_managed, is_tools_own};
 use crate::spec::masks::{Budget, FINGERPRINT_KEY, is_mask, verify};
 use crate::spec::pins::is_pin_key;
 
-/// Key names that differ between the desired and the current config.
+/// Key names that differ between the desired and the current config, read
+/// through `Keys`. The report of each of a fleet's connectors holds one or two
+/// (`report::outcome`), nearly all empty: an empty diff is one word, and only one
+/// with keys has them on the heap.
+#[derive(Clone, Default)]
+pub struct Diff(Option<Box<Keys>>);
+
+/// What a diff holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Diff {
+pub struct Keys {
     pub added: Vec<String>,
     pub removed: Vec<String>,
     pub changed: Vec<String>,
@@ -43,6 +50,49 @@ pub struct Change {
 
 /// Longest value a plan line shows, in bytes.
 const MAX_SHOWN: usize = 200;
+
+/// What an empty diff reads as.
+static NO_KEYS: Keys = Keys {
+    added: Vec::new(),
+    removed: Vec::new(),
+    changed: Vec::new(),
+    masked: Vec::new(),
+    unverified: Vec::new(),
+    versions: Vec::new(),
+    changes: Vec::new(),
+};
+
+impl From<Keys> for Diff {
+    fn from(keys: Keys) -> Diff {
+        if keys == NO_KEYS {
+            Diff(None)
+        } else {
+            Diff(Some(Box::new(keys)))
+        }
+    }
+}
+
+impl std::ops::Deref for Diff {
+    type Target = Keys;
+
+    fn deref(&self) -> &Keys {
+        self.0.as_deref().unwrap_or(&NO_KEYS)
+    }
+}
+
+impl PartialEq for Diff {
+    fn eq(&self, other: &Diff) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Diff {}
+
+impl std::fmt::Debug for Diff {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
 
 impl Diff {
     pub fn is_empty(&self) -> bool {
@@ -83,7 +133,9 @@ impl Diff {
             })
             .collect();
         changes.sort_by(|a, b| a.key.cmp(&b.key));
-        self.changes = changes;
+        if let Some(keys) = &mut self.0 {
+            keys.changes = changes;
+        }
         self
     }
 
@@ -92,7 +144,8 @@ impl Diff {
     /// is masked could keep the first bytes of a secret inside it (a URL's
     /// `password=` near the cut), too few to be recognised afterwards.
     pub fn masked(mut self, mask: impl Fn(&str) -> String) -> Diff {
-        for change in &mut self.changes {
+        let changes = self.0.iter_mut().flat_map(|keys| &mut keys.changes);
+        for change in changes {
             for value in [&mut change.old, &mut change.new].into_iter().flatten() {
                 *value = mask(value);
             }
@@ -185,7 +238,7 @@ pub fn diff_ignoring(
     ignore: &IgnoreKeys,
     hashing: Budget,
 ) -> Diff {
-    let mut d = Diff::default();
+    let mut d = Keys::default();
     let mut masked = Vec::new();
     for (key, want) in desired {
         if ignore.matches(key) {
@@ -229,7 +282,7 @@ pub fn diff_ignoring(
     for keys in [&mut d.changed, &mut d.added, &mut d.removed] {
         keys.retain(|k| !is_pin_key(k));
     }
-    d
+    Diff::from(d)
 }
 
 #[cfg(test)]
