@@ -224,7 +224,7 @@ fn apply_config(
     let mut retry = Retry::default();
     loop {
         let read = match seen.take() {
-            Some(known) => Ok(known.map(|k| k.config.clone())),
+            Some(known) => Ok(known.map(Known::config)),
             None => read_config(client, &path),
         };
         let failure = match read {
