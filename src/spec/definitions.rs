@@ -1,7 +1,7 @@
 //! Connector definitions: found in files, directories (a mounted ConfigMap's layout) or
 //! standard input, parsed and checked, all before the first request.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::value::RawValue;
 
@@ -42,13 +42,47 @@ pub struct Definition {
     pub source: String,
     /// Keys whose values are secrets: by their name, those that come from
     /// references, and (once the worker told) those its plugin declares PASSWORD.
-    pub secret_keys: BTreeSet<String>,
+    pub secret_keys: KeyNames,
     /// `--secret-keys`: patterns of more keys whose values are secrets.
     pub secret_globs: SecretKeys,
     /// Config values to be read from a file or a variable (`load` resolves them).
     pub references: Vec<(String, Reference)>,
     /// Where a connector this run creates starts.
     pub offsets: Option<Offsets>,
+}
+
+/// A few key names, sorted, each once: a definition's secret keys. A `BTreeSet`
+/// takes a node of eleven for one or two names, and a fleet holds one per
+/// definition for the whole run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyNames(Vec<String>);
+
+impl KeyNames {
+    pub fn contains(&self, key: &str) -> bool {
+        self.0.binary_search_by(|k| k.as_str().cmp(key)).is_ok()
+    }
+
+    /// In order.
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.0.iter()
+    }
+}
+
+impl Extend<String> for KeyNames {
+    fn extend<I: IntoIterator<Item = String>>(&mut self, keys: I) {
+        self.0.extend(keys);
+        self.0.sort_unstable();
+        self.0.dedup();
+        self.0.shrink_to_fit();
+    }
+}
+
+impl FromIterator<String> for KeyNames {
+    fn from_iter<I: IntoIterator<Item = String>>(keys: I) -> KeyNames {
+        let mut names = KeyNames::default();
+        names.extend(keys);
+        names
+    }
 }
 
 impl Definition {
