@@ -1,7 +1,8 @@
 //! Connector definitions: found in files, directories (a mounted ConfigMap's layout) or
 //! standard input, parsed and checked, all before the first request.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
@@ -40,9 +41,14 @@ pub struct Definition {
     pub state: State,
     /// Where it came from, for messages.
     pub source: String,
-    /// Keys whose values are secrets: by their name, those that come from
-    /// references, and (once the worker told) those its plugin declares PASSWORD.
+    /// Keys whose values are secrets: by their name, and those that come from
+    /// references.
     pub secret_keys: KeyNames,
+    /// Once the worker told: the keys each plugin of the config declares PASSWORD,
+    /// under the prefix they take in it (`value.converter.`, none for the
+    /// connector's own). One set per plugin class, shared by every definition that
+    /// names it: a fleet's copies of the same names were a tenth of its heap.
+    pub declared_secrets: Vec<(String, Arc<BTreeSet<String>>)>,
     /// `--secret-keys`: patterns of more keys whose values are secrets.
     pub secret_globs: SecretKeys,
     /// Config values to be read from a file or a variable (`load` resolves them).
@@ -92,6 +98,10 @@ impl Definition {
     /// is derived from secrets.
     pub fn is_secret(&self, key: &str) -> bool {
         self.secret_keys.contains(key)
+            || self.declared_secrets.iter().any(|(prefix, keys)| {
+                key.strip_prefix(prefix.as_str())
+                    .is_some_and(|key| keys.contains(key))
+            })
             || looks_secret(key)
             || self.secret_globs.matches(key)
             || key == FINGERPRINT_KEY
@@ -306,6 +316,7 @@ fn definition(
         state,
         source: source.to_string(),
         secret_keys,
+        declared_secrets: Vec::new(),
         secret_globs: SecretKeys::default(),
         references: pending,
         offsets,

@@ -4,6 +4,7 @@
 //! Where the worker cannot tell, the key names and `--secret-keys` decide alone.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -79,7 +80,7 @@ pub fn plugins_of(config: &BTreeMap<String, String>) -> Vec<(String, String)> {
 
 /// The keys each plugin class declares PASSWORD, for the classes the worker could
 /// describe: the run's one read of them (a masking build masks exactly these).
-pub type PasswordKeys = BTreeMap<String, BTreeSet<String>>;
+pub type PasswordKeys = BTreeMap<String, Arc<BTreeSet<String>>>;
 
 /// Add the keys each definition's plugin declares PASSWORD to its secret keys,
 /// and make their values secrets of the run before anything about the connector
@@ -104,7 +105,7 @@ pub fn learn_secrets(
     for class in classes {
         match password_keys(&mut client, &class) {
             Ok(Some(keys)) => {
-                declared.insert(class, keys);
+                declared.insert(class, Arc::new(keys));
             }
             Ok(None) => {}
             Err(why) => log.warn(
@@ -118,10 +119,10 @@ pub fn learn_secrets(
     for def in definitions.iter_mut() {
         for (prefix, class) in plugins_of(&def.config) {
             if let Some(keys) = declared.get(&class) {
-                def.secret_keys
-                    .extend(keys.iter().map(|k| format!("{prefix}{k}")));
+                def.declared_secrets.push((prefix, Arc::clone(keys)));
             }
         }
+        def.declared_secrets.shrink_to_fit();
     }
     log.redactor
         .update(|secrets| definitions.iter().for_each(|d| d.register(secrets)));
