@@ -77,10 +77,10 @@ pub fn run<T: Send>(
         let time = deadline.remaining();
         let gate = Gate::new(pace.limit().min(round));
         let queue = Mutex::new(std::mem::take(&mut todo));
-        let (sender, results) = mpsc::channel::<(usize, Step<T>, Duration)>();
+        let (sender, results) = mpsc::channel::<(usize, bool, Duration)>();
         // Each worker takes the next item when the gate lets it in: a connector's
         // share of the round is its turn's among as many as are worked on at once.
-        let work = |client: &mut Client, sender: mpsc::Sender<(usize, Step<T>, Duration)>| loop {
+        let work = |client: &mut Client, sender: mpsc::Sender<(usize, bool, Duration)>| loop {
             let workers = gate.enter();
             let next = {
                 let mut queue = lock(&queue);
@@ -113,13 +113,18 @@ pub fn run<T: Send>(
             {
                 stopped.store(true, Ordering::SeqCst);
             }
-            if sender.send((i, result, began.elapsed())).is_err() {
+            // Back in its slot: what the collector is told is only whether it is
+            // final (results it has not read yet would be copies).
+            let done = matches!(result, Step::Done(_));
+            let (Step::Done(t) | Step::Again(t)) = result;
+            lock(&slots)[i] = Some(t);
+            if sender.send((i, done, began.elapsed())).is_err() {
                 return;
             }
         };
         let live = AtomicUsize::new(0);
         std::thread::scope(|scope| {
-            let spawn = |sender: mpsc::Sender<(usize, Step<T>, Duration)>| {
+            let spawn = |sender: mpsc::Sender<(usize, bool, Duration)>| {
                 let mut own = client.clone();
                 let (work, live) = (&work, &live);
                 live.fetch_add(1, Ordering::SeqCst);
@@ -143,7 +148,7 @@ pub fn run<T: Send>(
             }
             let mut received = 0;
             while received < round {
-                let (i, result, took) = match results.recv_timeout(CHECK) {
+                let (i, done, took) = match results.recv_timeout(CHECK) {
                     Ok(got) => got,
                     // Every worker ended (one that could not go on): what they sent
                     // is all there is.
@@ -162,9 +167,6 @@ pub fn run<T: Send>(
                         spawned += 1;
                     }
                 }
-                let done = matches!(result, Step::Done(_));
-                let (Step::Done(t) | Step::Again(t)) = result;
-                lock(&slots)[i] = Some(t);
                 if done {
                     finals[i] = true;
                 } else {
