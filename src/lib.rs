@@ -319,6 +319,11 @@ fn apply_all(
             settings,
         );
         report.duration += started.elapsed();
+        // Final, unless only its slice ran out (`steps::batch`): let go at once,
+        // not when its line is out, which may be long after.
+        if let (Some(s), false) = (&snapshot, matches!(report.error, Some(Error::Deadline(_)))) {
+            lock(s).forget(name);
+        }
         report
     };
     batch.run_keeping_failed(items, &step, |_, r| {
