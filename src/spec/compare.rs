@@ -2,11 +2,10 @@
 //! the worker masks are compared through their fingerprint (`spec::masks`), never
 //! with the mask.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value};
 
 use crate::base::text::{cut, one_line};
+use crate::spec::config::Config;
 use crate::spec::ignore::IgnoreKeys;
 use crate::spec::keys::{is_server_managed, is_tools_own};
 use crate::spec::masks::{Budget, FINGERPRINT_KEY, is_mask, verify};
@@ -107,7 +106,7 @@ impl Diff {
     /// secrets left out.
     pub fn with_values(
         mut self,
-        desired: &BTreeMap<String, String>,
+        desired: &Config,
         current: &Map<String, Value>,
         secret: impl Fn(&str) -> bool,
     ) -> Diff {
@@ -209,7 +208,7 @@ impl Diff {
 }
 
 /// Compare what the user wants with what `GET .../config` returned.
-pub fn diff(desired: &BTreeMap<String, String>, current: &Map<String, Value>) -> Diff {
+pub fn diff(desired: &Config, current: &Map<String, Value>) -> Diff {
     diff_ignoring(
         desired,
         current,
@@ -219,10 +218,7 @@ pub fn diff(desired: &BTreeMap<String, String>, current: &Map<String, Value>) ->
 }
 
 /// Keys of `desired` whose current value is a mask.
-pub fn masked_keys(
-    desired: &BTreeMap<String, String>,
-    current: &Map<String, Value>,
-) -> Vec<String> {
+pub fn masked_keys(desired: &Config, current: &Map<String, Value>) -> Vec<String> {
     desired
         .keys()
         .filter(|k| matches!(current.get(*k), Some(Value::String(v)) if is_mask(v)))
@@ -233,7 +229,7 @@ pub fn masked_keys(
 /// As `diff`, leaving out the keys `ignore` names (`--ignore-keys`) on both sides.
 /// A masked value is never compared with a value: its fingerprint is.
 pub fn diff_ignoring(
-    desired: &BTreeMap<String, String>,
+    desired: &Config,
     current: &Map<String, Value>,
     ignore: &IgnoreKeys,
     hashing: Budget,
@@ -298,7 +294,7 @@ mod tests {
 
     #[test]
     fn diff_names_keys_only() {
-        let desired: BTreeMap<String, String> = [("a", "1"), ("b", "2"), ("c", "3")]
+        let desired: Config = [("a", "1"), ("b", "2"), ("c", "3")]
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
@@ -312,21 +308,21 @@ mod tests {
 
     #[test]
     fn server_managed_keys_are_never_drift() {
-        let desired: BTreeMap<String, String> = [("a".to_string(), "1".to_string())].into();
+        let desired: Config = [("a".to_string(), "1".to_string())].into();
         let current = map(&[("a", "1".into()), ("__internal.config.version", "1".into())]);
         assert!(diff(&desired, &current).is_empty());
     }
 
     #[test]
     fn stored_null_or_number_counts_as_changed() {
-        let desired: BTreeMap<String, String> = [("a".to_string(), "1".to_string())].into();
+        let desired: Config = [("a".to_string(), "1".to_string())].into();
         assert_eq!(diff(&desired, &map(&[("a", Value::Null)])).changed, ["a"]);
         assert!(diff(&desired, &map(&[("a", "1".into())])).is_empty());
     }
 
     #[test]
     fn masked_values_are_unknown_not_changes() {
-        let desired: BTreeMap<String, String> = [
+        let desired: Config = [
             ("pw".to_string(), "secret".to_string()),
             ("h".to_string(), "x".to_string()),
         ]
@@ -363,8 +359,7 @@ mod tests {
 
     #[test]
     fn a_mask_is_never_compared_with_a_value() {
-        let desired: BTreeMap<String, String> =
-            [("pw".to_string(), "••••••••••••".to_string())].into();
+        let desired: Config = [("pw".to_string(), "••••••••••••".to_string())].into();
         let d = diff(&desired, &map(&[("pw", "••••••••••••".into())]));
         assert_eq!(d.unverified, ["pw"]);
     }
@@ -372,7 +367,7 @@ mod tests {
     #[test]
     fn ignored_keys_are_never_drift() {
         let ignore = IgnoreKeys::parse("secret.bundle.id,pw").unwrap();
-        let desired: BTreeMap<String, String> = [
+        let desired: Config = [
             ("a".to_string(), "1".to_string()),
             ("pw".to_string(), "s".to_string()),
         ]

@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 
 use crate::base::error::Error;
 use crate::base::text::one_line as printable;
+pub use crate::spec::config::Config;
 use crate::spec::json;
 use crate::spec::keys::{SecretKeys, is_server_managed, is_tools_own, looks_secret};
 use crate::spec::masks::{FINGERPRINT_KEY, is_copied_mask};
@@ -37,7 +38,7 @@ impl State {
 pub struct Definition {
     pub name: String,
     /// Every value a string, `name` included, as Connect stores it.
-    pub config: BTreeMap<String, String>,
+    pub config: Config,
     pub state: State,
     /// Where it came from, for messages.
     pub source: String,
@@ -312,7 +313,7 @@ fn definition(
         .collect();
     Ok(Definition {
         name,
-        config,
+        config: Config::from(config),
         state,
         source: source.to_string(),
         secret_keys,

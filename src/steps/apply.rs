@@ -2,7 +2,6 @@
 //! differs, because an identical PUT still restarts the connector.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -16,6 +15,7 @@ use crate::connect::snapshot::Known;
 use crate::connect::version::Version;
 use crate::report::outcome::{Applied, Held, OffsetsProgress, Report, StateChange};
 use crate::spec::compare::{Diff, diff_ignoring, masked_keys};
+use crate::spec::config::Config;
 use crate::spec::definitions::{Definition, State, encode_name};
 use crate::spec::ignore::IgnoreKeys;
 use crate::spec::keys::UNFINISHED;
@@ -412,7 +412,7 @@ fn fingerprinted<'a>(
     current: Option<&Map<String, Value>>,
     d: &Diff,
     settings: &Settings,
-) -> Cow<'a, BTreeMap<String, String>> {
+) -> Cow<'a, Config> {
     let mut keys = current
         .map(|c| masked_keys(&def.config, c))
         .unwrap_or_default();

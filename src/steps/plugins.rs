@@ -13,6 +13,7 @@ use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
 use crate::connect::version::Version;
 use crate::report::log::Log;
+use crate::spec::config::Config;
 use crate::spec::definitions::{Definition, encode_name};
 
 /// The first version that lists a plugin's keys with their types (KIP-769).
@@ -52,7 +53,7 @@ pub fn password_keys(client: &mut Client, class: &str) -> Result<Option<BTreeSet
 /// connector (``), its converters (`value.converter.`), transforms
 /// (`transforms.ALIAS.`) and predicates (`predicates.ALIAS.`). Connect 3.2+
 /// describes each kind at the same endpoint.
-pub fn plugins_of(config: &BTreeMap<String, String>) -> Vec<(String, String)> {
+pub fn plugins_of(config: &Config) -> Vec<(String, String)> {
     let mut plugins = Vec::new();
     for (key, class) in config {
         let prefix = if key == "connector.class" {
@@ -135,7 +136,7 @@ mod tests {
 
     #[test]
     fn every_plugin_a_config_names_with_its_prefix() {
-        let config: BTreeMap<String, String> = [
+        let config: Config = [
             ("connector.class", "C"),
             ("value.converter", "V"),
             ("transforms", "a,b"),
