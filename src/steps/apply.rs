@@ -150,7 +150,7 @@ fn start_from_offsets(
     match &report.applied {
         Some(Applied::Created) => {}
         Some(Applied::WouldCreate) => {
-            report.offsets = Some(offsets.describe());
+            report.offsets = Some(offsets.describe().into());
             return Ok(known);
         }
         _ => {
@@ -176,7 +176,7 @@ fn start_from_offsets(
             Some(State::Stopped)
         }
     };
-    report.offsets = Some(offsets.describe());
+    report.offsets = Some(offsets.describe().into());
     Ok(known)
 }
 
