@@ -21,9 +21,10 @@ pub struct Known {
     /// heap, and a parsed one takes about twice its text.
     config: Box<str>,
     /// The connector's state, when the worker has one yet.
-    pub state: Option<String>,
-    /// The whole status object, for `--wait-running`.
-    pub status: Option<Value>,
+    pub state: Option<Box<str>>,
+    /// The whole status object, for `--wait-running` (boxed: applying, which
+    /// keeps one per connector, has none).
+    pub status: Option<Box<Value>>,
 }
 
 impl Known {
@@ -119,13 +120,13 @@ impl Snapshot {
             };
             let state = entry["status"]["connector"]["state"]
                 .as_str()
-                .map(str::to_string);
+                .map(Box::from);
             // The whole status only for --wait-running's rounds (`info` is off
             // there); applying needs the state alone.
             let status = entry
                 .get("status")
                 .filter(|s| s.is_object() && !info)
-                .cloned();
+                .map(|s| Box::new(s.clone()));
             let entry = Known {
                 config,
                 state,

@@ -71,7 +71,9 @@ pub fn apply(
     let mut creating = None;
     let earlier = std::mem::take(&mut report.held);
     // What a snapshot of the cluster showed stands in for the first reads.
-    let seen_state = seen.flatten().and_then(|k| k.state.clone());
+    let seen_state = seen
+        .flatten()
+        .and_then(|k| k.state.as_deref().map(String::from));
     let result = apply_config(
         client,
         def,

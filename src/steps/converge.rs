@@ -255,7 +255,7 @@ fn look(
     let answer = match snapshot {
         Some(s) => Ok(s
             .get(&w.def.name)
-            .and_then(|k| k.status.as_ref())
+            .and_then(|k| k.status.as_deref())
             .and_then(Observed::from_json)),
         None => client
             .get(&format!("{base}/status"), Kind::Read)
