@@ -126,7 +126,7 @@ impl Diff {
                 Change {
                     key: key.clone(),
                     old: value(shown(current.get(key))),
-                    new: value(desired.get(key).cloned()),
+                    new: value(desired.get(key).map(String::from)),
                     secret,
                 }
             })
@@ -222,7 +222,7 @@ pub fn masked_keys(desired: &Config, current: &Map<String, Value>) -> Vec<String
     desired
         .keys()
         .filter(|k| matches!(current.get(*k), Some(Value::String(v)) if is_mask(v)))
-        .cloned()
+        .map(String::from)
         .collect()
 }
 
@@ -241,10 +241,10 @@ pub fn diff_ignoring(
             continue;
         }
         match current.get(key) {
-            None => d.added.push(key.clone()),
-            Some(Value::String(have)) if is_mask(have) => masked.push(key.clone()),
+            None => d.added.push(key.to_string()),
+            Some(Value::String(have)) if is_mask(have) => masked.push(key.to_string()),
             Some(Value::String(have)) if have == want => {}
-            Some(_) => d.changed.push(key.clone()),
+            Some(_) => d.changed.push(key.to_string()),
         }
     }
     let verdict = verify(desired, &masked, current.get(FINGERPRINT_KEY), hashing);

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 /// `BTreeMap` of them reads. A sorted Vec: a map's node of eleven entries for a
 /// config of seven was the largest part of a fleet's definitions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Config(Vec<(String, String)>);
+pub struct Config(Vec<(Box<str>, Box<str>)>);
 
 impl Config {
-    pub fn get(&self, key: &str) -> Option<&String> {
-        self.position(key).ok().map(|at| &self.0[at].1)
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.position(key).ok().map(|at| &*self.0[at].1)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -20,24 +20,27 @@ impl Config {
     /// The value `key` had before, if any.
     pub fn insert(&mut self, key: String, value: String) -> Option<String> {
         match self.position(&key) {
-            Ok(at) => Some(std::mem::replace(&mut self.0[at].1, value)),
+            Ok(at) => Some(String::from(std::mem::replace(
+                &mut self.0[at].1,
+                value.into(),
+            ))),
             Err(at) => {
-                self.0.insert(at, (key, value));
+                self.0.insert(at, (key.into(), value.into()));
                 None
             }
         }
     }
 
     pub fn iter(&self) -> ConfigIter<'_> {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.0.iter().map(entry)
     }
 
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> {
-        self.0.iter().map(|(k, _)| k)
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &str> {
+        self.0.iter().map(|(k, _)| &**k)
     }
 
-    pub fn values(&self) -> impl DoubleEndedIterator<Item = &String> {
-        self.0.iter().map(|(_, v)| v)
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &str> {
+        self.0.iter().map(|(_, v)| &**v)
     }
 
     pub fn len(&self) -> usize {
@@ -49,18 +52,22 @@ impl Config {
     }
 
     fn position(&self, key: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+        self.0.binary_search_by(|(k, _)| (**k).cmp(key))
     }
+}
+
+fn entry((key, value): &(Box<str>, Box<str>)) -> (&str, &str) {
+    (key, value)
 }
 
 /// A config's entries in key order.
 pub type ConfigIter<'a> = std::iter::Map<
-    std::slice::Iter<'a, (String, String)>,
-    fn(&(String, String)) -> (&String, &String),
+    std::slice::Iter<'a, (Box<str>, Box<str>)>,
+    fn(&(Box<str>, Box<str>)) -> (&str, &str),
 >;
 
 impl<'a> IntoIterator for &'a Config {
-    type Item = (&'a String, &'a String);
+    type Item = (&'a str, &'a str);
     type IntoIter = ConfigIter<'a>;
 
     fn into_iter(self) -> ConfigIter<'a> {
@@ -70,9 +77,7 @@ impl<'a> IntoIterator for &'a Config {
 
 impl From<BTreeMap<String, String>> for Config {
     fn from(map: BTreeMap<String, String>) -> Config {
-        let mut entries: Vec<(String, String)> = map.into_iter().collect();
-        entries.shrink_to_fit();
-        Config(entries)
+        Config(map.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
     }
 }
 
@@ -90,9 +95,9 @@ impl FromIterator<(String, String)> for Config {
 }
 
 impl std::ops::Index<&str> for Config {
-    type Output = String;
+    type Output = str;
 
-    fn index(&self, key: &str) -> &String {
+    fn index(&self, key: &str) -> &str {
         &self.0[self.position(key).expect("a key the config holds")].1
     }
 }

@@ -409,12 +409,12 @@ mod tests {
                "iterations":-1,"big":1e3,"f":1.50,"flag":true,"tasks.max":"1"}}"#,
         );
         assert_eq!(d.name, "clicks");
-        assert_eq!(d.config["max.interval"], "1000");
-        assert_eq!(d.config["iterations"], "-1");
-        assert_eq!(d.config["big"], "1e3");
-        assert_eq!(d.config["f"], "1.50");
-        assert_eq!(d.config["flag"], "true");
-        assert_eq!(d.config["name"], "clicks");
+        assert_eq!(&d.config["max.interval"], "1000");
+        assert_eq!(&d.config["iterations"], "-1");
+        assert_eq!(&d.config["big"], "1e3");
+        assert_eq!(&d.config["f"], "1.50");
+        assert_eq!(&d.config["flag"], "true");
+        assert_eq!(&d.config["name"], "clicks");
         assert_eq!(d.state, State::Running);
     }
 

@@ -46,9 +46,9 @@ pub fn pins(config: &Config) -> Vec<Pin> {
         .filter_map(|(key, pin)| {
             let class_key = class_key(key)?;
             Some(Pin {
-                key: key.clone(),
-                pin: pin.clone(),
-                class: config.get(&class_key).cloned(),
+                key: key.to_string(),
+                pin: pin.to_string(),
+                class: config.get(&class_key).map(String::from),
             })
         })
         .collect()

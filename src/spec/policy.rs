@@ -19,7 +19,6 @@ pub fn refused_key<'a>(config: &'a Config, message: &str) -> Option<&'a str> {
         .keys()
         .filter(|k| is_policy_key(k) && named(message, k))
         .max_by_key(|k| k.len())
-        .map(String::as_str)
 }
 
 /// `key` appears in `message` as a whole name (not inside a longer one).

@@ -424,9 +424,9 @@ fn fingerprinted<'a>(
     // Keys the worker does not hold yet: masked from now on if their type is
     // PASSWORD (as `steps::plugins` read it, no second request); where the
     // plugin's key types could not be read, those the run holds for secrets.
-    let added: Vec<&String> = match current {
+    let added: Vec<&str> = match current {
         None => def.config.keys().collect(),
-        Some(_) => d.added.iter().collect(),
+        Some(_) => d.added.iter().map(String::as_str).collect(),
     };
     let typed = def
         .config
@@ -437,8 +437,8 @@ fn fingerprinted<'a>(
             Some(typed) => typed.contains(key),
             None => def.is_secret(key),
         };
-        if secret && !keys.contains(key) {
-            keys.push(key.clone());
+        if secret && !keys.iter().any(|k| k == key) {
+            keys.push(key.to_string());
         }
     }
     keys.retain(|k| !settings.ignore.matches(k));
@@ -463,7 +463,7 @@ fn learn_stored_class(client: &mut Client, def: &Definition, stored: &Map<String
     let Some(class) = stored.get("connector.class").and_then(Value::as_str) else {
         return;
     };
-    if def.config.get("connector.class").map(String::as_str) == Some(class) {
+    if def.config.get("connector.class") == Some(class) {
         return;
     }
     if let Ok(Some(keys)) = crate::steps::plugins::password_keys(client, class) {

@@ -59,7 +59,7 @@ pub fn plugins_of(config: &Config) -> Vec<(String, String)> {
         let prefix = if key == "connector.class" {
             String::new()
         } else if matches!(
-            key.as_str(),
+            key,
             "key.converter" | "value.converter" | "header.converter"
         ) {
             format!("{key}.")
