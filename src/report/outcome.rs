@@ -132,7 +132,8 @@ impl StateChange {
 pub struct Report {
     pub name: String,
     pub applied: Option<Applied>,
-    pub state_change: Option<StateChange>,
+    /// Boxed: most connectors have none, and a report is held per connector.
+    pub state_change: Option<Box<StateChange>>,
     /// The state it was seen to hold, when waited for (e.g. `RUNNING, 2 tasks`).
     /// This and the other texts seldom set are boxed: a report is held per
     /// connector, twice over (the run's and the progress's).

@@ -484,11 +484,11 @@ fn ensure_state(
 ) -> Result<(), Error> {
     if known == Some(def.state) {
         if known != Some(State::Running) {
-            report.state_change = Some(StateChange {
+            report.state_change = Some(Box::new(StateChange {
                 from: None,
                 to: def.state,
                 done: !dry_run,
-            });
+            }));
         }
         return Ok(());
     }
@@ -510,11 +510,11 @@ fn ensure_state(
         _ => return Ok(()),
     };
     if dry_run {
-        report.state_change = Some(StateChange {
+        report.state_change = Some(Box::new(StateChange {
             from: current,
             to: def.state,
             done: false,
-        });
+        }));
         return Ok(());
     }
     let path = format!("{base}/{action}");
@@ -526,11 +526,11 @@ fn ensure_state(
         }
     })?;
     report.attempts += 1;
-    report.state_change = Some(StateChange {
+    report.state_change = Some(Box::new(StateChange {
         from: current,
         to: def.state,
         done: true,
-    });
+    }));
     Ok(())
 }
 
