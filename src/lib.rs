@@ -183,8 +183,9 @@ fn prepare(
         log.info("proxy", &routes);
     }
     let mut definitions = load::load(&options.inputs, env).map_err(|e| (e, "definitions"))?;
+    let globs = std::sync::Arc::new(options.secret_keys.clone());
     for definition in &mut definitions {
-        definition.secret_globs = options.secret_keys.clone();
+        definition.secret_globs = std::sync::Arc::clone(&globs);
     }
     log.redactor
         .update(|secrets| definitions.iter().for_each(|d| d.register(secrets)));

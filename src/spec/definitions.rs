@@ -51,7 +51,8 @@ pub struct Definition {
     /// names it: a fleet's copies of the same names were a tenth of its heap.
     pub declared_secrets: Vec<(String, Arc<BTreeSet<String>>)>,
     /// `--secret-keys`: patterns of more keys whose values are secrets.
-    pub secret_globs: SecretKeys,
+    /// (The run's one set, shared by every definition.)
+    pub secret_globs: Arc<SecretKeys>,
     /// Config values to be read from a file or a variable (`load` resolves them).
     pub references: Vec<(String, Reference)>,
     /// Where a connector this run creates starts.
@@ -318,7 +319,7 @@ fn definition(
         source: source.to_string(),
         secret_keys,
         declared_secrets: Vec::new(),
-        secret_globs: SecretKeys::default(),
+        secret_globs: Arc::default(),
         references: pending,
         offsets,
     })
