@@ -12,6 +12,7 @@ pub mod steps;
 
 pub use report::summary::Finished;
 
+use std::sync::Mutex;
 use std::time::Instant;
 
 use base::deadline::Deadline;
@@ -182,8 +183,9 @@ fn prepare(
         log.info("proxy", &routes);
     }
     let mut definitions = load::load(&options.inputs, env).map_err(|e| (e, "definitions"))?;
+    let globs = std::sync::Arc::new(options.secret_keys.clone());
     for definition in &mut definitions {
-        definition.secret_globs = options.secret_keys.clone();
+        definition.secret_globs = std::sync::Arc::clone(&globs);
     }
     log.redactor
         .update(|secrets| definitions.iter().for_each(|d| d.register(secrets)));
@@ -289,17 +291,23 @@ fn apply_all(
         masks_seen: snapshot.as_ref().is_some_and(Snapshot::shows_masks),
         ..settings.clone()
     };
+    // What it shows of a connector is let go once its report is final.
+    let snapshot = snapshot.map(Mutex::new);
     let step = |client: &mut Client, i: usize, mut report: Report| {
         // Only the first round trusts the snapshot; a connector it does not show
         // that the names list is read on its own.
         let name = &definitions[i].name;
-        let seen = match (&snapshot, report.first_seen.is_none()) {
-            (Some(s), true) => match (s.get(name), &existing) {
+        let listed = match (&snapshot, report.first_seen.is_none()) {
+            (Some(s), true) => Some(lock(s).get(name).cloned()),
+            _ => None,
+        };
+        let seen = match listed {
+            Some(listed) => match (listed, &existing) {
                 (Some(known), _) => Some(Some(known)),
                 (None, Some(names)) if !names.contains(name) => Some(None),
                 (None, _) => None,
             },
-            _ => None,
+            None => None,
         };
         let started = Instant::now();
         apply::apply(
@@ -308,13 +316,29 @@ fn apply_all(
             version,
             mode.dry_run,
             &mut report,
-            seen,
+            seen.as_ref().map(Option::as_ref),
             settings,
         );
         report.duration += started.elapsed();
+        // Final, unless only its slice ran out (`steps::batch`): let go at once,
+        // not when its line is out, which may be long after.
+        if let (Some(s), false) = (&snapshot, matches!(report.error, Some(Error::Deadline(_)))) {
+            lock(s).forget(name);
+        }
         report
     };
-    batch.run_keeping_failed(items, &step, |_, r| reported(log, progress, r))
+    batch.run_keeping_failed(items, &step, |_, r| {
+        if let Some(s) = &snapshot {
+            lock(s).forget(&r.name);
+        }
+        reported(log, progress, r);
+    })
+}
+
+/// A lock that a panicked holder (there is none: the promise is never a panic)
+/// leaves usable.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// `--validate`: every config checked by its plugin before the first write. When

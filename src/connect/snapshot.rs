@@ -16,16 +16,33 @@ use crate::spec::json;
 /// What the worker holds for one connector.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Known {
-    pub config: Map<String, Value>,
+    /// Its config as JSON text, parsed at its connector's turn (`config`): a
+    /// fleet's configs parsed all at once were the largest part of a re-apply's
+    /// heap, and a parsed one takes about twice its text.
+    config: Box<str>,
     /// The connector's state, when the worker has one yet.
-    pub state: Option<String>,
-    /// The whole status object, for `--wait-running`.
-    pub status: Option<Value>,
+    pub state: Option<Box<str>>,
+    /// The whole status object, for `--wait-running` (boxed: applying, which
+    /// keeps one per connector, has none).
+    pub status: Option<Box<Value>>,
+}
+
+impl Known {
+    /// Its config, as the listing showed it.
+    pub fn config(&self) -> Map<String, Value> {
+        // Text this snapshot wrote from a parsed map: it parses back the same.
+        serde_json::from_str(&self.config).unwrap_or_default()
+    }
 }
 
 /// Every connector of the cluster, as one answer saw them.
 #[derive(Debug, Clone, Default)]
-pub struct Snapshot(HashMap<String, Known>);
+pub struct Snapshot {
+    /// By name, sorted; None once forgotten (`forget`).
+    known: Vec<(String, Option<Known>)>,
+    /// Whether any value the listing shows is a mask (`shows_masks`).
+    masks: bool,
+}
 
 impl Snapshot {
     /// Read it, when the worker can answer in one request; None means "read each
@@ -84,36 +101,42 @@ impl Snapshot {
         }
         // Each entry stays unparsed text until it is known to be wanted.
         let all: HashMap<String, &RawValue> = serde_json::from_str(&reply.body).ok()?;
-        let mut known = HashMap::new();
+        let mut known = Vec::new();
+        let mut masks = false;
         for (name, raw) in all {
             if !wanted(&name) {
                 continue;
             }
             let entry: Value = serde_json::from_str(raw.get()).ok()?;
             let config = match entry.get("info").and_then(|i| i.get("config")) {
-                Some(Value::Object(c)) => c.clone(),
+                Some(Value::Object(c)) => {
+                    masks |= c
+                        .values()
+                        .any(|v| v.as_str().is_some_and(crate::spec::masks::is_mask));
+                    serde_json::to_string(c).ok()?.into_boxed_str()
+                }
                 _ if info => return None,
-                _ => Map::new(),
+                _ => "{}".into(),
             };
             let state = entry["status"]["connector"]["state"]
                 .as_str()
-                .map(str::to_string);
+                .map(Box::from);
             // The whole status only for --wait-running's rounds (`info` is off
             // there); applying needs the state alone.
             let status = entry
                 .get("status")
                 .filter(|s| s.is_object() && !info)
-                .cloned();
-            known.insert(
-                name,
-                Known {
-                    config,
-                    state,
-                    status,
-                },
-            );
+                .map(|s| Box::new(s.clone()));
+            let entry = Known {
+                config,
+                state,
+                status,
+            };
+            known.push((name, Some(entry)));
         }
-        Some(Snapshot(known))
+        known.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        known.shrink_to_fit();
+        Some(Snapshot { known, masks })
     }
 
     /// Which of the connectors `wanted` says exist (`GET /connectors`, names only),
@@ -133,16 +156,28 @@ impl Snapshot {
     /// Whether any value the listing shows is a mask: the worker masks, whatever
     /// its version says.
     pub fn shows_masks(&self) -> bool {
-        self.0.values().any(|k| {
-            k.config
-                .values()
-                .any(|v| v.as_str().is_some_and(crate::spec::masks::is_mask))
-        })
+        self.masks
     }
 
     /// What is known of a connector the listing shows. None says nothing: Connect
     /// leaves out a connector it cannot describe at that moment.
     pub fn get(&self, name: &str) -> Option<&Known> {
-        self.0.get(name)
+        let at = self.position(name)?;
+        self.known[at].1.as_ref()
+    }
+
+    /// Let go of what is known of a connector that needs it no more (its report is
+    /// final): a fleet's configs need not all stay until the last one is applied.
+    /// `get` says nothing of it from then on.
+    pub fn forget(&mut self, name: &str) {
+        if let Some(at) = self.position(name) {
+            self.known[at].1 = None;
+        }
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.known
+            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .ok()
     }
 }

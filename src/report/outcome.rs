@@ -132,11 +132,14 @@ impl StateChange {
 pub struct Report {
     pub name: String,
     pub applied: Option<Applied>,
-    pub state_change: Option<StateChange>,
+    /// Boxed: most connectors have none, and a report is held per connector.
+    pub state_change: Option<Box<StateChange>>,
     /// The state it was seen to hold, when waited for (e.g. `RUNNING, 2 tasks`).
-    pub final_state: Option<String>,
+    /// This and the other texts seldom set are boxed: a report is held per
+    /// connector, twice over (the run's and the progress's).
+    pub final_state: Option<Box<str>>,
     /// The plugin version it was seen to run, when its definition pins one.
-    pub plugin_version: Option<String>,
+    pub plugin_version: Option<Box<str>>,
     pub error: Option<Error>,
     /// Requests sent that change something (writes, state moves, restarts),
     /// retries included.
@@ -149,7 +152,7 @@ pub struct Report {
     /// the config equal means this run created or updated it.
     pub wrote: bool,
     /// What became of declared offsets: `offsets: reset`, `offsets kept (...)`.
-    pub offsets: Option<String>,
+    pub offsets: Option<Box<str>>,
     /// Work a step left unfinished for a later round (a create whose offsets are
     /// not written yet), held so that a signal meanwhile still undoes it.
     pub held: Held,

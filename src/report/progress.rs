@@ -26,11 +26,18 @@ struct Kept {
     /// What is read for them (`clicks.json`, `standard input`), for a run the
     /// deadline ends while reading.
     sources: String,
-    /// The connectors whose line is out on standard output.
-    printed: HashSet<String>,
-    /// Where each connector's report is in `reports` (thousands of connectors).
-    index: HashMap<String, usize>,
+    /// Per connector (thousands of them): where its report is in `reports`, and
+    /// whether its line is out on standard output. One map, not two sets of the
+    /// same names.
+    index: HashMap<String, Entry>,
     reports: Vec<Report>,
+}
+
+#[derive(Debug, Default)]
+struct Entry {
+    /// Where its report is in `reports`, once there is one.
+    report: Option<usize>,
+    printed: bool,
 }
 
 impl Progress {
@@ -43,7 +50,6 @@ impl Progress {
             names: Vec::new(),
             closed: false,
             sources: String::new(),
-            printed: HashSet::new(),
             index: HashMap::new(),
             reports: Vec::new(),
         })))
@@ -57,11 +63,16 @@ impl Progress {
     /// same report, seen again in definition order) takes its place.
     pub fn push(&self, report: &Report) {
         let mut kept = self.kept();
-        match kept.index.get(&report.name) {
-            Some(&i) => kept.reports[i] = report.clone(),
+        let kept = &mut *kept;
+        let next = kept.reports.len();
+        let entry = match kept.index.get_mut(&report.name) {
+            Some(entry) => entry,
+            None => kept.index.entry(report.name.clone()).or_default(),
+        };
+        match entry.report {
+            Some(i) => kept.reports[i] = report.clone(),
             None => {
-                let i = kept.reports.len();
-                kept.index.insert(report.name.clone(), i);
+                entry.report = Some(next);
                 kept.reports.push(report.clone());
             }
         }
@@ -73,12 +84,22 @@ impl Progress {
 
     /// A connector's line is out on standard output.
     pub fn mark_printed(&self, name: &str) {
-        self.kept().printed.insert(name.to_string());
+        let mut kept = self.kept();
+        match kept.index.get_mut(name) {
+            Some(entry) => entry.printed = true,
+            None => {
+                let entry = Entry {
+                    report: None,
+                    printed: true,
+                };
+                kept.index.insert(name.to_string(), entry);
+            }
+        }
     }
 
     /// Whether a connector's line is out on standard output.
     pub fn printed(&self, name: &str) -> bool {
-        self.kept().printed.contains(name)
+        self.kept().index.get(name).is_some_and(|e| e.printed)
     }
 
     /// The connectors' names, in definition order (none before they are read).
@@ -99,6 +120,8 @@ impl Progress {
             return false;
         }
         kept.loaded = true;
+        // One report each, but for the pruned: no doubling past them.
+        kept.reports.reserve_exact(names.len());
         kept.names = names;
         true
     }
@@ -130,8 +153,8 @@ impl Progress {
         let mut all: Vec<Report> = kept
             .names
             .iter()
-            .map(|name| match kept.index.get(name) {
-                Some(&i) => kept.reports[i].clone(),
+            .map(|name| match kept.index.get(name).and_then(|e| e.report) {
+                Some(i) => kept.reports[i].clone(),
                 None => unfinished(name),
             })
             .collect();

@@ -2,19 +2,25 @@
 //! the worker masks are compared through their fingerprint (`spec::masks`), never
 //! with the mask.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value};
 
 use crate::base::text::{cut, one_line};
+use crate::spec::config::Config;
 use crate::spec::ignore::IgnoreKeys;
 use crate::spec::keys::{is_server_managed, is_tools_own};
 use crate::spec::masks::{Budget, FINGERPRINT_KEY, is_mask, verify};
 use crate::spec::pins::is_pin_key;
 
-/// Key names that differ between the desired and the current config.
+/// Key names that differ between the desired and the current config, read
+/// through `Keys`. The report of each of a fleet's connectors holds one or two
+/// (`report::outcome`), nearly all empty: an empty diff is one word, and only one
+/// with keys has them on the heap.
+#[derive(Clone, Default)]
+pub struct Diff(Option<Box<Keys>>);
+
+/// What a diff holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Diff {
+pub struct Keys {
     pub added: Vec<String>,
     pub removed: Vec<String>,
     pub changed: Vec<String>,
@@ -44,6 +50,49 @@ pub struct Change {
 /// Longest value a plan line shows, in bytes.
 const MAX_SHOWN: usize = 200;
 
+/// What an empty diff reads as.
+static NO_KEYS: Keys = Keys {
+    added: Vec::new(),
+    removed: Vec::new(),
+    changed: Vec::new(),
+    masked: Vec::new(),
+    unverified: Vec::new(),
+    versions: Vec::new(),
+    changes: Vec::new(),
+};
+
+impl From<Keys> for Diff {
+    fn from(keys: Keys) -> Diff {
+        if keys == NO_KEYS {
+            Diff(None)
+        } else {
+            Diff(Some(Box::new(keys)))
+        }
+    }
+}
+
+impl std::ops::Deref for Diff {
+    type Target = Keys;
+
+    fn deref(&self) -> &Keys {
+        self.0.as_deref().unwrap_or(&NO_KEYS)
+    }
+}
+
+impl PartialEq for Diff {
+    fn eq(&self, other: &Diff) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Diff {}
+
+impl std::fmt::Debug for Diff {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
 impl Diff {
     pub fn is_empty(&self) -> bool {
         self.added.is_empty()
@@ -57,7 +106,7 @@ impl Diff {
     /// secrets left out.
     pub fn with_values(
         mut self,
-        desired: &BTreeMap<String, String>,
+        desired: &Config,
         current: &Map<String, Value>,
         secret: impl Fn(&str) -> bool,
     ) -> Diff {
@@ -77,13 +126,15 @@ impl Diff {
                 Change {
                     key: key.clone(),
                     old: value(shown(current.get(key))),
-                    new: value(desired.get(key).cloned()),
+                    new: value(desired.get(key).map(String::from)),
                     secret,
                 }
             })
             .collect();
         changes.sort_by(|a, b| a.key.cmp(&b.key));
-        self.changes = changes;
+        if let Some(keys) = &mut self.0 {
+            keys.changes = changes;
+        }
         self
     }
 
@@ -92,7 +143,8 @@ impl Diff {
     /// is masked could keep the first bytes of a secret inside it (a URL's
     /// `password=` near the cut), too few to be recognised afterwards.
     pub fn masked(mut self, mask: impl Fn(&str) -> String) -> Diff {
-        for change in &mut self.changes {
+        let changes = self.0.iter_mut().flat_map(|keys| &mut keys.changes);
+        for change in changes {
             for value in [&mut change.old, &mut change.new].into_iter().flatten() {
                 *value = mask(value);
             }
@@ -156,7 +208,7 @@ impl Diff {
 }
 
 /// Compare what the user wants with what `GET .../config` returned.
-pub fn diff(desired: &BTreeMap<String, String>, current: &Map<String, Value>) -> Diff {
+pub fn diff(desired: &Config, current: &Map<String, Value>) -> Diff {
     diff_ignoring(
         desired,
         current,
@@ -166,36 +218,33 @@ pub fn diff(desired: &BTreeMap<String, String>, current: &Map<String, Value>) ->
 }
 
 /// Keys of `desired` whose current value is a mask.
-pub fn masked_keys(
-    desired: &BTreeMap<String, String>,
-    current: &Map<String, Value>,
-) -> Vec<String> {
+pub fn masked_keys(desired: &Config, current: &Map<String, Value>) -> Vec<String> {
     desired
         .keys()
         .filter(|k| matches!(current.get(*k), Some(Value::String(v)) if is_mask(v)))
-        .cloned()
+        .map(String::from)
         .collect()
 }
 
 /// As `diff`, leaving out the keys `ignore` names (`--ignore-keys`) on both sides.
 /// A masked value is never compared with a value: its fingerprint is.
 pub fn diff_ignoring(
-    desired: &BTreeMap<String, String>,
+    desired: &Config,
     current: &Map<String, Value>,
     ignore: &IgnoreKeys,
     hashing: Budget,
 ) -> Diff {
-    let mut d = Diff::default();
+    let mut d = Keys::default();
     let mut masked = Vec::new();
     for (key, want) in desired {
         if ignore.matches(key) {
             continue;
         }
         match current.get(key) {
-            None => d.added.push(key.clone()),
-            Some(Value::String(have)) if is_mask(have) => masked.push(key.clone()),
+            None => d.added.push(key.to_string()),
+            Some(Value::String(have)) if is_mask(have) => masked.push(key.to_string()),
             Some(Value::String(have)) if have == want => {}
-            Some(_) => d.changed.push(key.clone()),
+            Some(_) => d.changed.push(key.to_string()),
         }
     }
     let verdict = verify(desired, &masked, current.get(FINGERPRINT_KEY), hashing);
@@ -229,7 +278,7 @@ pub fn diff_ignoring(
     for keys in [&mut d.changed, &mut d.added, &mut d.removed] {
         keys.retain(|k| !is_pin_key(k));
     }
-    d
+    Diff::from(d)
 }
 
 #[cfg(test)]
@@ -245,7 +294,7 @@ mod tests {
 
     #[test]
     fn diff_names_keys_only() {
-        let desired: BTreeMap<String, String> = [("a", "1"), ("b", "2"), ("c", "3")]
+        let desired: Config = [("a", "1"), ("b", "2"), ("c", "3")]
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
@@ -259,21 +308,21 @@ mod tests {
 
     #[test]
     fn server_managed_keys_are_never_drift() {
-        let desired: BTreeMap<String, String> = [("a".to_string(), "1".to_string())].into();
+        let desired: Config = [("a".to_string(), "1".to_string())].into();
         let current = map(&[("a", "1".into()), ("__internal.config.version", "1".into())]);
         assert!(diff(&desired, &current).is_empty());
     }
 
     #[test]
     fn stored_null_or_number_counts_as_changed() {
-        let desired: BTreeMap<String, String> = [("a".to_string(), "1".to_string())].into();
+        let desired: Config = [("a".to_string(), "1".to_string())].into();
         assert_eq!(diff(&desired, &map(&[("a", Value::Null)])).changed, ["a"]);
         assert!(diff(&desired, &map(&[("a", "1".into())])).is_empty());
     }
 
     #[test]
     fn masked_values_are_unknown_not_changes() {
-        let desired: BTreeMap<String, String> = [
+        let desired: Config = [
             ("pw".to_string(), "secret".to_string()),
             ("h".to_string(), "x".to_string()),
         ]
@@ -310,8 +359,7 @@ mod tests {
 
     #[test]
     fn a_mask_is_never_compared_with_a_value() {
-        let desired: BTreeMap<String, String> =
-            [("pw".to_string(), "••••••••••••".to_string())].into();
+        let desired: Config = [("pw".to_string(), "••••••••••••".to_string())].into();
         let d = diff(&desired, &map(&[("pw", "••••••••••••".into())]));
         assert_eq!(d.unverified, ["pw"]);
     }
@@ -319,7 +367,7 @@ mod tests {
     #[test]
     fn ignored_keys_are_never_drift() {
         let ignore = IgnoreKeys::parse("secret.bundle.id,pw").unwrap();
-        let desired: BTreeMap<String, String> = [
+        let desired: Config = [
             ("a".to_string(), "1".to_string()),
             ("pw".to_string(), "s".to_string()),
         ]

@@ -2,11 +2,13 @@
 //! standard input, parsed and checked, all before the first request.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
 use crate::base::error::Error;
 use crate::base::text::one_line as printable;
+pub use crate::spec::config::Config;
 use crate::spec::json;
 use crate::spec::keys::{SecretKeys, is_server_managed, is_tools_own, looks_secret};
 use crate::spec::masks::{FINGERPRINT_KEY, is_copied_mask};
@@ -36,19 +38,59 @@ impl State {
 pub struct Definition {
     pub name: String,
     /// Every value a string, `name` included, as Connect stores it.
-    pub config: BTreeMap<String, String>,
+    pub config: Config,
     pub state: State,
     /// Where it came from, for messages.
     pub source: String,
-    /// Keys whose values are secrets: by their name, those that come from
-    /// references, and (once the worker told) those its plugin declares PASSWORD.
-    pub secret_keys: BTreeSet<String>,
+    /// Keys whose values are secrets: by their name, and those that come from
+    /// references.
+    pub secret_keys: KeyNames,
+    /// Once the worker told: the keys each plugin of the config declares PASSWORD,
+    /// under the prefix they take in it (`value.converter.`, none for the
+    /// connector's own). One set per plugin class, shared by every definition that
+    /// names it: a fleet's copies of the same names were a tenth of its heap.
+    pub declared_secrets: Vec<(String, Arc<BTreeSet<String>>)>,
     /// `--secret-keys`: patterns of more keys whose values are secrets.
-    pub secret_globs: SecretKeys,
+    /// (The run's one set, shared by every definition.)
+    pub secret_globs: Arc<SecretKeys>,
     /// Config values to be read from a file or a variable (`load` resolves them).
     pub references: Vec<(String, Reference)>,
     /// Where a connector this run creates starts.
     pub offsets: Option<Offsets>,
+}
+
+/// A few key names, sorted, each once: a definition's secret keys. A `BTreeSet`
+/// takes a node of eleven for one or two names, and a fleet holds one per
+/// definition for the whole run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyNames(Vec<String>);
+
+impl KeyNames {
+    pub fn contains(&self, key: &str) -> bool {
+        self.0.binary_search_by(|k| k.as_str().cmp(key)).is_ok()
+    }
+
+    /// In order.
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.0.iter()
+    }
+}
+
+impl Extend<String> for KeyNames {
+    fn extend<I: IntoIterator<Item = String>>(&mut self, keys: I) {
+        self.0.extend(keys);
+        self.0.sort_unstable();
+        self.0.dedup();
+        self.0.shrink_to_fit();
+    }
+}
+
+impl FromIterator<String> for KeyNames {
+    fn from_iter<I: IntoIterator<Item = String>>(keys: I) -> KeyNames {
+        let mut names = KeyNames::default();
+        names.extend(keys);
+        names
+    }
 }
 
 impl Definition {
@@ -58,6 +100,10 @@ impl Definition {
     /// is derived from secrets.
     pub fn is_secret(&self, key: &str) -> bool {
         self.secret_keys.contains(key)
+            || self.declared_secrets.iter().any(|(prefix, keys)| {
+                key.strip_prefix(prefix.as_str())
+                    .is_some_and(|key| keys.contains(key))
+            })
             || looks_secret(key)
             || self.secret_globs.matches(key)
             || key == FINGERPRINT_KEY
@@ -268,11 +314,12 @@ fn definition(
         .collect();
     Ok(Definition {
         name,
-        config,
+        config: Config::from(config),
         state,
         source: source.to_string(),
         secret_keys,
-        secret_globs: SecretKeys::default(),
+        declared_secrets: Vec::new(),
+        secret_globs: Arc::default(),
         references: pending,
         offsets,
     })
@@ -363,12 +410,12 @@ mod tests {
                "iterations":-1,"big":1e3,"f":1.50,"flag":true,"tasks.max":"1"}}"#,
         );
         assert_eq!(d.name, "clicks");
-        assert_eq!(d.config["max.interval"], "1000");
-        assert_eq!(d.config["iterations"], "-1");
-        assert_eq!(d.config["big"], "1e3");
-        assert_eq!(d.config["f"], "1.50");
-        assert_eq!(d.config["flag"], "true");
-        assert_eq!(d.config["name"], "clicks");
+        assert_eq!(&d.config["max.interval"], "1000");
+        assert_eq!(&d.config["iterations"], "-1");
+        assert_eq!(&d.config["big"], "1e3");
+        assert_eq!(&d.config["f"], "1.50");
+        assert_eq!(&d.config["flag"], "true");
+        assert_eq!(&d.config["name"], "clicks");
         assert_eq!(d.state, State::Running);
     }
 

@@ -74,6 +74,8 @@ pub fn load(inputs: &[Input], env: &references::Env) -> Result<Vec<Definition>, 
             names.join(", ")
         )));
     }
+    // Kept for the whole run: no room left from doubling.
+    definitions.shrink_to_fit();
     Ok(definitions)
 }
 

@@ -9,11 +9,11 @@
 //! values: each hash is PBKDF2-HMAC-SHA256 with a random salt, so it can only be
 //! attacked by guessing, one slow derivation per guess, connector and key.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde_json::{Map, Value, json};
 
+use crate::spec::config::Config;
 use crate::spec::fingerprint::{hex, pbkdf2_sha256, sha256, unhex};
 
 /// The config key the fingerprint is stored under. A definition may not declare it.
@@ -89,7 +89,7 @@ pub struct Verdict {
 /// Compare the intended values of `masked` keys with the fingerprint the worker
 /// stored (`None`: none, or one not believed).
 pub fn verify(
-    desired: &BTreeMap<String, String>,
+    desired: &Config,
     masked: &[String],
     stored: Option<&Value>,
     budget: Budget,
@@ -117,7 +117,7 @@ pub fn verify(
 /// The fingerprint of `keys`' intended values, to be written with the config.
 /// Keys the budget leaves no time for are left out (the next run with time records
 /// them).
-pub fn record(desired: &BTreeMap<String, String>, keys: &[String], budget: Budget) -> String {
+pub fn record(desired: &Config, keys: &[String], budget: Budget) -> String {
     let salt = fresh_salt();
     let mut hashes = Map::new();
     for key in keys {
@@ -211,7 +211,7 @@ fn fresh_salt() -> [u8; SALT_LEN] {
 mod tests {
     use super::*;
 
-    fn desired(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    fn desired(pairs: &[(&str, &str)]) -> Config {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -285,7 +285,7 @@ mod tests {
 
     #[test]
     fn a_spent_budget_compares_nothing_and_records_nothing() {
-        let want: BTreeMap<String, String> = [("pw".to_string(), "one".to_string())].into();
+        let want: Config = [("pw".to_string(), "one".to_string())].into();
         let keys = vec!["pw".to_string()];
         let stored = Value::from(record(&want, &keys, Budget::unlimited()));
         let spent = Budget::until(Instant::now());

@@ -2,6 +2,7 @@
 //! network, no terminal; imports only `base`.
 
 pub mod compare;
+pub mod config;
 pub mod definitions;
 pub mod fingerprint;
 pub mod ignore;

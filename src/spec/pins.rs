@@ -2,8 +2,8 @@
 //! plugin, and whether an installed version satisfies a pin (a version, which
 //! Connect reads as exactly that one, or a Maven range such as `[4.0,4.2)`).
 
+use crate::spec::config::Config;
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 
 /// The release that reads pins; older workers accept the keys and ignore them.
 pub const NEEDS: (u32, u32) = (4, 1);
@@ -40,15 +40,15 @@ pub fn is_pin_key(key: &str) -> bool {
 }
 
 /// Every pin of a config, in key order.
-pub fn pins(config: &BTreeMap<String, String>) -> Vec<Pin> {
+pub fn pins(config: &Config) -> Vec<Pin> {
     config
         .iter()
         .filter_map(|(key, pin)| {
             let class_key = class_key(key)?;
             Some(Pin {
-                key: key.clone(),
-                pin: pin.clone(),
-                class: config.get(&class_key).cloned(),
+                key: key.to_string(),
+                pin: pin.to_string(),
+                class: config.get(&class_key).map(String::from),
             })
         })
         .collect()
@@ -162,7 +162,7 @@ mod tests {
         ] {
             assert!(!is_pin_key(key), "{key}");
         }
-        let config: BTreeMap<String, String> = [
+        let config: Config = [
             ("connector.class", "FileStreamSource"),
             ("connector.plugin.version", "4.1.0"),
             ("transforms.a.type", "org.x.A"),

@@ -4,7 +4,7 @@
 //! definition such a refusal concerns, so that the refusal can name it and nothing
 //! else.
 
-use std::collections::BTreeMap;
+use crate::spec::config::Config;
 
 /// A key a worker's policy may refuse: a client override (`producer.override.*`,
 /// `consumer.override.*`, `admin.override.*`) or a JAAS line.
@@ -14,12 +14,11 @@ pub fn is_policy_key(key: &str) -> bool {
 
 /// The definition's policy key that Connect's refusal `message` names, the longest
 /// when several match (`producer.override.sasl.jaas.config` over `sasl.jaas.config`).
-pub fn refused_key<'a>(config: &'a BTreeMap<String, String>, message: &str) -> Option<&'a str> {
+pub fn refused_key<'a>(config: &'a Config, message: &str) -> Option<&'a str> {
     config
         .keys()
         .filter(|k| is_policy_key(k) && named(message, k))
         .max_by_key(|k| k.len())
-        .map(String::as_str)
 }
 
 /// `key` appears in `message` as a whole name (not inside a longer one).
@@ -45,7 +44,7 @@ mod tests {
 
     #[test]
     fn the_key_a_policy_refused() {
-        let config: BTreeMap<String, String> = [
+        let config: Config = [
             ("producer.override.client.id", "x"),
             ("producer.override.sasl.jaas.config", "y"),
             ("sasl.jaas.config", "z"),

@@ -2,7 +2,6 @@
 //! differs, because an identical PUT still restarts the connector.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -16,6 +15,7 @@ use crate::connect::snapshot::Known;
 use crate::connect::version::Version;
 use crate::report::outcome::{Applied, Held, OffsetsProgress, Report, StateChange};
 use crate::spec::compare::{Diff, diff_ignoring, masked_keys};
+use crate::spec::config::Config;
 use crate::spec::definitions::{Definition, State, encode_name};
 use crate::spec::ignore::IgnoreKeys;
 use crate::spec::keys::UNFINISHED;
@@ -71,7 +71,9 @@ pub fn apply(
     let mut creating = None;
     let earlier = std::mem::take(&mut report.held);
     // What a snapshot of the cluster showed stands in for the first reads.
-    let seen_state = seen.flatten().and_then(|k| k.state.clone());
+    let seen_state = seen
+        .flatten()
+        .and_then(|k| k.state.as_deref().map(String::from));
     let result = apply_config(
         client,
         def,
@@ -150,7 +152,7 @@ fn start_from_offsets(
     match &report.applied {
         Some(Applied::Created) => {}
         Some(Applied::WouldCreate) => {
-            report.offsets = Some(offsets.describe());
+            report.offsets = Some(offsets.describe().into());
             return Ok(known);
         }
         _ => {
@@ -176,7 +178,7 @@ fn start_from_offsets(
             Some(State::Stopped)
         }
     };
-    report.offsets = Some(offsets.describe());
+    report.offsets = Some(offsets.describe().into());
     Ok(known)
 }
 
@@ -224,7 +226,7 @@ fn apply_config(
     let mut retry = Retry::default();
     loop {
         let read = match seen.take() {
-            Some(known) => Ok(known.map(|k| k.config.clone())),
+            Some(known) => Ok(known.map(Known::config)),
             None => read_config(client, &path),
         };
         let failure = match read {
@@ -412,7 +414,7 @@ fn fingerprinted<'a>(
     current: Option<&Map<String, Value>>,
     d: &Diff,
     settings: &Settings,
-) -> Cow<'a, BTreeMap<String, String>> {
+) -> Cow<'a, Config> {
     let mut keys = current
         .map(|c| masked_keys(&def.config, c))
         .unwrap_or_default();
@@ -422,9 +424,9 @@ fn fingerprinted<'a>(
     // Keys the worker does not hold yet: masked from now on if their type is
     // PASSWORD (as `steps::plugins` read it, no second request); where the
     // plugin's key types could not be read, those the run holds for secrets.
-    let added: Vec<&String> = match current {
+    let added: Vec<&str> = match current {
         None => def.config.keys().collect(),
-        Some(_) => d.added.iter().collect(),
+        Some(_) => d.added.iter().map(String::as_str).collect(),
     };
     let typed = def
         .config
@@ -435,8 +437,8 @@ fn fingerprinted<'a>(
             Some(typed) => typed.contains(key),
             None => def.is_secret(key),
         };
-        if secret && !keys.contains(key) {
-            keys.push(key.clone());
+        if secret && !keys.iter().any(|k| k == key) {
+            keys.push(key.to_string());
         }
     }
     keys.retain(|k| !settings.ignore.matches(k));
@@ -461,7 +463,7 @@ fn learn_stored_class(client: &mut Client, def: &Definition, stored: &Map<String
     let Some(class) = stored.get("connector.class").and_then(Value::as_str) else {
         return;
     };
-    if def.config.get("connector.class").map(String::as_str) == Some(class) {
+    if def.config.get("connector.class") == Some(class) {
         return;
     }
     if let Ok(Some(keys)) = crate::steps::plugins::password_keys(client, class) {
@@ -482,11 +484,11 @@ fn ensure_state(
 ) -> Result<(), Error> {
     if known == Some(def.state) {
         if known != Some(State::Running) {
-            report.state_change = Some(StateChange {
+            report.state_change = Some(Box::new(StateChange {
                 from: None,
                 to: def.state,
                 done: !dry_run,
-            });
+            }));
         }
         return Ok(());
     }
@@ -508,11 +510,11 @@ fn ensure_state(
         _ => return Ok(()),
     };
     if dry_run {
-        report.state_change = Some(StateChange {
+        report.state_change = Some(Box::new(StateChange {
             from: current,
             to: def.state,
             done: false,
-        });
+        }));
         return Ok(());
     }
     let path = format!("{base}/{action}");
@@ -524,11 +526,11 @@ fn ensure_state(
         }
     })?;
     report.attempts += 1;
-    report.state_change = Some(StateChange {
+    report.state_change = Some(Box::new(StateChange {
         from: current,
         to: def.state,
         done: true,
-    });
+    }));
     Ok(())
 }
 

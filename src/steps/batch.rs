@@ -61,10 +61,14 @@ pub fn run<T: Send>(
 ) -> Vec<T> {
     let deadline = client.deadline;
     let n = items.len();
-    let mut finals: Vec<Option<T>> = (0..n).map(|_| None).collect();
+    // Each item stays in its slot, but while a worker has it: the queues hold
+    // indices, so that a fleet's items are never held twice (a queue and the
+    // finals) nor copied into a queue of their own.
+    let slots: Mutex<Vec<Option<T>>> = Mutex::new(items.into_iter().map(Some).collect());
+    let mut finals = vec![false; n];
     let mut reported = 0;
     let stopped = AtomicBool::new(false);
-    let mut todo: VecDeque<(usize, T)> = items.into_iter().enumerate().collect();
+    let mut todo: VecDeque<usize> = (0..n).collect();
     let mut pace = Pace::new(parallel, client.pushbacks(), Instant::now());
     let overrun = Overrun::default();
     while !todo.is_empty() {
@@ -73,18 +77,23 @@ pub fn run<T: Send>(
         let time = deadline.remaining();
         let gate = Gate::new(pace.limit().min(round));
         let queue = Mutex::new(std::mem::take(&mut todo));
-        let (sender, results) = mpsc::channel::<(usize, Step<T>, Duration)>();
+        let (sender, results) = mpsc::channel::<(usize, bool, Duration)>();
         // Each worker takes the next item when the gate lets it in: a connector's
         // share of the round is its turn's among as many as are worked on at once.
-        let work = |client: &mut Client, sender: mpsc::Sender<(usize, Step<T>, Duration)>| loop {
+        let work = |client: &mut Client, sender: mpsc::Sender<(usize, bool, Duration)>| loop {
             let workers = gate.enter();
             let next = {
-                let mut queue = queue.lock().unwrap_or_else(|e| e.into_inner());
-                queue.pop_front().map(|item| (item, queue.len()))
+                let mut queue = lock(&queue);
+                queue.pop_front().map(|i| (i, queue.len()))
             };
-            let Some(((i, item), waiting)) = next else {
+            let Some((i, waiting)) = next else {
                 gate.leave();
                 return;
+            };
+            // An index is queued only while its item is in its slot.
+            let Some(item) = lock(&slots)[i].take() else {
+                gate.leave();
+                continue;
             };
             let began = Instant::now();
             let result = if stopped.load(Ordering::SeqCst) {
@@ -104,13 +113,18 @@ pub fn run<T: Send>(
             {
                 stopped.store(true, Ordering::SeqCst);
             }
-            if sender.send((i, result, began.elapsed())).is_err() {
+            // Back in its slot: what the collector is told is only whether it is
+            // final (results it has not read yet would be copies).
+            let done = matches!(result, Step::Done(_));
+            let (Step::Done(t) | Step::Again(t)) = result;
+            lock(&slots)[i] = Some(t);
+            if sender.send((i, done, began.elapsed())).is_err() {
                 return;
             }
         };
         let live = AtomicUsize::new(0);
         std::thread::scope(|scope| {
-            let spawn = |sender: mpsc::Sender<(usize, Step<T>, Duration)>| {
+            let spawn = |sender: mpsc::Sender<(usize, bool, Duration)>| {
                 let mut own = client.clone();
                 let (work, live) = (&work, &live);
                 live.fetch_add(1, Ordering::SeqCst);
@@ -134,7 +148,7 @@ pub fn run<T: Send>(
             }
             let mut received = 0;
             while received < round {
-                let (i, result, took) = match results.recv_timeout(CHECK) {
+                let (i, done, took) = match results.recv_timeout(CHECK) {
                     Ok(got) => got,
                     // Every worker ended (one that could not go on): what they sent
                     // is all there is.
@@ -153,25 +167,45 @@ pub fn run<T: Send>(
                         spawned += 1;
                     }
                 }
-                match result {
-                    Step::Done(t) => finals[i] = Some(t),
-                    Step::Again(t) => todo.push_back((i, t)),
+                if done {
+                    finals[i] = true;
+                } else {
+                    todo.push_back(i);
                 }
-                while let Some(Some(t)) = finals.get(reported) {
-                    report(reported, t);
+                // Each final one in order, taken out of its slot while it is
+                // reported: the workers take theirs meanwhile (the output may stall).
+                while finals.get(reported) == Some(&true) {
+                    let t = lock(&slots)[reported].take();
+                    if let Some(t) = &t {
+                        report(reported, t);
+                    }
+                    lock(&slots)[reported] = t;
                     reported += 1;
                 }
             }
             drop(sender);
         });
-        todo.make_contiguous().sort_by_key(|(i, _)| *i);
+        todo.make_contiguous().sort_unstable();
         // A round whose every item came back at once (nothing left to try before
         // the deadline) must not turn into a busy loop.
         if !todo.is_empty() && started.elapsed() < QUICK_ROUND {
             std::thread::sleep(QUICK_ROUND.min(deadline.remaining()));
         }
     }
-    finals.into_iter().flatten().collect()
+    let mut slots = slots.into_inner().unwrap_or_else(|e| e.into_inner());
+    // Only final items, as ever (none other is left but for a worker that ended).
+    for (slot, _) in slots.iter_mut().zip(finals).filter(|(_, f)| !f) {
+        *slot = None;
+    }
+    // In place, where `flatten` would copy them all into a new Vec.
+    #[allow(clippy::filter_map_identity)]
+    slots.into_iter().filter_map(|t| t).collect()
+}
+
+/// A lock that a panicked holder (there is none: the promise is never a panic)
+/// leaves usable.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// How often the collector checks that some worker still runs.

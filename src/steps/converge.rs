@@ -255,7 +255,7 @@ fn look(
     let answer = match snapshot {
         Some(s) => Ok(s
             .get(&w.def.name)
-            .and_then(|k| k.status.as_ref())
+            .and_then(|k| k.status.as_deref())
             .and_then(Observed::from_json)),
         None => client
             .get(&format!("{base}/status"), Kind::Read)
@@ -330,7 +330,7 @@ fn look(
     }
     let since = *w.since.get_or_insert(now);
     if now.duration_since(since) >= settings.stable {
-        report.final_state = Some(observed.describe());
+        report.final_state = Some(observed.describe().into());
         // Where the definition pins a version: the one it runs, e.g.
         // `RUNNING (4.1.0), 1 task`.
         if !pins(&w.def.config).is_empty()
@@ -338,11 +338,14 @@ fn look(
         {
             let shown = observed.describe();
             let state = &observed.connector;
-            report.final_state = Some(match shown.strip_prefix(state.as_str()) {
-                Some(rest) => format!("{state} ({version}){rest}"),
-                None => shown,
-            });
-            report.plugin_version = Some(version.clone());
+            report.final_state = Some(
+                match shown.strip_prefix(state.as_str()) {
+                    Some(rest) => format!("{state} ({version}){rest}"),
+                    None => shown,
+                }
+                .into(),
+            );
+            report.plugin_version = Some(version.as_str().into());
         }
         return Ok(true);
     }

@@ -23,6 +23,7 @@ use crate::connect::answer::{Failure, classify};
 use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
 use crate::connect::version::Version;
+use crate::spec::config::Config;
 use crate::spec::definitions::{Definition, encode_name};
 use crate::spec::keys::UNFINISHED;
 use crate::spec::offsets::Offsets;
@@ -100,11 +101,7 @@ pub fn unfinished_by(mark: &serde_json::Value) -> Option<String> {
 /// is written, the definition's as created without the mark (with the fingerprint
 /// of masked values where the worker masks, `steps::apply`). It is still STOPPED;
 /// only then is it moved to its state.
-pub fn unmark(
-    client: &mut Client,
-    def: &Definition,
-    config: &std::collections::BTreeMap<String, String>,
-) -> Result<(), Error> {
+pub fn unmark(client: &mut Client, def: &Definition, config: &Config) -> Result<(), Error> {
     let path = format!("/connectors/{}/config", encode_name(&def.name));
     let body = serde_json::to_string(config).expect("a map of strings serialises");
     Retry::default().run(client, |c| {

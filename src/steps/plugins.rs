@@ -4,6 +4,7 @@
 //! Where the worker cannot tell, the key names and `--secret-keys` decide alone.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -12,6 +13,7 @@ use crate::connect::client::{Client, Kind};
 use crate::connect::retry::Retry;
 use crate::connect::version::Version;
 use crate::report::log::Log;
+use crate::spec::config::Config;
 use crate::spec::definitions::{Definition, encode_name};
 
 /// The first version that lists a plugin's keys with their types (KIP-769).
@@ -51,13 +53,13 @@ pub fn password_keys(client: &mut Client, class: &str) -> Result<Option<BTreeSet
 /// connector (``), its converters (`value.converter.`), transforms
 /// (`transforms.ALIAS.`) and predicates (`predicates.ALIAS.`). Connect 3.2+
 /// describes each kind at the same endpoint.
-pub fn plugins_of(config: &BTreeMap<String, String>) -> Vec<(String, String)> {
+pub fn plugins_of(config: &Config) -> Vec<(String, String)> {
     let mut plugins = Vec::new();
     for (key, class) in config {
         let prefix = if key == "connector.class" {
             String::new()
         } else if matches!(
-            key.as_str(),
+            key,
             "key.converter" | "value.converter" | "header.converter"
         ) {
             format!("{key}.")
@@ -79,7 +81,7 @@ pub fn plugins_of(config: &BTreeMap<String, String>) -> Vec<(String, String)> {
 
 /// The keys each plugin class declares PASSWORD, for the classes the worker could
 /// describe: the run's one read of them (a masking build masks exactly these).
-pub type PasswordKeys = BTreeMap<String, BTreeSet<String>>;
+pub type PasswordKeys = BTreeMap<String, Arc<BTreeSet<String>>>;
 
 /// Add the keys each definition's plugin declares PASSWORD to its secret keys,
 /// and make their values secrets of the run before anything about the connector
@@ -104,7 +106,7 @@ pub fn learn_secrets(
     for class in classes {
         match password_keys(&mut client, &class) {
             Ok(Some(keys)) => {
-                declared.insert(class, keys);
+                declared.insert(class, Arc::new(keys));
             }
             Ok(None) => {}
             Err(why) => log.warn(
@@ -118,10 +120,10 @@ pub fn learn_secrets(
     for def in definitions.iter_mut() {
         for (prefix, class) in plugins_of(&def.config) {
             if let Some(keys) = declared.get(&class) {
-                def.secret_keys
-                    .extend(keys.iter().map(|k| format!("{prefix}{k}")));
+                def.declared_secrets.push((prefix, Arc::clone(keys)));
             }
         }
+        def.declared_secrets.shrink_to_fit();
     }
     log.redactor
         .update(|secrets| definitions.iter().for_each(|d| d.register(secrets)));
@@ -134,7 +136,7 @@ mod tests {
 
     #[test]
     fn every_plugin_a_config_names_with_its_prefix() {
-        let config: BTreeMap<String, String> = [
+        let config: Config = [
             ("connector.class", "C"),
             ("value.converter", "V"),
             ("transforms", "a,b"),
