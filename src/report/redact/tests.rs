@@ -963,3 +963,25 @@ fn attack7_a_long_secrets_first_bits_character_is_printed() {
         &masked[..masked.len().min(40)]
     );
 }
+
+/// The characters around a base64 match that hold a secret's bits are masked for a
+/// whole match and for a beginning or an end (`around`), not for a piece of the
+/// middle found by its windows. `Basic base64("abc:" + piece)`, the piece bytes
+/// 6..40 of a 48-byte secret: the character before the masked run holds `:`'s
+/// last 2 bits and the first 4 bits of the secret's 7th byte; the one after, the
+/// last bits of its 40th.
+#[test]
+#[ignore = "attack7: a middle piece's base64 shows the characters holding bits of its first and last bytes"]
+fn attack7_a_middle_pieces_base64_shows_the_characters_around_it() {
+    let secret = "pw-0001-Zq9xW7vT5rS3pN1m-Kd8sPq2mZx7vLw4n-Rt5yUi8o";
+    let s = secrets(&[(secret, true)]);
+    let piece = &secret[6..40];
+    let raw = base64(format!("abc:{piece}").as_bytes());
+    let masked = s.mask(&format!("Basic {raw} rejected"));
+    // The control: the piece's own characters are masked.
+    assert!(masked.contains("***"), "{masked}");
+    assert!(
+        !masked.contains(&raw[..6]),
+        "the character holding the piece's first bits is shown: {masked} (raw {raw})"
+    );
+}
