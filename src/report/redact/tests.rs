@@ -1023,3 +1023,25 @@ fn attack7_a_fleets_shared_reference_prefix_withholds_connects_explanation() {
     );
     assert!(!masked.contains("conn-0042"), "{masked}");
 }
+
+/// Base64 wrapped in lines (MIME's 76 characters, PEM's 64): where a line break
+/// falls between a secret's own characters and the character holding its first
+/// (or last) bits, that character is not next to the match and is printed.
+#[test]
+#[ignore = "attack7: a line break between a secret's base64 and the character holding its first/last bits shows that character"]
+fn attack7_a_wrapped_base64_shows_the_character_holding_a_secrets_bits() {
+    let secret = "pw-0001-Zq9xW7vT5rS3pN1m-";
+    let s = secrets(&[(secret, true)]);
+    // The control: unwrapped, both characters are masked.
+    let raw = base64(format!("abc:{secret}xyz").as_bytes());
+    let masked = s.mask(&format!("Basic {raw} rejected"));
+    assert!(!masked.contains(&raw[..6]), "{masked}");
+    // Character 5 holds `:`'s last bits and the secret's first 4; the line
+    // breaks after it.
+    let wrapped = format!("{}\n{}", &raw[..6], &raw[6..]);
+    let masked = s.mask(&format!("Basic {wrapped} rejected"));
+    assert!(
+        !masked.contains(&raw[..6]),
+        "the character holding the secret's first bits is shown: {masked:?} (raw {raw})"
+    );
+}
