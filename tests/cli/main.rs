@@ -31,6 +31,7 @@ mod attack5_pin_listing;
 mod attack6_hash_collision;
 mod attack6_window_collision;
 mod attack7_name_dash_secret;
+mod attack7_shared_class;
 mod attack7_stored_transform;
 mod attack_files;
 mod attack_headers;
