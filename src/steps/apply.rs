@@ -256,7 +256,7 @@ fn apply_config(
                     Some(map) => {
                         // The plugin the worker holds, when the definition names
                         // another: its PASSWORD keys' stored values are secrets too.
-                        learn_stored_class(client, def, map);
+                        learn_stored_class(client, settings, def, map);
                         // A stored secret (the password being rotated) is a secret too.
                         client.redactor.update(|s| def.register_stored(s, map));
                         let redactor = client.redactor.clone();
@@ -455,21 +455,38 @@ fn fingerprinted<'a>(
     Cow::Owned(config)
 }
 
-/// A connector the worker holds under another plugin class than the definition
-/// names: the keys that class declares PASSWORD are secret keys of the run, so
-/// their stored values are never shown (as removed or changed keys). One request,
-/// only when the class changes; where it cannot be answered, the name rules decide.
-fn learn_stored_class(client: &mut Client, def: &Definition, stored: &Map<String, Value>) {
-    let Some(class) = stored.get("connector.class").and_then(Value::as_str) else {
-        return;
-    };
-    if def.config.get("connector.class") == Some(class) {
-        return;
-    }
-    if let Ok(Some(keys)) = crate::steps::plugins::password_keys(client, class) {
-        client
-            .redactor
-            .update(|s| keys.iter().for_each(|k| s.add_secret_key(k)));
+/// The plugins a connector the worker holds names (its connector class, its
+/// converters, transforms and predicates) that the definition does not name at
+/// the same place: the keys each declares PASSWORD, under its prefix, are secret
+/// keys of the run, so their stored values are never shown (as removed or changed
+/// keys: a transform the definition drops). What the run learnt already is used;
+/// else one request per class; where it cannot be answered, the name rules decide.
+fn learn_stored_class(
+    client: &mut Client,
+    settings: &Settings,
+    def: &Definition,
+    stored: &Map<String, Value>,
+) {
+    let stored: crate::spec::config::Config = stored
+        .iter()
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+        .collect();
+    let ours = crate::steps::plugins::plugins_of(&def.config);
+    for (prefix, class) in crate::steps::plugins::plugins_of(&stored) {
+        if ours.iter().any(|(p, c)| *p == prefix && *c == class) {
+            continue;
+        }
+        let keys = match settings.password_keys.get(&class) {
+            Some(keys) => Arc::clone(keys),
+            None => match crate::steps::plugins::password_keys(client, &class) {
+                Ok(Some(keys)) => Arc::new(keys),
+                _ => continue,
+            },
+        };
+        client.redactor.update(|s| {
+            keys.iter()
+                .for_each(|k| s.add_secret_key(&format!("{prefix}{k}")))
+        });
     }
 }
 

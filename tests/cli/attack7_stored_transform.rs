@@ -11,7 +11,6 @@ const SINK: &str = "org.apache.kafka.connect.file.FileStreamSinkConnector";
 const ENCRYPT: &str = "com.example.EncryptField";
 
 #[test]
-#[ignore = "attack7: a dropped transform's stored PASSWORD value is shown in the plan"]
 fn attack7_a_dropped_transforms_stored_password_is_never_shown() {
     let fake = FakeConnect::start(Config::default().plugins(&[SINK, ENCRYPT]).declare(
         ENCRYPT,
