@@ -157,7 +157,7 @@ impl Secrets {
                     .insert(base64(base.as_bytes()).as_bytes(), false, false, pieces);
             }
             self.index.insert(base.as_bytes(), secret, false, pieces);
-            if secret && pieces {
+            if secret && pieces && base.len() <= MIDDLE_MAX {
                 self.index.insert_middle(base.as_bytes());
             }
             // Echoed in another case (`toUpperCase()`): found folded, in the folded
@@ -227,7 +227,8 @@ impl Secrets {
             // `pw` in "character"): left alone below the minimum. Its whole
             // base64 is looked for as before.
             let whole = if align == 0 { 2 } else { MIN_MASKED_LEN };
-            if pieces && inner.len() <= MIDDLE_MAX {
+            // Windows for a secret up to MIDDLE_MAX, in each of its forms.
+            if pieces && bytes.len() <= MIDDLE_MAX {
                 middles.push(inner.to_string());
             }
             // The character after the inner ones (and the padding) is found with
@@ -258,7 +259,7 @@ impl Secrets {
             std::str::from_utf8(&hex).unwrap_or_default(),
         );
         // A piece of its middle in hex (a dump of bytes) is found as in base64.
-        if pieces && hex.len() <= MIDDLE_MAX {
+        if pieces && bytes.len() <= MIDDLE_MAX {
             middles.push(String::from_utf8(hex).unwrap_or_default());
         }
         for inner in middles {
@@ -279,12 +280,14 @@ impl Secrets {
         let mut spans: Vec<(usize, usize)> = Vec::new();
         let mut names: Vec<(usize, usize)> = Vec::new();
         let mut around: Vec<index::Around> = Vec::new();
+        let mut pieces: Vec<(usize, usize)> = Vec::new();
         let budget = WORK_PER_BYTE
             .saturating_mul(text.len() as u64)
             .saturating_add(BASE_WORK);
         WORK.with(|w| w.set(budget));
         View::each(text.as_bytes(), |view| {
-            self.index.find(view, &mut spans, &mut names, &mut around)
+            self.index
+                .find(view, &mut spans, &mut names, &mut pieces, &mut around)
         });
         if !charge(0) {
             return WITHHELD_COST.into();
@@ -305,15 +308,39 @@ impl Secrets {
             let before = names.partition_point(|&(na, _)| na <= a);
             before > 0 && reach[before - 1] >= b
         };
+        // A piece of a value (its beginning, end or middle, not the whole) that
+        // overlaps a name counts only for what it holds beyond the names: at
+        // least MIN_CUT_PREFIX bytes (`clicks-`, the secret `clicks-pw-2024`'s
+        // first 7 bytes, is the connector `clicks` in its task id `clicks-0`).
+        pieces.sort_unstable();
+        let longest = names.iter().map(|&(a, b)| b - a).max().unwrap_or(0);
+        let beyond_names = |a: usize, b: usize| {
+            let last = names.partition_point(|&(na, _)| na < b);
+            let first = names.partition_point(|&(na, _)| na + longest <= a);
+            let mut covered = 0;
+            let mut at = a;
+            for &(na, nb) in &names[first..last] {
+                let (na, nb) = (na.max(at), nb.min(b));
+                if na < nb {
+                    covered += nb - na;
+                    at = nb;
+                }
+            }
+            (b - a).saturating_sub(covered)
+        };
+        let piece_counts =
+            |a: usize, b: usize| !inside_a_name(a, b) && beyond_names(a, b) >= MIN_CUT_PREFIX;
         let mut spans: Vec<(usize, usize)> = spans
             .into_iter()
             .filter(|&(a, b)| !inside_a_name(a, b))
+            .chain(pieces.iter().copied().filter(|&(a, b)| piece_counts(a, b)))
             .collect();
         // What belongs around a match (the base64 characters that hold a
         // secret's first or last bits) goes with it, unless the match is inside a
-        // name; and a character of a name stays.
+        // name or is a piece that does not count; and a character of a name stays.
         for ((a, b), (start, end)) in around {
-            if inside_a_name(a, b) {
+            if inside_a_name(a, b) || (pieces.binary_search(&(a, b)).is_ok() && !piece_counts(a, b))
+            {
                 continue;
             }
             for (x, y) in [(start, a), (b, end)] {

@@ -14,7 +14,6 @@ use crate::support::*;
 const TRACE: &str = "org.apache.kafka.common.errors.TopicAuthorizationException: [Consumer clientId=connector-consumer-clicks-0, groupId=connect-clicks] Not authorized to access topics: [clicks]\n\tat org.apache.kafka.clients.consumer.internals.Fetcher.x(Fetcher.java:1)";
 
 #[test]
-#[ignore = "attack7: a password beginning `NAME-` masks the connector's name in Connect's `connector-consumer-NAME-0`"]
 fn attack7_a_password_beginning_with_the_name_masks_it_in_connects_explanation() {
     let fake = FakeConnect::start(Config::default());
     fake.timeline(

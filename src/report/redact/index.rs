@@ -432,7 +432,9 @@ impl Index {
     /// its base64 (the views decode every other form a text may hold). A middle
     /// held already (the same secret registered again) is not added twice.
     pub(super) fn insert_middle(&mut self, bytes: &[u8]) {
-        if !(MIDDLE_MIN..=MIDDLE_MAX).contains(&bytes.len()) {
+        // A secret's forms are longer than it (its hex twice): the limit is the
+        // secret's own (the caller's), with room for its longest form.
+        if !(MIDDLE_MIN..=2 * MIDDLE_MAX).contains(&bytes.len()) {
             return;
         }
         let first = self.by_window.get(&window(bytes)).copied().unwrap_or(END);
@@ -658,6 +660,7 @@ impl Index {
         view: &View,
         spans: &mut Vec<(usize, usize)>,
         names: &mut Vec<(usize, usize)>,
+        pieces: &mut Vec<(usize, usize)>,
         around: &mut Vec<Around>,
     ) {
         let data = &view.bytes;
@@ -700,8 +703,8 @@ impl Index {
                 }
             }
         }
-        self.find_pieces(view, spans, around, &covered);
-        self.find_middles(view, spans);
+        self.find_pieces(view, pieces, around, &covered);
+        self.find_middles(view, pieces);
     }
 
     /// The patterns of one hash key whose length `len` stands at `i`: their spans,
