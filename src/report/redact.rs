@@ -21,7 +21,7 @@ use std::sync::{Arc, RwLock};
 use crate::base::text::{base64, cut, invisible, one_line};
 use crate::spec::definitions::Definition;
 use embedded::embedded_secrets;
-use index::{Index, LONG, MIDDLE_MAX};
+use index::{Index, MIDDLE_MAX, Sides};
 
 mod embedded;
 mod index;
@@ -158,7 +158,7 @@ impl Secrets {
             }
             self.index.insert(base.as_bytes(), secret, false, pieces);
             if secret && pieces && base.len() <= MIDDLE_MAX {
-                self.index.insert_middle(base.as_bytes());
+                self.index.insert_middle(base.as_bytes(), Sides::default());
             }
             // Echoed in another case (`toUpperCase()`): found folded, in the folded
             // view of a text.
@@ -211,7 +211,8 @@ impl Secrets {
                 index.insert(form.as_bytes(), true, false, pieces);
             }
         };
-        let mut middles: Vec<String> = Vec::new();
+        // Each form windowed, and what belongs around its pieces.
+        let mut middles: Vec<(String, Sides)> = Vec::new();
         for align in 0..3usize {
             let mut shifted = vec![0u8; align];
             shifted.extend_from_slice(bytes);
@@ -228,15 +229,20 @@ impl Secrets {
             // base64 is looked for as before.
             let whole = if align == 0 { 2 } else { MIN_MASKED_LEN };
             // Windows for a secret up to MIDDLE_MAX, in each of its forms.
+            let head = align != 0;
+            let holds_last_bits = tail.trim_end_matches('=').len() > inner.len();
             if pieces && bytes.len() <= MIDDLE_MAX {
-                middles.push(inner.to_string());
+                let sides = Sides {
+                    base64: true,
+                    phase: (start % 4) as u8,
+                };
+                middles.push((inner.to_string(), sides));
             }
-            // The character after the inner ones (and the padding) is found with
-            // them: one pattern for the alignment.
-            if inner.len() >= MIN_MASKED_LEN && inner.len() <= LONG {
-                let tail = tail.trim_end_matches('=').len() > inner.len();
+            // The characters before and after the inner ones (and the padding)
+            // are found with them: one pattern for the alignment.
+            if inner.len() >= MIN_MASKED_LEN {
                 self.index
-                    .insert_base64(inner.as_bytes(), pieces, align != 0, tail);
+                    .insert_base64(inner.as_bytes(), pieces, head, holds_last_bits);
                 continue;
             }
             for (form, min) in [
@@ -260,10 +266,10 @@ impl Secrets {
         );
         // A piece of its middle in hex (a dump of bytes) is found as in base64.
         if pieces && bytes.len() <= MIDDLE_MAX {
-            middles.push(String::from_utf8(hex).unwrap_or_default());
+            middles.push((String::from_utf8(hex).unwrap_or_default(), Sides::default()));
         }
-        for inner in middles {
-            self.index.insert_middle(inner.as_bytes());
+        for (form, base64) in middles {
+            self.index.insert_middle(form.as_bytes(), base64);
         }
     }
 

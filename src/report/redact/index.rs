@@ -57,7 +57,7 @@ pub(super) struct Index {
     /// `bytes`, how long): a piece from their middle (the middle line of a wrapped
     /// token, a window of a long one) is found by the WINDOW bytes at every
     /// STRIDE-th offset.
-    middles: Vec<(u32, u32)>,
+    middles: Vec<(u32, u32, Sides)>,
     /// Folded window -> the first of its (middle, offset, next) in `windows`, one
     /// per middle and window.
     by_window: Fast<u32, u32>,
@@ -105,6 +105,16 @@ type Found<'a> = (
 
 /// Secrets at least this long whose pieces are not looked for are kept as hashes.
 const HASHED_MIN: usize = 16;
+
+/// Which characters around a middle's pieces belong to them: for a base64 form
+/// (`phase`: where in a 4-character group its first character stands), a piece
+/// that begins or ends inside a group shares a byte with the character beside
+/// it, which then holds bits of the piece's first or last byte.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct Sides {
+    pub base64: bool,
+    pub phase: u8,
+}
 
 /// The end of a chain.
 const END: u32 = u32::MAX;
@@ -306,7 +316,7 @@ impl Index {
 
     /// The bytes of middle `m`.
     fn middle(&self, m: u32) -> &[u8] {
-        let (at, len) = self.middles[m as usize];
+        let (at, len, _) = self.middles[m as usize];
         &self.bytes[at as usize..(at + len) as usize]
     }
 
@@ -366,9 +376,19 @@ impl Index {
             self.insert_one(bytes, secret, public, pieces);
             return;
         }
+        self.insert_long(bytes, secret, pieces);
+    }
+
+    /// A value longer than LONG, by its ends: the patterns of its head and tail.
+    fn insert_long(&mut self, bytes: &[u8], secret: bool, pieces: bool) -> [Option<u32>; 2] {
+        let mut ends = [None; 2];
         let (len, whole) = (bytes.len(), self.strong(bytes));
-        for (end, head) in [(&bytes[..LONG], true), (&bytes[len - LONG..], false)] {
-            if let Some(p) = self.insert_one(end, secret, false, pieces) {
+        for (slot, (end, head)) in [(&bytes[..LONG], true), (&bytes[len - LONG..], false)]
+            .into_iter()
+            .enumerate()
+        {
+            ends[slot] = self.insert_one(end, secret, false, pieces);
+            if let Some(p) = ends[slot] {
                 let reach = Reach {
                     head,
                     len,
@@ -380,46 +400,64 @@ impl Index {
                 }
             }
         }
+        ends
     }
 
     /// A secret's base64 characters at one alignment (those that hold its bits
     /// alone); with `head` and `tail`, the characters before and after them hold
     /// its first and last bits.
     pub(super) fn insert_base64(&mut self, bytes: &[u8], pieces: bool, head: bool, tail: bool) {
-        if bytes.len() > LONG {
-            return self.insert(bytes, true, false, pieces);
-        }
-        if let Some(p) = self.insert_one(bytes, true, false, pieces) {
-            let flags = if head { HEAD } else { 0 } | if tail { TAIL } else { 0 };
-            self.patterns[p as usize].flags |= flags;
+        // A long one by its ends: the head holds its first bits, the tail its
+        // last.
+        let (ends, flags) = if bytes.len() > LONG {
+            (self.insert_long(bytes, true, pieces), [HEAD, TAIL])
+        } else {
+            let p = self.insert_one(bytes, true, false, pieces);
+            (p.map_or([None; 2], |p| [Some(p), Some(p)]), [HEAD, TAIL])
+        };
+        for ((end, flag), wanted) in ends.into_iter().zip(flags).zip([head, tail]) {
+            if let (Some(p), true) = (end, wanted) {
+                self.patterns[p as usize].flags |= flag;
+            }
         }
     }
 
-    /// A match of `p` at `a..b` of the view, with what belongs to it around it
-    /// (before it when `before`, after it when `after`): for a base64 form, the
-    /// base64 character before that holds its first bits and the one after that
-    /// holds its last bits, with the padding. Kept apart from the match, for a
-    /// match inside a name is the name and takes nothing around it.
+    /// A match at `a..b` of the view, with what belongs to it around it: for a
+    /// base64 form, the base64 character before (`head`) that holds its first
+    /// bits and the one after (`tail`) that holds its last bits, with the
+    /// padding, across a line break (base64 wrapped at 64 or 76 characters).
+    /// Kept apart from the match, for a match inside a name is the name and takes
+    /// nothing around it.
     fn around(
-        &self,
-        p: u32,
         view: &View,
         (a, b): (usize, usize),
-        (before, after): (bool, bool),
+        (head, tail): (bool, bool),
         around: &mut Vec<Around>,
     ) {
         let data = &view.bytes;
         let base64 = |c: &u8| c.is_ascii_alphanumeric() || b"+/-_".contains(c);
+        let wrap = |c: &u8| *c == b'\n' || *c == b'\r';
         let mut start = a;
-        if before && self.has(p, HEAD) && a > 0 && base64(&data[a - 1]) {
-            start -= 1;
+        if head {
+            let mut j = a;
+            while j > 0 && a - j < 2 && wrap(&data[j - 1]) {
+                j -= 1;
+            }
+            if j > 0 && base64(&data[j - 1]) {
+                start = j - 1;
+            }
         }
         let mut end = b;
-        if after && self.has(p, TAIL) {
-            if data.get(end).is_some_and(base64) {
-                end += 1;
+        if tail {
+            let mut j = b;
+            while j - b < 2 && data.get(j).is_some_and(wrap) {
+                j += 1;
             }
-            while end < b + 3 && data.get(end) == Some(&b'=') {
+            if data.get(j).is_some_and(base64) {
+                end = j + 1;
+            }
+            let padding = end;
+            while end < padding + 2 && data.get(end) == Some(&b'=') {
                 end += 1;
             }
         }
@@ -428,20 +466,40 @@ impl Index {
         }
     }
 
+    /// What belongs around pattern `p`'s match (`around`), before it when
+    /// `before`, after it when `after`.
+    fn around_pattern(
+        &self,
+        p: u32,
+        view: &View,
+        span: (usize, usize),
+        (before, after): (bool, bool),
+        around: &mut Vec<Around>,
+    ) {
+        let sides = (before && self.has(p, HEAD), after && self.has(p, TAIL));
+        Self::around(view, span, sides, around);
+    }
+
     /// A secret's windows, for the pieces of its middle: for its plain forms and
-    /// its base64 (the views decode every other form a text may hold). A middle
-    /// held already (the same secret registered again) is not added twice.
-    pub(super) fn insert_middle(&mut self, bytes: &[u8]) {
+    /// its base64 and hex (the views decode every other form a text may hold);
+    /// `base64` for a base64 form, whose pieces take the characters around them
+    /// that hold bits of their first and last bytes. A middle held already (the
+    /// same secret registered again) is not added twice.
+    pub(super) fn insert_middle(&mut self, bytes: &[u8], sides: Sides) {
         // A secret's forms are longer than it (its hex twice): the limit is the
         // secret's own (the caller's), with room for its longest form.
         if !(MIDDLE_MIN..=2 * MIDDLE_MAX).contains(&bytes.len()) {
             return;
         }
         let first = self.by_window.get(&window(bytes)).copied().unwrap_or(END);
-        let held = chain(first, |e| self.windows[e as usize].2).any(|e| {
+        let held = chain(first, |e| self.windows[e as usize].2).find(|&e| {
             self.windows[e as usize].1 == 0 && self.middle(self.windows[e as usize].0) == bytes
         });
-        if held {
+        if let Some(e) = held {
+            let m = self.windows[e as usize].0 as usize;
+            if sides.base64 {
+                self.middles[m].2 = sides;
+            }
             return;
         }
         let m = self.middles.len() as u32;
@@ -451,27 +509,31 @@ impl Index {
             Some(p) => self.patterns[p as usize].at,
             None => self.hold(bytes),
         };
-        self.middles.push((at, bytes.len() as u32));
-        for off in (0..=bytes.len() - WINDOW).step_by(STRIDE) {
+        self.middles.push((at, bytes.len() as u32, sides));
+        // A window the secret repeats is entered at each place, for a piece found
+        // there is compared from each (from the first alone, what stands around a
+        // later copy was shown); but at most SAME times, its first and last
+        // places, so that a secret that repeats itself (a padding of one letter)
+        // costs a text that repeats its window little, and a piece at either end
+        // of the repetition is still compared from where it stands.
+        let offsets: Vec<usize> = (0..=bytes.len() - WINDOW).step_by(STRIDE).collect();
+        let mut places: HashMap<&[u8], Vec<usize>> = HashMap::new();
+        for &off in &offsets {
+            places
+                .entry(&bytes[off..off + WINDOW])
+                .or_default()
+                .push(off);
+        }
+        for &off in &offsets {
+            let all = &places[&bytes[off..off + WINDOW]];
+            if all.len() > SAME {
+                let n = all.partition_point(|&o| o < off);
+                if n >= SAME / 2 && all.len() - n > SAME / 2 {
+                    continue;
+                }
+            }
             let k = window(&bytes[off..]);
             let first = self.by_window.get(&k).copied().unwrap_or(END);
-            // A window the secret repeats is entered at each place, for a piece
-            // found there is compared from each (from the first alone, what
-            // stands around a later copy was shown); but at most SAME times, so
-            // that a secret that repeats itself (a padding of one letter) costs
-            // a text that repeats its window little. This middle's entries head
-            // the chain: it is the newest. Same key, other bytes: another window.
-            let window = &bytes[off..off + WINDOW];
-            let same = chain(first, |e| self.windows[e as usize].2)
-                .take_while(|&e| self.windows[e as usize].0 == m)
-                .filter(|&e| {
-                    let o = self.windows[e as usize].1 as usize;
-                    &bytes[o..o + WINDOW] == window
-                })
-                .count();
-            if same >= SAME {
-                continue;
-            }
             self.windows.push((m, off as u32, first));
             self.by_window.insert(k, self.windows.len() as u32 - 1);
         }
@@ -479,24 +541,37 @@ impl Index {
 
     /// Pieces of the middles of secrets: where a window is found, as far as the
     /// text and the secret agree on both sides.
-    fn find_middles(&self, view: &View, spans: &mut Vec<(usize, usize)>) {
+    fn find_middles(
+        &self,
+        view: &View,
+        pieces: &mut Vec<(usize, usize)>,
+        around: &mut Vec<Around>,
+    ) {
         let data = &view.bytes;
         if self.by_window.is_empty() || data.len() < WINDOW {
             return;
         }
-        let mut i = 0;
-        while i + WINDOW <= data.len() {
-            let mut furthest = 0;
+        // The middles a piece was found of, and where it ends: what the piece
+        // covered is not compared again for that middle (a long piece of a
+        // secret that repeats itself would cost its length times its windows),
+        // but every other middle's windows there are.
+        let mut covering: Vec<(u32, usize)> = Vec::new();
+        for i in 0..=data.len() - WINDOW {
+            covering.retain(|&(_, end)| end >= i + WINDOW);
             let first = self
                 .by_window
                 .get(&window(&data[i..]))
                 .copied()
                 .unwrap_or(END);
             for e in chain(first, |e| self.windows[e as usize].2) {
+                let (m, off, _) = self.windows[e as usize];
+                if covering.iter().any(|&(c, _)| c == m) {
+                    continue;
+                }
                 if !charge(1) {
                     return;
                 }
-                let (m, off, _) = self.windows[e as usize];
+                let (_, _, sides) = self.middles[m as usize];
                 let secret = self.middle(m);
                 let off = off as usize;
                 if !same(&data[i..i + WINDOW], &secret[off..off + WINDOW]) {
@@ -507,15 +582,14 @@ impl Index {
                 if !charge(((before + after) / 16) as u64) {
                     return;
                 }
-                spans.push(view.span(i - before, i + after));
-                furthest = furthest.max(i + after);
+                let piece = (i - before, i + after);
+                pieces.push(view.span(piece.0, piece.1));
+                let inside_a_group = |at: usize| (usize::from(sides.phase) + at) % 4 != 0;
+                let head = sides.base64 && inside_a_group(off - before);
+                let tail = sides.base64 && inside_a_group(off + after);
+                Self::around(view, piece, (head, tail), around);
+                covering.push((m, i + after));
             }
-            // What a piece covered is not looked at again.
-            i = if furthest > i + WINDOW {
-                furthest + 1 - WINDOW
-            } else {
-                i + 1
-            };
         }
     }
 
@@ -704,7 +778,7 @@ impl Index {
             }
         }
         self.find_pieces(view, pieces, around, &covered);
-        self.find_middles(view, pieces);
+        self.find_middles(view, pieces, around);
     }
 
     /// The patterns of one hash key whose length `len` stands at `i`: their spans,
@@ -742,7 +816,7 @@ impl Index {
                     continue;
                 }
                 spans.push(view.span(i, i + len));
-                self.around(p, view, (i, i + len), (true, true), around);
+                self.around_pattern(p, view, (i, i + len), (true, true), around);
                 if !charge(1 + (covered.len() / 16) as u64) {
                     return;
                 }
@@ -834,7 +908,7 @@ impl Index {
                 };
                 if let Some(end) = end {
                     spans.push(view.span(i, end));
-                    self.around(p, view, (i, end), (true, false), around);
+                    self.around_pattern(p, view, (i, end), (true, false), around);
                 }
             }
             for &p in self.by_last.get(&key).into_iter().flatten() {
@@ -846,7 +920,7 @@ impl Index {
                 }
                 if m < pattern.len() {
                     spans.push(view.span(end - m, end));
-                    self.around(p, view, (end - m, end), (false, true), around);
+                    self.around_pattern(p, view, (end - m, end), (false, true), around);
                 }
             }
         }

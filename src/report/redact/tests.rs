@@ -918,7 +918,6 @@ fn attack6_a_base64_tail_reaching_past_a_name_masks_the_name() {
 /// first 64 places, where the secret goes on repeating: the piece's last bytes
 /// (up to 7, short of a whole window past the repetition) are printed.
 #[test]
-#[ignore = "attack7: a piece past a window's 64th repeat shows up to 7 bytes of the secret after it"]
 fn attack7_a_piece_past_the_64th_repeat_of_a_window_leaks_its_end() {
     let secret = format!("{}Q1w2E3r4T5y6U7i8zzzzzzzzzzzz", "abcdefgh".repeat(80));
     let s = secrets(&[(&secret, true)]);
@@ -944,7 +943,6 @@ fn attack7_a_piece_past_the_64th_repeat_of_a_window_leaks_its_end() {
 /// `:`'s last bits and the secret's first 4 bits is printed (attack6's break, fixed
 /// for shorter secrets only).
 #[test]
-#[ignore = "attack7: a long secret's base64 at alignment 1 shows the character holding its first bits"]
 fn attack7_a_long_secrets_first_bits_character_is_printed() {
     let secret: String = (0..3500u32)
         .map(|i| char::from(b"Zq9xW7vT5rS3pN1mKd8sPq2m"[(i as usize * 7 + i as usize / 24) % 24]))
@@ -971,7 +969,6 @@ fn attack7_a_long_secrets_first_bits_character_is_printed() {
 /// last 2 bits and the first 4 bits of the secret's 7th byte; the one after, the
 /// last bits of its 40th.
 #[test]
-#[ignore = "attack7: a middle piece's base64 shows the characters holding bits of its first and last bytes"]
 fn attack7_a_middle_pieces_base64_shows_the_characters_around_it() {
     let secret = "pw-0001-Zq9xW7vT5rS3pN1m-Kd8sPq2mZx7vLw4n-Rt5yUi8o";
     let s = secrets(&[(secret, true)]);
@@ -995,7 +992,7 @@ fn attack7_a_middle_pieces_base64_shows_the_characters_around_it() {
 /// reference it holds, a walk over every connector's: past the budget, the whole
 /// explanation is withheld, and the reason the connector failed is not readable.
 #[test]
-#[ignore = "attack7: a fleet's references sharing their beginning withhold Connect's explanation that echoes a few"]
+#[ignore = "attack7: a fleet's references sharing their beginning withhold Connect's explanation that echoes a few (known limit, issue 22 note: nothing leaks, the exit code holds)"]
 fn attack7_a_fleets_shared_reference_prefix_withholds_connects_explanation() {
     let mut s = Secrets::default();
     let reference =
@@ -1028,7 +1025,6 @@ fn attack7_a_fleets_shared_reference_prefix_withholds_connects_explanation() {
 /// falls between a secret's own characters and the character holding its first
 /// (or last) bits, that character is not next to the match and is printed.
 #[test]
-#[ignore = "attack7: a line break between a secret's base64 and the character holding its first/last bits shows that character"]
 fn attack7_a_wrapped_base64_shows_the_character_holding_a_secrets_bits() {
     let secret = "pw-0001-Zq9xW7vT5rS3pN1m-";
     let s = secrets(&[(secret, true)]);
@@ -1097,7 +1093,6 @@ fn attack7_the_hex_of_a_middle_piece_of_a_9_kib_secret_is_printed() {
 /// the covered part; its 7 bytes after the shared ones are printed. Alone, the
 /// second secret's piece (23 bytes, a whole window) is masked.
 #[test]
-#[ignore = "attack7: a piece of one secret skips another secret's window: 7 bytes of the second printed"]
 fn attack7_a_piece_of_one_secret_hides_the_window_of_another() {
     let shared = "Shared-Region-0123456789abcdef";
     let a = format!("{shared}::A-only-tail-of-secret-A::");
