@@ -1109,3 +1109,25 @@ fn attack7_a_piece_of_one_secret_hides_the_window_of_another() {
         "the second secret's bytes shown: {masked}"
     );
 }
+
+/// find_middles walks every window chain entry at every position; entries of a
+/// middle that is covering are skipped uncharged. 60 secrets of 4,000 `a` (64
+/// entries each under SAME) against 200 KB of `a`: 23.5 s in a debug build.
+#[test]
+#[ignore = "attack8: many secrets repeating one window make find_middles' uncharged chain walk take 20+ s"]
+fn attack8_many_secrets_repeating_a_window_blow_up_masking_time() {
+    let values: Vec<String> = (0..60)
+        .map(|i| format!("{}#{i:03}", "a".repeat(4000)))
+        .collect();
+    let refs: Vec<(&str, bool)> = values.iter().map(|v| (v.as_str(), true)).collect();
+    let s = secrets(&refs);
+    let text = format!("[Connect: {}] end", "a".repeat(200_000));
+    let t = std::time::Instant::now();
+    let m = s.mask(&text);
+    let e = t.elapsed();
+    assert!(
+        e < std::time::Duration::from_secs(5),
+        "took {e:?}, {} bytes",
+        m.len()
+    );
+}
