@@ -565,10 +565,16 @@ impl Index {
                 .unwrap_or(END);
             for e in chain(first, |e| self.windows[e as usize].2) {
                 let (m, off, _) = self.windows[e as usize];
+                // Every step of the walk is charged, a skipped one too: many
+                // secrets repeating one window would otherwise walk long chains
+                // at every position for free (attack8).
+                if !charge(1) {
+                    return;
+                }
                 if covering.iter().any(|&(c, _)| c == m) {
                     continue;
                 }
-                if !charge(1) {
+                if !charge(0) {
                     return;
                 }
                 let (_, _, sides) = self.middles[m as usize];
